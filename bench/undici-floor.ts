@@ -1,0 +1,12 @@
+// The least an undici request can cost: one Client, one GET, as bundled for the http-check.
+import { setFlagsFromString } from 'node:v8';
+import request from 'undici/lib/api/api-request.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
+
+setFlagsFromString('--liftoff-only');
+const agent = new Agent();
+const url = new URL(process.env.FLOOR_URL ?? '');
+request
+  .call(agent, { origin: url.origin, path: url.pathname, method: 'GET' })
+  .then((response) => response.body.dump())
+  .finally(() => agent.destroy());

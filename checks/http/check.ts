@@ -1,0 +1,192 @@
+import { setFlagsFromString } from 'node:v8';
+import type { Dispatcher } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+// The internal modules, not undici's index: the index loads fetch, WebSocket and caches at start-up,
+// which tripled the check's CPU per run (see bench/).
+import Agent from 'undici/lib/dispatcher/agent.js';
+import redirect from 'undici/lib/interceptor/redirect.js';
+import { formatEndpoint } from '../../core/endpoint.ts';
+import { SettingError } from '../../core/errors.ts';
+import { resolveNodeTarget } from '../../core/openshift.ts';
+import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
+import { invalid } from '../../core/settings.ts';
+import { formatStatusRanges, httpSettings, type StatusRanges } from './settings.ts';
+
+export interface HttpConfig {
+  readonly urls: readonly URL[];
+  readonly origin: string;
+  readonly method: 'GET' | 'HEAD';
+  readonly status: StatusRanges;
+  readonly bodyRegex: RegExp | undefined;
+  readonly bodyNotRegex: RegExp | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly tls: TlsOptions;
+  readonly followRedirects: boolean;
+  readonly maxBody: number;
+}
+
+interface TlsOptions {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+const MAX_REDIRECTS = 5;
+
+// undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising tier recompiles it in the
+// background, which this short-lived process never benefits from: baseline-only halves the CPU
+// of a run (see bench/). It must be set before the first connection compiles the module.
+setFlagsFromString('--liftoff-only');
+
+export const httpCheck: Check<typeof httpSettings, HttpConfig> = {
+  name: 'http-check',
+  settings: httpSettings,
+
+  configure(values) {
+    const problems: string[] = [];
+    if (values.IPF_HTTP_METHOD === 'HEAD' && (values.IPF_HTTP_BODY_REGEX || values.IPF_HTTP_BODY_NOT_REGEX)) {
+      problems.push(
+        invalid('IPF_HTTP_METHOD', 'GET when a body regex is set (a HEAD answer has no body)', '"HEAD"'),
+      );
+    }
+    if (Boolean(values.IPF_HTTP_CERT_FILE) !== Boolean(values.IPF_HTTP_KEY_FILE)) {
+      const missing = values.IPF_HTTP_CERT_FILE ? 'IPF_HTTP_KEY_FILE' : 'IPF_HTTP_CERT_FILE';
+      problems.push(
+        invalid(
+          missing,
+          'a file path, since a client certificate needs both a certificate and a key',
+          'nothing',
+        ),
+      );
+    }
+    const headers: Record<string, string> = Object.fromEntries(values.IPF_HTTP_HEADERS ?? []);
+    if (values.IPF_HTTP_HOST !== undefined) headers.host = values.IPF_HTTP_HOST;
+    let urls = values.IPF_HTTP_URL;
+    let origin = 'IPF_HTTP_URL';
+    if (!urls) {
+      const node = resolveNodeTarget(values);
+      if (!node.endpoint) {
+        problems.push(
+          invalid('IPF_HTTP_URL', `a URL, since ${node.origin} leaves no default target`, 'nothing'),
+        );
+      } else {
+        urls = [new URL(`http://${formatEndpoint(node.endpoint)}/`)];
+        origin = node.origin;
+      }
+    }
+    if (problems.length > 0 || !urls) throw new SettingError(problems);
+    return {
+      urls,
+      origin,
+      method: values.IPF_HTTP_METHOD,
+      status: values.IPF_HTTP_STATUS,
+      bodyRegex: values.IPF_HTTP_BODY_REGEX,
+      bodyNotRegex: values.IPF_HTTP_BODY_NOT_REGEX,
+      headers,
+      tls: {
+        ca: values.IPF_HTTP_CA_FILE?.contents,
+        cert: values.IPF_HTTP_CERT_FILE?.contents,
+        key: values.IPF_HTTP_KEY_FILE?.contents,
+        servername: values.IPF_HTTP_SERVER_NAME ?? serverNameOf(values.IPF_HTTP_HOST),
+        rejectUnauthorized: !values.IPF_HTTP_INSECURE,
+      },
+      followRedirects: values.IPF_HTTP_FOLLOW_REDIRECTS,
+      maxBody: values.IPF_HTTP_MAX_BODY,
+    };
+  },
+
+  describe(config) {
+    return [
+      `urls (all must pass, from ${config.origin}): ${config.urls.map((url) => url.href).join(', ')}`,
+      `expect: ${config.method}, status ${formatStatusRanges(config.status)}${config.followRedirects ? `, following up to ${MAX_REDIRECTS} redirects` : ''}`,
+    ];
+  },
+
+  async probe(config, context) {
+    const agent = new Agent({ connect: { ...config.tls } });
+    const dispatcher = config.followRedirects
+      ? agent.compose(redirect({ maxRedirections: MAX_REDIRECTS }))
+      : agent;
+    try {
+      const results = await Promise.all(config.urls.map((url) => probeUrl(url, config, dispatcher, context)));
+      return results.find((result) => !result.ok) ?? passed;
+    } finally {
+      agent.destroy().catch(() => {});
+    }
+  },
+};
+
+/** SNI carries a name, never an address: a Host header of `10.0.0.5:8443` sends no server name. */
+function serverNameOf(host: string | undefined): string | undefined {
+  const name = host?.replace(/:\d+$/, '');
+  return name && !/^[\d.]+$|^\[.*\]$/.test(name) ? name : undefined;
+}
+
+function inRanges(status: number, ranges: StatusRanges): boolean {
+  return ranges.some(([low, high]) => status >= low && status <= high);
+}
+
+async function probeUrl(
+  url: URL,
+  config: HttpConfig,
+  dispatcher: Dispatcher,
+  context: ProbeContext,
+): Promise<ProbeResult> {
+  const label = `${config.method} ${url.href}`;
+  try {
+    context.step(`while waiting for the response headers of ${label}`);
+    const response = await request.call(dispatcher, {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: config.method,
+      headers: config.headers,
+      signal: context.signal,
+      throwOnMaxRedirect: true,
+    } as Dispatcher.RequestOptions);
+    if (!inRanges(response.statusCode, config.status)) {
+      response.body.destroy();
+      return failed(`${label}: status ${response.statusCode}, expected ${formatStatusRanges(config.status)}`);
+    }
+    if (!config.bodyRegex && !config.bodyNotRegex) {
+      response.body.destroy();
+      return passed;
+    }
+    context.step(`while reading the body of ${label}`);
+    const body = await readPrefix(response.body, config.maxBody);
+    if (config.bodyRegex && !config.bodyRegex.test(body)) {
+      return failed(`${label}: body does not match ${config.bodyRegex} (first ${config.maxBody} bytes read)`);
+    }
+    if (config.bodyNotRegex?.test(body)) return failed(`${label}: body matches ${config.bodyNotRegex}`);
+    return passed;
+  } catch (error) {
+    return failed(`${label}: ${explain(error)}`);
+  }
+}
+
+/** Reads at most `limit` bytes and drops the connection rather than reading the rest. */
+async function readPrefix(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  body.destroy();
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function explain(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  if (cause) return explain(cause);
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return 'response headers larger than 16 KiB';
+  if (/redirect/i.test(error.message)) return `more than ${MAX_REDIRECTS} redirects`;
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+}

@@ -1,0 +1,35 @@
+import { httpSettings } from '../checks/http/settings.ts';
+import { tcpSettings } from '../checks/tcp/settings.ts';
+import { probeSettings } from './common-settings.ts';
+import type { SettingSpec } from './settings.ts';
+
+/**
+ * Every setting of the toolkit, by the part that reads it. The checks, the hook and the exporter
+ * share the pod's environment, so an IPF_* name is unknown only when no part reads it.
+ */
+const sections: readonly (readonly [string, SettingSpec])[] = [
+  ['Every check', probeSettings],
+  ['tcp-check', tcpSettings],
+  ['http-check', httpSettings],
+];
+
+export const knownSettingNames: ReadonlySet<string> = new Set(
+  sections.flatMap(([, spec]) => Object.keys(spec)).filter((name) => name.startsWith('IPF_')),
+);
+
+/** The README's settings tables, generated here so the two cannot drift apart. */
+export function settingsTables(): string {
+  const seen = new Set<string>();
+  return sections
+    .map(([title, spec]) => {
+      const rows = Object.entries(spec)
+        .filter(([name]) => !seen.has(name))
+        .map(([name, setting]) => {
+          seen.add(name);
+          const fallback = setting.fallback === undefined ? '(unset)' : `\`${setting.fallback}\``;
+          return `| \`${name}\` | ${fallback} | ${setting.doc.replaceAll('|', '\\|')} |`;
+        });
+      return [`#### ${title}`, '', '| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+    })
+    .join('\n\n');
+}

@@ -1,0 +1,49 @@
+import { integer, optional, positiveSeconds, text, withDefault } from './settings.ts';
+
+export const defaultStateDir = '/var/run/ipfailover';
+
+/** Read by the checks, the notify hook and the exporter alike. */
+export const sharedSettings = {
+  IPF_STATE_DIR: withDefault(
+    defaultStateDir,
+    text,
+    'Directory for status records, hysteresis state and the transition spool.',
+  ),
+  IPF_LOG_TO: optional(
+    text,
+    'Where failure lines are appended besides stderr: a file, or `none`. Default `/proc/1/fd/2` when writable, because keepalived discards script output and PID 1 reaches `oc logs`.',
+  ),
+} as const;
+
+export const probeSettings = {
+  ...sharedSettings,
+  OPENSHIFT_HA_CHECK_INTERVAL: withDefault(
+    '2',
+    positiveSeconds,
+    'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure.',
+  ),
+  IPF_CHECK_TIMEOUT_MS: optional(
+    integer(1, 3_600_000, 'a whole number of milliseconds from 1 to 3600000'),
+    'Deadline for one run. The deadline used is the smaller of this and the interval minus 300 ms.',
+  ),
+  IPF_CHECK_FALL: withDefault(
+    '1',
+    integer(1, 1000),
+    'Consecutive failed probes before the check exits 1 (the image sets keepalived `fall 1`).',
+  ),
+  IPF_CHECK_RISE: withDefault(
+    '1',
+    integer(1, 1000),
+    'Consecutive passed probes before a failing check exits 0 again.',
+  ),
+} as const;
+
+/** keepalived kills a run at the interval; 300 ms leaves time to write the status record and exit. */
+export const DEADLINE_MARGIN_MS = 300;
+
+export function deadlineMs(intervalSeconds: number, timeoutMs: number | undefined): number {
+  return Math.min(
+    timeoutMs ?? Number.POSITIVE_INFINITY,
+    Math.round(intervalSeconds * 1000) - DEADLINE_MARGIN_MS,
+  );
+}
