@@ -3,7 +3,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 /** Installed on nodes: executable, with the entry's own `#!/usr/bin/env node` line. */
-const executables = ['checks/tcp-check.ts', 'checks/http-check.ts'];
+const executables = ['checks/tcp-check.ts', 'checks/http-check.ts', 'cli/ipft.ts'];
 /** Built the same way for `npm run bench` only: the cost floor of an undici request. */
 const benchmarkFloors = ['bench/undici-floor.ts'];
 
@@ -23,12 +23,17 @@ const withoutHttp2 = {
   },
 };
 
+/** checks/x.ts → dist/checks/x.js; the CLI is dist/cli.js. */
+function outputOf(entry) {
+  return entry === 'cli/ipft.ts' ? 'dist/cli.js' : `dist/${entry.replace(/\.ts$/, '.js')}`;
+}
+
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 // The repository is ESM; the bundles are CommonJS, as they are when mounted alone from a ConfigMap.
 await writeFile('dist/package.json', '{ "type": "commonjs" }\n');
 for (const entry of [...executables, ...benchmarkFloors]) {
-  const outfile = `dist/${entry.replace(/\.ts$/, '.js')}`;
+  const outfile = outputOf(entry);
   // esbuild keeps the entry's shebang line; a banner would add a second one, a SyntaxError.
   await build({
     entryPoints: [entry],

@@ -7,7 +7,8 @@ import { knownSettingNames } from '../core/catalog.ts';
 import { deadlineMs, probeSettings } from '../core/common-settings.ts';
 import { endpoint } from '../core/endpoint.ts';
 import { freshStreak, nextStreak } from '../core/hysteresis.ts';
-import { defaultRouteDevice, type HostNetwork, monitorPort, resolveNodeTarget } from '../core/openshift.ts';
+import { defaultRouteDevice, type HostNetwork } from '../core/ipfailover/node.ts';
+import { monitorPort, resolveNodeTarget } from '../core/node-target.ts';
 import { readSettings, unknownSettings } from '../core/settings.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
@@ -53,7 +54,12 @@ describe('bad settings: each value paired with its exact message', () => {
     [
       'OPENSHIFT_HA_MONITOR_PORT',
       '70000',
-      'OPENSHIFT_HA_MONITOR_PORT: expected a port from 0 to 65535 (0 disables the default check), got "70000"',
+      'OPENSHIFT_HA_MONITOR_PORT: expected a port from 1 to 65535, or 0 to disable the default check, got "70000"',
+    ],
+    [
+      'OPENSHIFT_HA_MONITOR_PORT',
+      '00',
+      'OPENSHIFT_HA_MONITOR_PORT: expected a port from 1 to 65535, or 0 to disable the default check, got "00"',
     ],
     [
       'IPF_HTTP_URL',
@@ -270,10 +276,10 @@ describe('the image’s default target', () => {
     expect(resolveNodeTarget(values(0), network({})).endpoint).toBeUndefined();
   });
 
-  it('names the setting when the interface has no IPv4 address', () => {
-    expect(() => resolveNodeTarget(values(80, 'eth1'), network({ eth1: ['fd00::2'] }))).toThrow(
-      'OPENSHIFT_HA_NETWORK_INTERFACE: expected an interface with an IPv4 address (interfaces: eth1), got "eth1"',
-    );
+  it('targets 127.0.0.1 when the interface has no IPv4 address, as the image does', () => {
+    const target = resolveNodeTarget(values(80, 'eth1'), network({ eth1: ['fd00::2'] }));
+    expect(target.endpoint).toEqual({ host: '127.0.0.1', port: 80 });
+    expect(target.origin).toBe('127.0.0.1, because eth1 has no IPv4 address and the image falls back to it');
   });
 
   it('reads the default route device from a route table', () => {

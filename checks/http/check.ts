@@ -7,7 +7,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import redirect from 'undici/lib/interceptor/redirect.js';
 import { formatEndpoint } from '../../core/endpoint.ts';
 import { SettingError } from '../../core/errors.ts';
-import { resolveNodeTarget } from '../../core/openshift.ts';
+import { resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
 import { invalid } from '../../core/settings.ts';
 import { formatStatusRanges, httpSettings, type StatusRanges } from './settings.ts';

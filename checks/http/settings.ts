@@ -1,5 +1,5 @@
 import { Expected } from '../../core/errors.ts';
-import { nodeTargetSettings } from '../../core/openshift.ts';
+import { nodeTargetSettings } from '../../core/node-target.ts';
 import {
   boolean,
   byteSize,

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type Endpoint, formatEndpoint } from '../../core/endpoint.ts';
 import { describeError } from '../../core/errors.ts';
-import { type NodeTarget, resolveNodeTarget } from '../../core/openshift.ts';
+import { type NodeTarget, resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
 import { tcpSettings } from './settings.ts';
 

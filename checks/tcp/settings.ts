@@ -1,5 +1,5 @@
 import { endpoint } from '../../core/endpoint.ts';
-import { nodeTargetSettings } from '../../core/openshift.ts';
+import { nodeTargetSettings } from '../../core/node-target.ts';
 import { list, oneOf, optional, regex, withDefault } from '../../core/settings.ts';
 
 /** blackbox_exporter's query_response, reduced to one exchange: send once, then wait for a match. */

@@ -1,0 +1,17 @@
+import { discrepancies } from '../core/ipfailover/discrepancies.ts';
+import type { CliContext } from './context.ts';
+
+export function discrepancyText(): string {
+  return discrepancies
+    .map(({ topic, docs, code, advice }, index) =>
+      [`${index + 1}. ${topic}`, `   docs: ${docs}`, `   code: ${code}`, `   do:   ${advice}`].join('\n'),
+    )
+    .join('\n\n');
+}
+
+export function explain(_args: string[], context: CliContext): number {
+  context.stdout(
+    `Where the OpenShift IP failover docs and the image's code disagree (the code wins):\n\n${discrepancyText()}\n`,
+  );
+  return 0;
+}

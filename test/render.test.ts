@@ -1,0 +1,129 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ipft } from './support/cli.ts';
+import { temporaryDirectory } from './support/harness.ts';
+
+const fixtures = 'test/fixtures/image-render';
+const cases = readdirSync(fixtures).filter((name) => !name.includes('.'));
+
+/** KEY=VALUE lines, the value being everything after the first `=`; NODE_IP and INTERFACE are parameters. */
+function readCase(name: string) {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(fixtures, name, 'env'), 'utf8').split('\n')) {
+    const equals = line.indexOf('=');
+    if (equals > 0) env[line.slice(0, equals)] = line.slice(equals + 1);
+  }
+  const { NODE_IP = '', INTERFACE = '', ...image } = env;
+  return {
+    image,
+    nodeIp: NODE_IP,
+    interfaceName: INTERFACE,
+    expected: readFileSync(join(fixtures, name, 'keepalived.conf'), 'utf8'),
+  };
+}
+
+function keepalivedTest(config: string): { status: number | null; stderr: string } {
+  const path = join(temporaryDirectory(), 'keepalived.conf');
+  writeFileSync(path, config);
+  const result = spawnSync('keepalived', ['-t', '-f', path], { encoding: 'utf8' });
+  if (result.error)
+    throw new Error(
+      `keepalived is needed for these tests (apt-get install keepalived): ${result.error.message}`,
+    );
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('ipft render against the image’s own generator', () => {
+  it('covers at least 12 inputs', () => expect(cases.length).toBeGreaterThanOrEqual(12));
+
+  it.each(cases)('%s: the same bytes as the image wrote', async (name) => {
+    const { image, nodeIp, interfaceName, expected } = readCase(name);
+    const result = await ipft(
+      ['render', '--node-ip', nodeIp, '--interface', interfaceName, '--seed', '42'],
+      image,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(expected);
+  });
+
+  it.each(cases)('%s: keepalived -t accepts it (0, or 6 for the script-security warning)', async (name) => {
+    const { image, nodeIp, interfaceName } = readCase(name);
+    const scripts = temporaryDirectory();
+    const stub = (file: string) => {
+      const path = join(scripts, file);
+      writeFileSync(path, '#!/bin/sh\nexit 0\n');
+      chmodSync(path, 0o755);
+      return path;
+    };
+    const env = { ...image };
+    if (env.OPENSHIFT_HA_CHECK_SCRIPT) env.OPENSHIFT_HA_CHECK_SCRIPT = stub('check');
+    if (env.OPENSHIFT_HA_NOTIFY_SCRIPT) env.OPENSHIFT_HA_NOTIFY_SCRIPT = stub('notify');
+    const rendered = await ipft(['render', '--node-ip', nodeIp, '--interface', interfaceName], env);
+    const { status, stderr } = keepalivedTest(rendered.stdout);
+    expect([0, 6], stderr).toContain(status);
+  });
+});
+
+describe('ipft render from a file and from this machine', () => {
+  it('reads --env-file', async () => {
+    const file = join(temporaryDirectory(), 'ipfailover.env');
+    writeFileSync(
+      file,
+      '# the deployment\nOPENSHIFT_HA_VIRTUAL_IPS=10.0.0.1-2\nOPENSHIFT_HA_CONFIG_NAME="web"\n',
+    );
+    const result = await ipft(['render', '--env-file', file, '--node-ip', '10.0.0.9', '--interface', 'eth0']);
+    expect(result.stdout).toContain('vrrp_instance web_VIP_2 {');
+    expect(result.stdout).toContain('    10.0.0.2 dev eth0');
+  });
+
+  it('with no flags detects the interface and node IP as the image does', async () => {
+    const result = await ipft(['render'], {
+      OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1',
+      OPENSHIFT_HA_NETWORK_INTERFACE: 'lo',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('   interface lo\n');
+    expect(result.stdout).toContain('script "/bin/bash -c \'</dev/tcp/127.0.0.1/80\'"');
+  });
+
+  it('the built dist/cli.js runs alone', () => {
+    const output = execFileSync('dist/cli.js', ['render', '--node-ip', '10.0.0.21', '--interface', 'eth0'], {
+      env: { PATH: process.env.PATH, OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1' },
+      encoding: 'utf8',
+    });
+    expect(output).toContain('virtual_router_id 11');
+  });
+
+  it.each([
+    [
+      ['render', '--env-file', '/nonexistent.env'],
+      /^ipft render: --env-file: cannot read \/nonexistent.env: ENOENT/,
+    ],
+    [['render', '--seed', 'x'], /^ipft render: --seed: expected a whole number of 0 or more, got "x"/],
+    [['render', '--colour'], /^ipft render: Unknown option '--colour'/],
+    [['rendr'], /^ipft: unknown command "rendr"; expected one of/],
+  ])('%j is a usage error, exit 2, one line', async (argv, message) => {
+    const result = await ipft(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('ipft explain', () => {
+  it('lists where the docs and the code disagree', async () => {
+    const result = await ipft(['explain']);
+    expect(result.code).toBe(0);
+    for (const topic of [
+      'OPENSHIFT_HA_VRRP_ID_OFFSET default',
+      'OPENSHIFT_HA_USE_UNICAST',
+      'The removal Job',
+      'A failed check',
+    ]) {
+      expect(result.stdout).toContain(topic);
+    }
+  });
+});
