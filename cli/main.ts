@@ -1,9 +1,10 @@
 import { describeError } from '../core/errors.ts';
 import { type CliContext, type Command, UsageError } from './context.ts';
 import { explain } from './explain.ts';
+import { lintCommand, lintUsage } from './lint.ts';
 import { render, renderUsage } from './render.ts';
 
-const commands: Readonly<Record<string, Command>> = { render, explain };
+const commands: Readonly<Record<string, Command>> = { render, lint: lintCommand, explain };
 
 const usage = `usage: ipft <command> [options]
 
@@ -12,7 +13,9 @@ commands:
   lint      check ipfailover Deployment manifests
   explain   where the official docs and the image's code disagree
 
-${renderUsage}`;
+${renderUsage}
+
+${lintUsage}`;
 
 /** Runs one command and returns its exit code: 0 fine, 1 findings, 2 bad input. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {

@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { settingsTables } from '../core/catalog.ts';
+import { generatedBlocks } from './support/readme-blocks.ts';
 
-it('the README lists every setting with its default, as the specs define them', () => {
-  const readme = readFileSync('README.md', 'utf8');
-  const table = /<!-- settings-tables:begin[^>]*-->\n([\s\S]*?)\n<!-- settings-tables:end -->/.exec(
-    readme,
-  )?.[1];
-  expect(table).toBe(settingsTables());
-});
+it.each(Object.entries(generatedBlocks()))(
+  'the README block %s matches the code (npm run readme rewrites it)',
+  (name, content) => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = new RegExp(`<!-- ${name}:begin[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(
+      readme,
+    )?.[1];
+    expect(block).toBe(content);
+  },
+);
 
 it('the README starts with the set-up command and the test command', () => {
   const readme = readFileSync('README.md', 'utf8');

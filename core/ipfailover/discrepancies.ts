@@ -103,3 +103,10 @@ export const discrepancies: readonly Discrepancy[] = [
     advice: 'Expect VIPs to move when pods restart; `ipft render --seed` shows one outcome.',
   },
 ];
+
+/** The README's "where the docs mislead" section, generated so the two cannot drift apart. */
+export function discrepancyMarkdown(): string {
+  return discrepancies
+    .map(({ topic, docs, code, advice }) => `- **${topic}.** Docs: ${docs} Code: ${code} Do: ${advice}`)
+    .join('\n');
+}

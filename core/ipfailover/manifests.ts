@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { describeError } from '../errors.ts';
+
+/** Input that cannot be linted at all: unreadable, not YAML, not a Deployment. Exit 2. */
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+export type FieldPath = readonly (string | number)[];
+
+/** One object from a file, with a way back to the line of any of its fields. */
+export interface ManifestObject {
+  readonly file: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly body: Record<string, unknown>;
+  lineOf(path: FieldPath): number | undefined;
+}
+
+export function describeObject(object: Pick<ManifestObject, 'kind' | 'name' | 'namespace'>): string {
+  return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
+}
+
+export function formatPath(path: FieldPath): string {
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`))
+    .join('');
+}
+
+const allowedKinds = new Set(['Deployment', 'Network']);
+
+/** Reads multi-document YAML; a `List` contributes its items. Only Deployments and a Network config may appear. */
+export function readManifests(file: string): ManifestObject[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ManifestError(`${file}: cannot read: ${describeError(error)}`);
+  }
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const objects: ManifestObject[] = [];
+  for (const document of Array.isArray(documents) ? documents : [documents]) {
+    const [firstError] = document.errors;
+    if (firstError) {
+      const line = lineCounter.linePos(firstError.pos[0]).line;
+      throw new ManifestError(`${file}:${line}: not valid YAML: ${firstError.message.split('\n')[0]}`);
+    }
+    const root: unknown = document.toJS();
+    if (root === null || root === undefined) continue;
+    const lineOf = (path: FieldPath) => {
+      const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    };
+    const startLine = lineOf([]) ?? 1;
+    if (!isRecord(root))
+      throw new ManifestError(`${file}:${startLine}: expected a Kubernetes object, got ${typeof root}`);
+    if (root.kind === 'List' || (typeof root.kind === 'string' && root.kind.endsWith('List'))) {
+      const items = Array.isArray(root.items) ? root.items : [];
+      items.forEach((item, index) => {
+        objects.push(
+          toObject(
+            file,
+            item,
+            (path) => lineOf(['items', index, ...path]),
+            lineOf(['items', index]) ?? startLine,
+          ),
+        );
+      });
+    } else {
+      objects.push(toObject(file, root, lineOf, startLine));
+    }
+  }
+  if (objects.length === 0) throw new ManifestError(`${file}: no Kubernetes object in the file`);
+  return objects;
+}
+
+function toObject(
+  file: string,
+  value: unknown,
+  lineOf: (path: FieldPath) => number | undefined,
+  line: number,
+): ManifestObject {
+  if (!isRecord(value))
+    throw new ManifestError(`${file}:${line}: expected a Kubernetes object, got ${typeof value}`);
+  const kind = typeof value.kind === 'string' ? value.kind : '(no kind)';
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const name = typeof metadata.name === 'string' ? metadata.name : '(no name)';
+  if (!allowedKinds.has(kind)) {
+    throw new ManifestError(
+      `${file}:${line}: ${kind} ${name} is not a Deployment (ipft lint reads ipfailover Deployments and the cluster's config.openshift.io/v1 Network)`,
+    );
+  }
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return { file, kind, name, namespace, body: value, lineOf };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

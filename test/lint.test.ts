@@ -1,0 +1,402 @@
+import { describe, expect, it } from 'vitest';
+import { ipft } from './support/cli.ts';
+
+type Expected = [rule: string, line: number, field: string, message: string];
+
+/** Each bad fixture is good.yaml with one fault, paired with exactly the findings it must produce. */
+const badCases: [name: string, argv: string[], findings: Expected[]][] = [
+  [
+    'duplicate-vip',
+    ['test/fixtures/lint/bad/duplicate-vip.yaml'],
+    [
+      [
+        'duplicate-vip',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: lists 10.0.0.101 more than once; the image keeps duplicates, and two instances then fight over one address',
+      ],
+    ],
+  ],
+  [
+    'excluded-ids-commas',
+    ['test/fixtures/lint/bad/excluded-ids-commas.yaml'],
+    [
+      [
+        'excluded-ids-commas',
+        51,
+        'spec.template.spec.containers[0].env[10].value',
+        'HA_EXCLUDED_VRRP_IDS: is split on spaces only, so a comma list excludes nothing',
+      ],
+    ],
+  ],
+  [
+    'groups-exceed-vips',
+    ['test/fixtures/lint/bad/groups-exceed-vips.yaml'],
+    [
+      [
+        'groups-exceed-vips',
+        51,
+        'spec.template.spec.containers[0].env[10].value',
+        'OPENSHIFT_HA_VIP_GROUPS: is 8, more than the 5 VIPs: the image makes one instance per VIP instead',
+      ],
+    ],
+  ],
+  [
+    'host-network',
+    ['test/fixtures/lint/bad/host-network.yaml'],
+    [
+      [
+        'host-network',
+        17,
+        'spec.template.spec.hostNetwork',
+        'hostNetwork is not true: keepalived would put the VIPs into the pod’s own network namespace',
+      ],
+    ],
+  ],
+  [
+    'malformed-vip-cidr',
+    ['test/fixtures/lint/bad/malformed-vip-cidr.yaml'],
+    [
+      [
+        'malformed-vip',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: "10.0.0.100/24" is CIDR notation; the image deletes the "/" and reads "10.0.0.10024", which it drops',
+      ],
+      [
+        'no-vips',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: expands to no address: keepalived runs with no VRRP instance',
+      ],
+    ],
+  ],
+  [
+    'malformed-vip-ipv6-lowercase',
+    ['test/fixtures/lint/bad/malformed-vip-ipv6-lowercase.yaml'],
+    [
+      [
+        'malformed-vip',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: "2001:db8::a-c" is an IPv6 range with lowercase hex; the image\'s bc arithmetic reads only uppercase, so it yields 2001:db8::0',
+      ],
+    ],
+  ],
+  [
+    'malformed-vip-past-255',
+    ['test/fixtures/lint/bad/malformed-vip-past-255.yaml'],
+    [
+      [
+        'malformed-vip',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: "10.0.0.250-256" runs past .255: the image writes invalid addresses up to 10.0.0.256',
+      ],
+    ],
+  ],
+  [
+    'malformed-vip-spaces',
+    ['test/fixtures/lint/bad/malformed-vip-spaces.yaml'],
+    [
+      [
+        'malformed-vip',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: "10.0.0.100 10.0.0.101" contains spaces, which the image deletes rather than splits on: it becomes "10.0.0.10010.0.0.101", which is dropped',
+      ],
+      [
+        'no-vips',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: expands to no address: keepalived runs with no VRRP instance',
+      ],
+    ],
+  ],
+  [
+    'monitor-port',
+    ['test/fixtures/lint/bad/monitor-port.yaml'],
+    [
+      [
+        'monitor-port',
+        37,
+        'spec.template.spec.containers[0].env[3].value',
+        'OPENSHIFT_HA_MONITOR_PORT: "80a" is not a number; the image deletes the non-digits and checks port 80',
+      ],
+    ],
+  ],
+  [
+    'octal-offset',
+    ['test/fixtures/lint/bad/octal-offset.yaml'],
+    [
+      [
+        'octal-offset',
+        39,
+        'spec.template.spec.containers[0].env[4].value',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: "08" is not a number to bash (leading 0 means octal): the image writes no VRRP instance at all',
+      ],
+    ],
+  ],
+  [
+    'overlap',
+    ['test/fixtures/lint/bad/overlap.yaml'],
+    [
+      [
+        'vrid-overlap',
+        97,
+        'spec.template.spec.containers[0].env[4].value',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 13-15, which Deployment ipfailover/ipfailover (test/fixtures/lint/bad/overlap.yaml) also uses; their VRRP instances would join each other',
+      ],
+      [
+        'vip-in-two-deployments',
+        91,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: 10.0.0.104 is also a VIP of Deployment ipfailover/ipfailover (test/fixtures/lint/bad/overlap.yaml)',
+      ],
+    ],
+  ],
+  [
+    'preemption',
+    ['test/fixtures/lint/bad/preemption.yaml'],
+    [
+      [
+        'preemption',
+        47,
+        'spec.template.spec.containers[0].env[8].value',
+        'OPENSHIFT_HA_PREEMPTION: "preempt_nodelay 300" comes from the docs, but preempt_nodelay is not a keepalived keyword',
+      ],
+    ],
+  ],
+  [
+    'privileged',
+    ['test/fixtures/lint/bad/privileged.yaml'],
+    [
+      [
+        'privileged',
+        22,
+        'spec.template.spec.containers[0].securityContext.privileged',
+        'the keepalived container is not privileged: it cannot add VIPs or send VRRP',
+      ],
+    ],
+  ],
+  [
+    'replica-count',
+    ['test/fixtures/lint/bad/replica-count.yaml'],
+    [
+      [
+        'replica-count',
+        30,
+        'spec.template.spec.containers[0].env',
+        'OPENSHIFT_HA_REPLICA_COUNT (unset): is 1 to the image (its code default; the docs say 2), but spec.replicas is 2; the initial masters are spread for the wrong number of nodes',
+      ],
+    ],
+  ],
+  [
+    'replicas',
+    ['test/fixtures/lint/bad/replicas.yaml'],
+    [['replicas', 8, 'spec.replicas', 'spec.replicas is 1: with one node there is nothing to fail over to']],
+  ],
+  [
+    'script-not-executable',
+    ['test/fixtures/lint/bad/script-not-executable.yaml'],
+    [
+      [
+        'script-not-executable',
+        57,
+        'spec.template.spec.volumes[0].configMap.defaultMode',
+        'OPENSHIFT_HA_CHECK_SCRIPT: /etc/ipfailover-toolkit/http-check.js is mounted from volume ipfailover-toolkit with mode 0644, which is not executable; keepalived disables the check',
+      ],
+      [
+        'script-not-executable',
+        57,
+        'spec.template.spec.volumes[0].configMap.defaultMode',
+        'OPENSHIFT_HA_NOTIFY_SCRIPT: /etc/ipfailover-toolkit/notify.sh is mounted from volume ipfailover-toolkit with mode 0644, which is not executable; keepalived disables the check',
+      ],
+    ],
+  ],
+  [
+    'script-not-mounted',
+    ['test/fixtures/lint/bad/script-not-mounted.yaml'],
+    [
+      [
+        'script-not-mounted',
+        43,
+        'spec.template.spec.containers[0].env[6].value',
+        'OPENSHIFT_HA_CHECK_SCRIPT: /etc/keepalive/mycheckscript.sh is under no volumeMount of the container, and the image does not ship it: keepalived disables a missing check',
+      ],
+    ],
+  ],
+  [
+    'service-account',
+    ['test/fixtures/lint/bad/service-account.yaml'],
+    [
+      [
+        'service-account',
+        17,
+        'spec.template.spec.serviceAccountName',
+        'no service account of its own: the privileged and hostnetwork SCCs must not be granted to `default`',
+      ],
+    ],
+  ],
+  [
+    'too-many-instances',
+    ['test/fixtures/lint/bad/too-many-instances.yaml'],
+    [
+      [
+        'too-many-instances',
+        33,
+        'spec.template.spec.containers[0].env[1].value',
+        'OPENSHIFT_HA_VIRTUAL_IPS: makes 260 VRRP instances; IP failover supports at most 254',
+      ],
+      [
+        'vrid-out-of-range',
+        39,
+        'spec.template.spec.containers[0].env[4].value',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 256-260, outside 1..255; keepalived drops those 5 instances',
+      ],
+    ],
+  ],
+  [
+    'use-unicast-ignored',
+    ['test/fixtures/lint/bad/use-unicast-ignored.yaml'],
+    [
+      [
+        'use-unicast-ignored',
+        51,
+        'spec.template.spec.containers[0].env[10].value',
+        'OPENSHIFT_HA_USE_UNICAST: is read by nothing in the image; unicast is on exactly when OPENSHIFT_HA_UNICAST_PEERS is set',
+      ],
+    ],
+  ],
+  [
+    'vrid-out-of-range',
+    ['test/fixtures/lint/bad/vrid-out-of-range.yaml'],
+    [
+      [
+        'vrid-out-of-range',
+        39,
+        'spec.template.spec.containers[0].env[4].value',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 256-257, outside 1..255; keepalived drops those 2 instances',
+      ],
+    ],
+  ],
+  [
+    'ovn-interface',
+    ['--network', 'ovn-kubernetes', 'test/fixtures/lint/bad/ovn-interface.yaml'],
+    [
+      [
+        'ovn-interface',
+        35,
+        'spec.template.spec.containers[0].env[2].value',
+        'OPENSHIFT_HA_NETWORK_INTERFACE: is "ens3", but on OVN-Kubernetes the node IP lives on br-ex',
+      ],
+    ],
+  ],
+  [
+    'network',
+    ['test/fixtures/lint/good.yaml', 'test/fixtures/lint/network.yaml'],
+    [
+      [
+        'external-ip-cidr',
+        10,
+        'spec.externalIP.autoAssignCIDRs[0]',
+        '198.51.100.0/23 is wider than /24: IP failover serves at most 254 VIPs per cluster',
+      ],
+      [
+        'external-ip-not-covered',
+        11,
+        'spec.externalIP.autoAssignCIDRs[1]',
+        '6 addresses of 203.0.113.0/29 are in no deployment’s VIPs (first: 203.0.113.1, 203.0.113.2, 203.0.113.3); Services given those external IPs have no failover',
+      ],
+    ],
+  ],
+  [
+    'seed-example',
+    ['test/fixtures/lint/seed-example.yaml'],
+    [
+      [
+        'groups-exceed-vips',
+        55,
+        'spec.template.spec.containers[0].env[2].value',
+        'OPENSHIFT_HA_VIP_GROUPS: is 10, more than the 4 VIPs: the image makes one instance per VIP instead',
+      ],
+    ],
+  ],
+];
+
+describe('ipft lint: each bad fixture gives exactly its findings, exit 1', () => {
+  it.each(badCases)('%s', async (_name, argv, findings) => {
+    const result = await ipft(['lint', '--format', 'json', ...argv]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      findings: { rule: string; line: number; field: string; message: string; fix: string }[];
+    };
+    expect(report.findings.map(({ rule, line, field, message }) => [rule, line, field, message])).toEqual(
+      findings,
+    );
+    for (const finding of report.findings) expect(finding.fix).not.toBe('');
+  });
+});
+
+describe('ipft lint: clean input, exit 0', () => {
+  it.each([
+    [['test/fixtures/lint/good.yaml']],
+    [['test/fixtures/lint/good-list.yaml']],
+    [['--network', 'ovn-kubernetes', 'test/fixtures/lint/good.yaml']],
+    [['test/fixtures/lint/good.yaml', 'test/fixtures/lint/network-covered.yaml']],
+  ])('%j', async (argv) => {
+    const result = await ipft(['lint', ...argv]);
+    expect(result).toEqual({ code: 0, stdout: 'ipft lint: 1 deployment(s), no findings\n', stderr: '' });
+  });
+});
+
+describe('ipft lint: text output names file:line, object, field, the problem and the fix', () => {
+  it('prints one finding as two lines and a summary', async () => {
+    const result = await ipft(['lint', 'test/fixtures/lint/bad/replicas.yaml']);
+    expect(result.stdout).toBe(
+      'test/fixtures/lint/bad/replicas.yaml:8: Deployment ipfailover/ipfailover: spec.replicas: spec.replicas is 1: with one node there is nothing to fail over to [replicas]\n' +
+        '  fix: Select at least two nodes and set replicas to their number (the product docs’ rule for production).\n' +
+        'ipft lint: 1 finding(s) in 1 deployment(s)\n',
+    );
+  });
+});
+
+describe('ipft lint: input it cannot read, exit 2 with one message naming the place', () => {
+  it.each([
+    [
+      'test/fixtures/lint/invalid/malformed.yaml',
+      'ipft lint: test/fixtures/lint/invalid/malformed.yaml:4: not valid YAML: Nested mappings are not allowed in compact mappings',
+    ],
+    [
+      'test/fixtures/lint/invalid/configmap.yaml',
+      "ipft lint: test/fixtures/lint/invalid/configmap.yaml:1: ConfigMap ipfailover-toolkit-scripts is not a Deployment (ipft lint reads ipfailover Deployments and the cluster's config.openshift.io/v1 Network)",
+    ],
+    [
+      'test/fixtures/lint/invalid/no-env.yaml',
+      'ipft lint: test/fixtures/lint/invalid/no-env.yaml:21: Deployment ipfailover/ipfailover: spec.template.spec.containers: no container has an env block, so there are no OPENSHIFT_HA_* settings to check',
+    ],
+    [
+      'test/fixtures/lint/invalid/value-from.yaml',
+      'ipft lint: test/fixtures/lint/invalid/value-from.yaml:33: Deployment ipfailover/ipfailover: spec.template.spec.containers[0].env[2]: OPENSHIFT_HA_VIP_GROUPS uses valueFrom, which cannot be resolved offline; give its value in the manifest',
+    ],
+    [
+      '/nonexistent/ipfailover.yaml',
+      "ipft lint: /nonexistent/ipfailover.yaml: cannot read: ENOENT: no such file or directory, open '/nonexistent/ipfailover.yaml'",
+    ],
+  ])('%s', async (file, message) => {
+    const result = await ipft(['lint', file]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
+  });
+
+  it.each([
+    [['lint'], 'ipft lint: expected one or more manifest files\n'],
+    [['lint', '--format', 'xml', 'x.yaml'], 'ipft lint: --format: expected text or json, got "xml"\n'],
+    [
+      ['lint', '--network', 'calico', 'x.yaml'],
+      'ipft lint: --network: expected one of ovn-kubernetes, openshift-sdn, other, got "calico"\n',
+    ],
+  ])('%j', async (argv, stderr) => {
+    expect(await ipft(argv)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
