@@ -53,6 +53,49 @@ export async function measure(commands: readonly Command[], rounds: number): Pro
   );
 }
 
+async function rusage(input: object): Promise<unknown[]> {
+  const child = spawn('python3', [join(import.meta.dirname, 'rusage.py')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(JSON.stringify(input));
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (status !== 0) throw new Error(`bench/rusage.py exited ${status}`);
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+export interface Burst {
+  readonly name: string;
+  readonly cpuS: number;
+  readonly wallS: number;
+  /** Epoch seconds at which the last copy exited. */
+  readonly lastExit: number;
+  readonly exits: readonly number[];
+}
+
+/** `count` copies of a command started at once (`{i}` in argv becomes 1..count): summed CPU and wall time. */
+export async function burst(command: Command, count: number): Promise<Burst> {
+  const [line] = (await rusage({ burst: { ...command, count } })) as {
+    name: string;
+    cpu_s: number;
+    wall_s: number;
+    last_exit: number;
+    exits: number[];
+  }[];
+  if (!line) throw new Error('bench/rusage.py printed nothing');
+  return {
+    name: line.name,
+    cpuS: line.cpu_s,
+    wallS: line.wall_s,
+    lastExit: line.last_exit,
+    exits: line.exits,
+  };
+}
+
 export interface Target {
   readonly name: string;
   readonly cpuRatio?: number;

@@ -1,7 +1,6 @@
 // The least an undici request can cost: one Client, one GET, as bundled for the http-check.
 import { setFlagsFromString } from 'node:v8';
-import request from 'undici/lib/api/api-request.js';
-import Agent from 'undici/lib/dispatcher/agent.js';
+import { Agent, request } from '../core/http-client.ts';
 
 setFlagsFromString('--liftoff-only');
 const agent = new Agent();

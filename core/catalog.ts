@@ -1,5 +1,6 @@
 import { httpSettings } from '../checks/http/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
+import { exporterSettings } from '../exporter/settings.ts';
 import { probeSettings } from './common-settings.ts';
 import type { SettingSpec } from './settings.ts';
 
@@ -11,6 +12,7 @@ const sections: readonly (readonly [string, SettingSpec])[] = [
   ['Every check', probeSettings],
   ['tcp-check', tcpSettings],
   ['http-check', httpSettings],
+  ['exporter', exporterSettings],
 ];
 
 export const knownSettingNames: ReadonlySet<string> = new Set(

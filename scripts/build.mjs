@@ -1,9 +1,11 @@
 // Bundles each entry point into one self-contained CommonJS file that runs with `node` alone.
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
+
 /** Installed on nodes: executable, with the entry's own `#!/usr/bin/env node` line. */
-const executables = ['checks/tcp-check.ts', 'checks/http-check.ts', 'cli/ipft.ts'];
+const executables = ['checks/tcp-check.ts', 'checks/http-check.ts', 'cli/ipft.ts', 'exporter/exporter.ts'];
 /** Built the same way for `npm run bench` only: the cost floor of an undici request. */
 const benchmarkFloors = ['bench/undici-floor.ts'];
 
@@ -46,6 +48,13 @@ for (const entry of [...executables, ...benchmarkFloors]) {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [withoutHttp2],
+    define: { EXPORTER_VERSION: JSON.stringify(version) },
   });
   if (executables.includes(entry)) await chmod(outfile, 0o755);
 }
+
+// The notify hook is plain bash (the ipfailover image has no Node.js): copied as it is, executable,
+// because keepalived disables a notify script it cannot execute.
+await mkdir('dist/notify', { recursive: true });
+await copyFile('notify/notify.sh', 'dist/notify/notify.sh');
+await chmod('dist/notify/notify.sh', 0o755);

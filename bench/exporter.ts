@@ -1,0 +1,180 @@
+// `npm run bench` (second part): the notify hook under a 254-hook burst, /metrics latency, spool ingest.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ingestor } from '../exporter/ingest.ts';
+import { burst, median } from './measure.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const instances = 254;
+const imageEnv = {
+  OPENSHIFT_HA_VIRTUAL_IPS: '10.1.0.1-254',
+  OPENSHIFT_HA_VRRP_ID_OFFSET: '0',
+  OPENSHIFT_HA_CONFIG_NAME: 'web',
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startExporter(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/exporter/exporter.js'], {
+    env: {
+      ...process.env,
+      ...imageEnv,
+      IPF_STATE_DIR: stateDir,
+      IPF_LOG_TO: 'none',
+      IPF_EXPORTER_HOST: '127.0.0.1',
+      IPF_EXPORTER_PORT: String(port),
+    },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+const masters = (text: string) =>
+  text.match(/^ipfailover_vrrp_state\{[^}]*state="master"\} 1$/gm)?.length ?? 0;
+
+async function hookBurst(): Promise<{
+  hookCpu: number;
+  bashCpu: number;
+  reflectedMs: number;
+  wallS: number;
+}> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ipft-bench-'));
+  const exporter = await startExporter(stateDir);
+  let seenAt = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const text = await (await fetch(`${exporter.url}/metrics`)).text();
+      if (masters(text) === instances) {
+        seenAt = Date.now() / 1000;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const hookEnv = { PATH: '/usr/bin:/bin', IPF_STATE_DIR: stateDir, IPF_LOG_TO: 'none', NODE_NAME: 'node-a' };
+  const hooks = await burst(
+    {
+      name: 'notify.sh',
+      argv: ['dist/notify/notify.sh', 'INSTANCE', 'web_VIP_{i}', 'MASTER', '250'],
+      env: hookEnv,
+    },
+    instances,
+  );
+  const deadline = Date.now() + 10_000;
+  while (!seenAt && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  polling = false;
+  await poller;
+  exporter.child.kill();
+  const plain = join(stateDir, 'plain.jsonl');
+  const bash = await burst(
+    { name: 'bash append', argv: ['/bin/bash', '-c', `printf '%s\\n' '{"name":"web_VIP_{i}"}' >> ${plain}`] },
+    instances,
+  );
+  rmSync(stateDir, { recursive: true, force: true });
+  if (hooks.exits.some((code) => code !== 0))
+    throw new Error(`a hook failed: exit codes ${hooks.exits.join(',')}`);
+  return {
+    hookCpu: hooks.cpuS,
+    bashCpu: bash.cpuS,
+    reflectedMs: seenAt ? (seenAt - hooks.lastExit) * 1000 : Number.NaN,
+    wallS: hooks.wallS,
+  };
+}
+
+/** One GET on a kept-alive connection, body read to the end: node:http, so the client adds little. */
+function timedGet(agent: Agent, url: URL): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    get({ host: url.hostname, port: url.port, path: '/metrics', agent }, (response) => {
+      response.on('data', () => {});
+      response.on('end', () => resolve(performance.now() - started));
+    }).on('error', reject);
+  });
+}
+
+async function metricsLatency(): Promise<{ p50: number; p99: number }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ipft-bench-'));
+  let lines = '';
+  for (let index = 1; index <= instances; index++)
+    lines += `${JSON.stringify({ ts: index, node: 'n', type: 'INSTANCE', name: `web_VIP_${index}`, state: 'MASTER', priority: 250 })}\n`;
+  writeFileSync(join(stateDir, 'transitions.jsonl'), lines);
+  const exporter = await startExporter(stateDir);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(exporter.url);
+  for (let warm = 0; warm < 50; warm++) await timedGet(agent, url);
+  const times: number[] = [];
+  for (let request = 0; request < 1000; request++) times.push(await timedGet(agent, url));
+  agent.destroy();
+  exporter.child.kill();
+  rmSync(stateDir, { recursive: true, force: true });
+  times.sort((a, b) => a - b);
+  return {
+    p50: times[Math.floor(times.length * 0.5)] ?? Number.NaN,
+    p99: times[Math.floor(times.length * 0.99)] ?? Number.NaN,
+  };
+}
+
+function ingestRate(lineCount: number): number {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ipft-bench-'));
+  const states = ['MASTER', 'BACKUP', 'FAULT'];
+  let chunk = '';
+  for (let index = 0; index < lineCount; index++) {
+    chunk += `${JSON.stringify({ ts: 1795650000 + index / 1000, node: 'node-a', type: 'INSTANCE', name: `web_VIP_${(index % instances) + 1}`, state: states[index % 3], priority: 100 })}\n`;
+    if (chunk.length > 1 << 20) {
+      appendFileSync(join(stateDir, 'transitions.jsonl'), chunk);
+      chunk = '';
+    }
+  }
+  appendFileSync(join(stateDir, 'transitions.jsonl'), chunk);
+  const ingestor = new Ingestor({ stateDir, maxBytes: 1 << 30, keepRecent: 100, log: () => {} });
+  const started = performance.now();
+  while (ingestor.state.counters.lines < lineCount) ingestor.ingest();
+  const seconds = (performance.now() - started) / 1000;
+  ingestor.close();
+  rmSync(stateDir, { recursive: true, force: true });
+  return lineCount / seconds;
+}
+
+console.log(`\nnotify hook and exporter: ${rounds} rounds, medians`);
+const bursts = [];
+for (let round = 0; round < rounds; round++) bursts.push(await hookBurst());
+const hookCpu = median(bursts.map((b) => b.hookCpu));
+const bashCpu = median(bursts.map((b) => b.bashCpu));
+const reflected = median(bursts.map((b) => b.reflectedMs));
+console.log(
+  `254 concurrent notify.sh:   ${hookCpu.toFixed(3)} CPU-s in all (${(hookCpu / bashCpu).toFixed(2)} × 254 bash appends: ${bashCpu.toFixed(3)} CPU-s), wall ${median(bursts.map((b) => b.wallS)).toFixed(3)} s; target ≤ 0.6 CPU-s ${hookCpu <= 0.6 ? 'met' : 'MISSED'}`,
+);
+console.log(
+  `all 254 in /metrics:        ${reflected.toFixed(0)} ms after the last hook exited (max ${Math.max(...bursts.map((b) => b.reflectedMs)).toFixed(0)} ms); target ≤ 1000 ms ${reflected <= 1000 ? 'met' : 'MISSED'}`,
+);
+const latencies = [];
+for (let round = 0; round < rounds; round++) latencies.push(await metricsLatency());
+const p99 = median(latencies.map((l) => l.p99));
+console.log(
+  `/metrics, 254 instances:    p50 ${median(latencies.map((l) => l.p50)).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (1000 sequential scrapes); target p99 ≤ 10 ms ${p99 <= 10 ? 'met' : 'MISSED'}`,
+);
+const rates = [];
+for (let round = 0; round < rounds; round++) rates.push(ingestRate(200_000));
+const rate = median(rates);
+console.log(
+  `spool ingest:               ${Math.round(rate).toLocaleString('en')} lines/s (200,000 lines, read, parsed, applied, checkpointed); target ≥ 20,000 ${rate >= 20_000 ? 'met' : 'MISSED'}`,
+);

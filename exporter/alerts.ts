@@ -1,0 +1,308 @@
+/**
+ * The exporter's alert rules, in one place: `prometheusRule()` for the OpenShift monitoring stack
+ * (deploy/prometheus-rules.yaml is its output) and `ruleGroupsYaml()` for promtool. Pure: no I/O.
+ *
+ * Every series is per node: one scrape target per node, with the target labels `instance`, `job` and
+ * `node` (and `namespace` from the ServiceMonitor). Aggregations keep `namespace` and `job` so that two
+ * ipfailover deployments that reuse an instance name are not counted together.
+ */
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { stringify } from 'yaml';
+
+export type Severity = 'critical' | 'warning';
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels: { readonly severity: Severity };
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook: string };
+}
+
+export interface AlertOptions {
+  /** PromQL matchers for the exporter's targets, without braces. Default `job="ipfailover-toolkit"`. */
+  readonly jobSelector?: string;
+  /** Namespace of the PrometheusRule and of the ipfailover pods. Unset: the object has none (`oc apply -n`). */
+  readonly namespace?: string;
+}
+
+export const DEFAULT_JOB_SELECTOR = 'job="ipfailover-toolkit"';
+export const RULE_NAME = 'ipfailover-toolkit';
+export const GROUP_NAME = 'ipfailover-toolkit';
+
+interface Context {
+  /** `name{<job selector>, <extra>}` */
+  readonly select: (metric: string, extra?: string) => string;
+  readonly jobSelector: string;
+  /** The value to give NS in runbooks. */
+  readonly namespace: string;
+}
+
+interface AlertDefinition {
+  readonly alert: string;
+  readonly severity: Severity;
+  readonly for?: string;
+  readonly expr: (context: Context) => string;
+  readonly summary: string;
+  readonly description: (context: Context) => string;
+  /** Plain text (no templates): numbered steps for the SRE on call. */
+  readonly runbook: (context: Context) => string[];
+}
+
+/** The aggregation of everything that describes one VRRP instance across nodes. */
+const perInstance = 'namespace, job, vrrp_instance';
+
+/** How the runbooks name the values they need; each runbook sets the ones it uses first. */
+const setNs = (c: Context) => `NS=${c.namespace}`;
+const setNode = 'NODE=<the alert’s node label>';
+const setInstance = 'INSTANCE=<the alert’s vrrp_instance label>';
+const podOnNode =
+  'POD=<the ipfailover pod on that node, from: oc -n "$NS" get pods -o wide --field-selector spec.nodeName="$NODE">';
+const transitionsLog = `oc -n "$NS" logs "$POD" --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"`;
+
+const definitions: readonly AlertDefinition[] = [
+  {
+    alert: 'VIPNoMaster',
+    severity: 'critical',
+    for: '1m',
+    // The instances are those any node reports (even one node, in any state), less those with a master.
+    expr: ({ select }) => `count by (${perInstance}) (
+  group by (namespace, job, instance, vrrp_instance) (${select('ipfailover_vrrp_state')})
+)
+unless on (${perInstance})
+  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)`,
+    summary: 'No node is VRRP master for {{ $labels.vrrp_instance }}',
+    description: () =>
+      '{{ $value }} node(s) report VRRP instance {{ $labels.vrrp_instance }} and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setInstance}`,
+      '2. See the state of every ipfailover pod: oc -n "$NS" get pods -o wide, then for each pod: oc -n "$NS" logs <pod> --since=15m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
+      '3. All in FAULT: the check fails on every node. Read the reason lines (-check: FAIL) and fix the application or the check; confirm the check settings with oc -n "$NS" rsh <pod> /etc/ipfailover-toolkit/<check>.js --validate',
+      '4. All in INIT or BACKUP: keepalived has no check result or the instance is misconfigured. Compare oc -n "$NS" rsh <pod> cat /etc/keepalived/keepalived.conf across pods, and check the script exists and is executable: oc -n "$NS" rsh <pod> ls -l /etc/ipfailover-toolkit/',
+      '5. Fewer pods than nodes: oc -n "$NS" get deploy,pods -o wide and oc -n "$NS" describe pod <pod> (privileged SCC, hostNetwork, node selector).',
+      '6. If ExporterDown fires too, the unscraped node may be the master: oc debug node/<node> -- ip -brief address shows whether it holds the VIPs.',
+      '7. Last resort: restart the ipfailover pods one at a time, oc -n "$NS" delete pod <pod>, and watch this alert clear.',
+    ],
+  },
+  {
+    alert: 'VIPSplitBrain',
+    severity: 'critical',
+    for: '30s',
+    // The number of nodes claiming the instance: as MASTER, or (a split brain keepalived no longer
+    // reports, acassen/keepalived#1884) by holding one of its VIPs.
+    expr: ({ select }) => `(
+  count by (${perInstance}) (${select('ipfailover_vrrp_state', 'state="master"')} == 1) > 1
+)
+or
+(
+  max by (${perInstance}) (
+    count by (${perInstance}, vip) (${select('ipfailover_vip_present')} == 1)
+  ) > 1
+)`,
+    summary: 'Split brain: {{ $value }} nodes claim {{ $labels.vrrp_instance }}',
+    description: () =>
+      '{{ $value }} nodes have claimed VRRP instance {{ $labels.vrrp_instance }} for 30 seconds, as MASTER or by holding one of its VIPs. Clients reach whichever node answered ARP last.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setInstance}`,
+      '2. Find the nodes in Observe > Metrics: ipfailover_vrrp_state{vrrp_instance="<instance>",state="master"} == 1 and ipfailover_vip_present{vrrp_instance="<instance>"} == 1',
+      '3. Check that the nodes hear each other’s adverts (VRRP, IP protocol 112, to 224.0.0.18 unless unicast): oc debug node/<node> -- tcpdump -ni <interface> -c 10 vrrp. Two masters each seeing only its own adverts means multicast is blocked: set OPENSHIFT_HA_UNICAST_PEERS, or open the network path.',
+      '4. Adverts from a foreign router with the same VRID: another keepalived shares the segment. Run ipft lint on every ipfailover Deployment and move OPENSHIFT_HA_VRRP_ID_OFFSET apart.',
+      '5. One MASTER but the VIP on two nodes: a healed split brain left the VIP behind (keepalived sends no notify for it). Restart the ipfailover pod on the node that is not MASTER: oc -n "$NS" delete pod <pod>, or remove the address there: oc -n "$NS" rsh <pod> ip address del <vip>/32 dev <interface>',
+      '6. Confirm one owner: oc -n "$NS" logs <pod> --since=10m | grep -E "$INSTANCE.*Entering" on each node shows one MASTER, and this alert clears.',
+    ],
+  },
+  {
+    alert: 'VIPFlapping',
+    severity: 'warning',
+    // round(): increase() extrapolates to the window's edges, so 4 transitions can read 4.1.
+    expr: ({ select }) => `round(
+  sum by (${perInstance}) (increase(${select('ipfailover_vrrp_transitions_total', 'to="master"')}[15m]))
+) > 4`,
+    summary: '{{ $labels.vrrp_instance }} is flapping',
+    description: () =>
+      'VRRP instance {{ $labels.vrrp_instance }} became MASTER {{ $value }} times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setInstance}`,
+      '2. Read the transitions: for each ipfailover pod, oc -n "$NS" logs <pod> --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
+      '3. FAULT between the moves: the check flaps. Read its reason lines, fix the cause, and absorb blips with hysteresis: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_CHECK_FALL=3 IPF_CHECK_RISE=2',
+      '4. MASTER and BACKUP only: adverts are lost (network drops, CPU starvation on the node: oc adm top node) or nodes preempt each other. Check oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_PREEMPTION; preempt_delay 300 (the default) or nopreempt stops a returning node from taking the VIPs back at once.',
+      '5. Pods restarting (oc -n "$NS" get pods, RESTARTS): each restart re-rolls the priorities; find the restart cause with oc -n "$NS" describe pod <pod>.',
+    ],
+  },
+  {
+    alert: 'NodeFault',
+    severity: 'warning',
+    for: '5m',
+    expr: ({ select }) => `${select('ipfailover_vrrp_state', 'state="fault"')} == 1`,
+    summary: '{{ $labels.vrrp_instance }} is in FAULT on {{ $labels.node }}',
+    description: () =>
+      'VRRP instance {{ $labels.vrrp_instance }} has been in FAULT on node {{ $labels.node }} for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setNode} ${setInstance}`,
+      `2. ${podOnNode}`,
+      `3. Why: ${transitionsLog}`,
+      '4. A -check: FAIL line names what failed. Confirm the settings with oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check>.js --validate and fix the application on that node (the check probes the node itself).',
+      '5. No check failure: the interface may be down. oc debug node/"$NODE" -- ip -brief link and compare with OPENSHIFT_HA_NETWORK_INTERFACE (oc -n "$NS" set env deploy/<ipfailover deployment> --list).',
+      '6. Until it is fixed this node gives no redundancy; if it is the last healthy one, VIPNoMaster follows.',
+    ],
+  },
+  {
+    alert: 'CheckFailing',
+    severity: 'warning',
+    for: '2m',
+    expr: ({ select }) => `${select('ipfailover_check_success')} == 0`,
+    summary: 'Check {{ $labels.check }} fails on {{ $labels.node }}',
+    description: () =>
+      'The {{ $labels.check }} probe has failed on node {{ $labels.node }} for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setNode}`,
+      `2. ${podOnNode}`,
+      '3. Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat /var/run/ipfailover/check-<check>.json)',
+      '4. Confirm the settings and the target: oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check>.js --validate',
+      '5. Probe the target by hand from the node (the pod uses the host network): oc -n "$NS" rsh "$POD" curl -sv <url>, or for TCP: oc -n "$NS" rsh "$POD" bash -c "</dev/tcp/<host>/<port>"',
+      '6. Fix the application on that node. If the check is wrong, fix its IPF_* settings: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_...=...',
+    ],
+  },
+  {
+    alert: 'CheckStale',
+    severity: 'warning',
+    for: '1m',
+    expr: ({ select }) => `time() - ${select('ipfailover_check_last_run_timestamp_seconds')} > 60`,
+    summary: 'Check {{ $labels.check }} stopped running on {{ $labels.node }}',
+    description: () =>
+      'The {{ $labels.check }} check last ran {{ $value | humanizeDuration }} ago on node {{ $labels.node }}; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setNode}`,
+      `2. ${podOnNode}`,
+      '3. keepalived disables a check script that is missing or not executable: oc -n "$NS" logs "$POD" | grep -i -E "script|VRRP_Script", and oc -n "$NS" rsh "$POD" ls -l /etc/ipfailover-toolkit/ (the ConfigMap volume needs defaultMode 493).',
+      '4. Compare the script keepalived runs with the file: oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_CHECK_SCRIPT',
+      '5. The status record must be writable: oc -n "$NS" rsh "$POD" ls -l /var/run/ipfailover/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.',
+      '6. keepalived itself stopped: oc -n "$NS" rsh "$POD" ps -ef | grep keepalived; restart the pod with oc -n "$NS" delete pod "$POD"',
+    ],
+  },
+  {
+    alert: 'StateMismatch',
+    severity: 'critical',
+    for: '1m',
+    // Per scrape target (node): a VIP missing on a MASTER, or a VIP held where the instance is not MASTER.
+    expr: ({ select }) => `(
+  (${select('ipfailover_vip_present')} == 0)
+  and on (instance, vrrp_instance)
+  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)
+)
+or
+(
+  (${select('ipfailover_vip_present')} == 1)
+  unless on (instance, vrrp_instance)
+  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)
+)`,
+    summary: 'VIP {{ $labels.vip }} and VRRP state disagree on {{ $labels.node }}',
+    description: () =>
+      '{{ if eq $value 1.0 }}VIP {{ $labels.vip }} is on node {{ $labels.node }} but {{ $labels.vrrp_instance }} is not MASTER there{{ else }}{{ $labels.vrrp_instance }} is MASTER on node {{ $labels.node }} but its VIP {{ $labels.vip }} is on none of the node’s interfaces{{ end }}, for 1 minute.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setNode} ${setInstance} VIP=<the alert’s vip label>`,
+      `2. ${podOnNode}`,
+      '3. What the kernel has: oc -n "$NS" rsh "$POD" ip -brief address | grep -F "$VIP"; what keepalived thinks: oc -n "$NS" logs "$POD" --since=1h | grep -E "$INSTANCE.*Entering"',
+      '4. MASTER without the VIP: something removed the address (NetworkManager, a bridge reconfiguration on br-ex) and keepalived re-adds it only on a transition. Restart the pod so another node takes over: oc -n "$NS" delete pod "$POD"',
+      '5. VIP held but not MASTER: a leftover from a healed split brain or a killed pod. If another node is MASTER (VIPSplitBrain fires too), remove it here: oc -n "$NS" rsh "$POD" ip address del "$VIP"/32 dev <interface>, or delete the pod.',
+      '6. Confirm: the VIP is on exactly one node, the MASTER, and the alert clears.',
+    ],
+  },
+  {
+    alert: 'ExporterDown',
+    severity: 'warning',
+    for: '5m',
+    expr: ({ select }) => `${select('up')} == 0 or absent(${select('up')})`,
+    summary:
+      '{{ if $labels.instance }}ipfailover-toolkit exporter {{ $labels.instance }} on {{ $labels.node }} is down{{ else }}No ipfailover-toolkit exporter is scraped{{ end }}',
+    description: ({ jobSelector }) =>
+      `{{ if $labels.instance }}Prometheus has failed to scrape the exporter target {{ $labels.instance }} (node {{ $labels.node }}) for 5 minutes{{ else }}No target matching ${jobSelector} has existed for 5 minutes{{ end }}: the other ipfailover alerts are blind there.`,
+    runbook: (c) => [
+      `1. ${setNs(c)}`,
+      '2. The exporter pods: oc -n "$NS" get pods -o wide; for the node in the alert: oc -n "$NS" describe pod <pod> and oc -n "$NS" logs <pod> -c <exporter container> --previous',
+      '3. The scrape: oc -n "$NS" get servicemonitor,podmonitor,endpoints -o wide, and Observe > Targets in the console for the error.',
+      `4. No target at all: the ServiceMonitor is missing, its job label differs from ${c.jobSelector}, or monitoring for user-defined projects is off: oc -n openshift-user-workload-monitoring get pods`,
+      '5. While it is down, check the node by hand: oc debug node/<node> -- ip -brief address shows which VIPs it holds.',
+    ],
+  },
+];
+
+/** The names of all alerts, in rule order. */
+export const alertNames: readonly string[] = definitions.map((definition) => definition.alert);
+
+function context(options: AlertOptions): Context {
+  const jobSelector = (options.jobSelector ?? DEFAULT_JOB_SELECTOR).trim();
+  if (jobSelector === '' || /[{}]/.test(jobSelector)) {
+    throw new Error(
+      `Expected the jobSelector option to be PromQL label matchers without braces, such as ${DEFAULT_JOB_SELECTOR}, got ${JSON.stringify(options.jobSelector)}`,
+    );
+  }
+  const { namespace } = options;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new Error(
+      `Expected the namespace option to be a Kubernetes namespace name (DNS-1123 label), got ${JSON.stringify(namespace)}`,
+    );
+  }
+  return {
+    jobSelector,
+    namespace: namespace ?? '<the alert’s namespace label>',
+    select: (metric, extra) => `${metric}{${jobSelector}${extra ? `, ${extra}` : ''}}`,
+  };
+}
+
+/** The alert rules with the options applied, in the order of the rule file. */
+export function alertRules(options: AlertOptions = {}): AlertRule[] {
+  const c = context(options);
+  return definitions.map((definition) => ({
+    alert: definition.alert,
+    expr: definition.expr(c),
+    ...(definition.for ? { for: definition.for } : {}),
+    labels: { severity: definition.severity },
+    annotations: {
+      summary: definition.summary,
+      description: definition.description(c),
+      runbook: definition.runbook(c).join('\n'),
+    },
+  }));
+}
+
+/**
+ * Labels for both OpenShift stacks: user-workload monitoring evaluates the rule in its own Prometheus
+ * (leaf-prometheus: every series used here is scraped there, so Thanos Ruler is not needed), and the
+ * `prometheus`/`role` pair is what cluster monitoring's rule selector has matched in a namespace
+ * labelled openshift.io/cluster-monitoring=true.
+ */
+export const ruleLabels = {
+  'app.kubernetes.io/name': 'ipfailover-toolkit',
+  'app.kubernetes.io/component': 'alert-rules',
+  'app.kubernetes.io/part-of': 'ipfailover-toolkit',
+  'openshift.io/prometheus-rule-evaluation-scope': 'leaf-prometheus',
+  prometheus: 'k8s',
+  role: 'alert-rules',
+} as const;
+
+/** The PrometheusRule (monitoring.coreos.com/v1), validated against the CRD's schema. */
+export function prometheusRule(options: AlertOptions = {}): PrometheusRule {
+  const rule = new PrometheusRule({
+    metadata: {
+      name: RULE_NAME,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      labels: { ...ruleLabels },
+    },
+    spec: { groups: [{ name: GROUP_NAME, rules: alertRules(options).map((rule) => ({ ...rule })) }] },
+  });
+  rule.validate();
+  return rule;
+}
+
+const yamlOptions = { lineWidth: 0 } as const;
+
+/** deploy/prometheus-rules.yaml: the PrometheusRule as YAML, with a header. */
+export function prometheusRuleYaml(options: AlertOptions = {}): string {
+  return `# Generated by scripts/generate-deploy.ts from exporter/alerts.ts: do not edit.\n${stringify(prometheusRule(options).toJSON(), yamlOptions)}`;
+}
+
+/** The same rules as a plain Prometheus rule file (`groups:`), for promtool and non-operator setups. */
+export function ruleGroupsYaml(options: AlertOptions = {}): string {
+  return stringify({ groups: [{ name: GROUP_NAME, rules: alertRules(options) }] }, yamlOptions);
+}

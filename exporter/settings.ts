@@ -1,0 +1,62 @@
+import { sharedSettings } from '../core/common-settings.ts';
+import { Expected } from '../core/errors.ts';
+import { byteSize, integer, optional, text, withDefault } from '../core/settings.ts';
+
+function webhookUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Expected('an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Expected('an http:// or https:// URL');
+  if (url.username || url.password)
+    throw new Expected('a URL without credentials (use IPF_WEBHOOK_TOKEN_FILE)');
+  return url;
+}
+
+/**
+ * 9871: inside OpenShift's 9000-9999 range for host-level services, which node firewalls open
+ * between nodes (the exporter shares the ipfailover pod's host network); not a port an OpenShift
+ * node component listens on (9100-9107, 9192, 9537, 9637, 9641-9644, 9978-9980); and not the
+ * keepalived exporters' 9165 or 9650, so either can run beside it.
+ */
+export const DEFAULT_EXPORTER_PORT = '9871';
+
+export const exporterSettings = {
+  ...sharedSettings,
+  IPF_EXPORTER_PORT: withDefault(
+    DEFAULT_EXPORTER_PORT,
+    integer(1, 65535, 'a port from 1 to 65535'),
+    'Port of /metrics, /healthz, /readyz and /api/state, on the node’s network (9871: see the README).',
+  ),
+  IPF_EXPORTER_HOST: withDefault('0.0.0.0', text, 'Address to listen on.'),
+  IPF_EXPORTER_RECENT: withDefault(
+    '100',
+    integer(1, 10_000),
+    'How many of the last transitions /api/state returns and the checkpoint keeps.',
+  ),
+  IPF_SPOOL_MAX_BYTES: withDefault(
+    '16MiB',
+    byteSize,
+    'Once the spool is read to its end and larger than this, it is renamed to transitions.jsonl.1 and hooks start a new one.',
+  ),
+  IPF_SPOOL_POLL_MS: withDefault(
+    '1000',
+    integer(50, 60_000),
+    'How often the spool is read when no file-system event arrives (fs.watch is not reliable on every volume).',
+  ),
+  IPF_WEBHOOK_URL: optional(
+    webhookUrl,
+    'Each transition is POSTed here as JSON, with retries; unset: no forwarding.',
+  ),
+  IPF_WEBHOOK_TOKEN_FILE: optional(
+    text,
+    'File holding a bearer token for IPF_WEBHOOK_URL; the token is never logged.',
+  ),
+  IPF_WEBHOOK_QUEUE_MAX: withDefault(
+    '1000',
+    integer(1, 100_000),
+    'Transitions waiting for the webhook at most; beyond it the oldest are dropped and counted.',
+  ),
+} as const;

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Env, readSettings } from '../../core/settings.ts';
+import { buildApp } from '../../exporter/app.ts';
+import { exporterSettings } from '../../exporter/settings.ts';
+import { onCleanup, temporaryDirectory } from './harness.ts';
+
+export function transitionLine(
+  name: string,
+  state: string,
+  ts: number,
+  priority: number | null = 100,
+  node = 'node-a',
+): string {
+  return `${JSON.stringify({ ts, node, type: 'INSTANCE', name, state, priority })}\n`;
+}
+
+export function spoolDir(): string {
+  const directory = join(temporaryDirectory(), 'state');
+  mkdirSync(directory, { recursive: true });
+  return directory;
+}
+
+export function append(stateDir: string, text: string): void {
+  appendFileSync(join(stateDir, 'transitions.jsonl'), text);
+}
+
+/** The app in-process (fastify inject), with its own registry and a temp state directory. */
+export function inProcessExporter(env: Env, logs: string[] = []) {
+  const { values, problems } = readSettings(exporterSettings, { IPF_LOG_TO: 'none', ...env });
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  const app = buildApp({
+    settings: values,
+    env,
+    node: 'node-a',
+    version: 'test',
+    log: (line) => logs.push(line),
+  });
+  onCleanup(() => app.close());
+  return app;
+}
+
+export interface RunningExporter {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+/** The built dist/exporter/exporter.js as a process on a loopback port. */
+export async function startExporter(env: Env): Promise<RunningExporter> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/exporter/exporter.js'], {
+    env: {
+      PATH: process.env.PATH,
+      IPF_EXPORTER_HOST: '127.0.0.1',
+      IPF_EXPORTER_PORT: String(port),
+      IPF_LOG_TO: 'none',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the exporter exited ${child.exitCode}: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child, stderr: () => stderr };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`the exporter did not answer within 10 s: ${stderr}`);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One sample's value from a Prometheus text exposition, or undefined. */
+export function sample(metrics: string, series: string): number | undefined {
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
