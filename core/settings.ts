@@ -177,3 +177,19 @@ export function list<T>(item: (raw: string) => T) {
     });
   };
 }
+
+/** An http:// or https:// URL without credentials, which would end up in logs; `instead` says where they go. */
+export function httpUrl(instead: string) {
+  return (raw: string): URL => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new Expected('an http:// or https:// URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Expected('an http:// or https:// URL');
+    if (url.username || url.password) throw new Expected(`a URL without credentials (use ${instead})`);
+    return url;
+  };
+}

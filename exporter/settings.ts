@@ -1,19 +1,5 @@
 import { sharedSettings } from '../core/common-settings.ts';
-import { Expected } from '../core/errors.ts';
-import { byteSize, integer, optional, text, withDefault } from '../core/settings.ts';
-
-function webhookUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Expected('an http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Expected('an http:// or https:// URL');
-  if (url.username || url.password)
-    throw new Expected('a URL without credentials (use IPF_WEBHOOK_TOKEN_FILE)');
-  return url;
-}
+import { byteSize, httpUrl, integer, optional, text, withDefault } from '../core/settings.ts';
 
 /**
  * 9871: inside OpenShift's 9000-9999 range for host-level services, which node firewalls open
@@ -47,7 +33,7 @@ export const exporterSettings = {
     'How often the spool is read when no file-system event arrives (fs.watch is not reliable on every volume).',
   ),
   IPF_WEBHOOK_URL: optional(
-    webhookUrl,
+    httpUrl('IPF_WEBHOOK_TOKEN_FILE'),
     'Each transition is POSTed here as JSON, with retries; unset: no forwarding.',
   ),
   IPF_WEBHOOK_TOKEN_FILE: optional(

@@ -4,6 +4,7 @@ import {
   boolean,
   byteSize,
   fileContents,
+  httpUrl,
   list,
   oneOf,
   optional,
@@ -11,18 +12,6 @@ import {
   text,
   withDefault,
 } from '../../core/settings.ts';
-
-export function httpUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Expected('an http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Expected('an http:// or https:// URL');
-  if (url.username || url.password) throw new Expected('a URL without credentials (use IPF_HTTP_HEADERS)');
-  return url;
-}
 
 /** Status ranges, e.g. `200-399` or `200,204,300-399`. */
 export type StatusRanges = readonly (readonly [number, number])[];
@@ -65,7 +54,7 @@ export function headerList(raw: string): [string, string][] {
 export const httpSettings = {
   ...nodeTargetSettings,
   IPF_HTTP_URL: optional(
-    list(httpUrl),
+    list(httpUrl('IPF_HTTP_HEADERS')),
     'Comma list of URLs; all must pass. Unset: http://NODE_IP:OPENSHIFT_HA_MONITOR_PORT/, the target of the image’s own check.',
   ),
   IPF_HTTP_METHOD: withDefault('GET', oneOf('GET', 'HEAD'), 'GET or HEAD.'),
