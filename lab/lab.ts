@@ -1,0 +1,132 @@
+import type { ChildProcess } from 'node:child_process';
+import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+import { alerts, get, hostView, servedBy } from './observe.ts';
+import { buildNetwork, LabHost, type LabOptions, startPrometheus, vipsOn } from './runtime.ts';
+import type { Topology } from './topology.ts';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The running lab: hosts with app, keepalived and exporter each, and Prometheus in the client namespace. */
+export class Lab {
+  readonly hosts: LabHost[];
+  readonly vips: string[];
+  private prometheus: ChildProcess | undefined;
+
+  constructor(
+    readonly top: Topology,
+    public options: LabOptions,
+  ) {
+    this.hosts = top.hosts.map((host) => new LabHost(host, top));
+    this.vips = expandVirtualIps(options.imageEnv.OPENSHIFT_HA_VIRTUAL_IPS ?? '');
+  }
+
+  async start(): Promise<void> {
+    await buildNetwork(this.top);
+    for (const host of this.hosts) {
+      host.startApp();
+      await host.startKeepalived(this.options);
+      host.startExporter(this.options);
+    }
+    this.prometheus = startPrometheus(this.top);
+  }
+
+  async stop(): Promise<void> {
+    for (const host of this.hosts) {
+      await host.stopKeepalived('SIGKILL');
+      await host.stopApp();
+      host.exporter?.kill('SIGKILL');
+    }
+    this.prometheus?.kill('SIGKILL');
+  }
+
+  /** Restarts keepalived everywhere with changed options (another check, nopreempt, IPF_CHECK_FALL). */
+  async reconfigure(options: LabOptions): Promise<void> {
+    this.options = options;
+    for (const host of this.hosts) await host.stopKeepalived();
+    for (const host of this.hosts) await host.startKeepalived(options);
+  }
+
+  host(name: string): LabHost {
+    const found = this.hosts.find((candidate) => candidate.host.name === name);
+    if (!found) throw new Error(`no lab host ${name}`);
+    return found;
+  }
+
+  /** Who holds each VIP on its interface now (ip addr, not the exporter). */
+  async owners(): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(this.vips.map((vip) => [vip, []]));
+    for (const host of this.hosts)
+      for (const vip of await vipsOn(host.host, this.vips)) result.get(vip)?.push(host.host.name);
+    return result;
+  }
+
+  /** Waits until every VIP has exactly one holder and answers on it, for `stableMs` in a row. */
+  async settle(timeoutMs = 60_000, stableMs = 3000): Promise<Map<string, string>> {
+    const deadline = Date.now() + timeoutMs;
+    let since = 0;
+    let last = '';
+    while (Date.now() < deadline) {
+      const owners = await this.owners();
+      const single = [...owners.values()].every((holders) => holders.length === 1);
+      const served =
+        single &&
+        (await Promise.all(this.vips.map((vip) => servedBy(vip)))).every(
+          (name, index) => name === owners.get(this.vips[index] ?? '')?.[0],
+        );
+      const key = JSON.stringify([...owners]);
+      if (single && served && key === last) {
+        if (Date.now() - since >= stableMs)
+          return new Map([...owners].map(([vip, holders]) => [vip, holders[0] ?? '']));
+      } else {
+        since = Date.now();
+        last = key;
+      }
+      await sleep(200);
+    }
+    throw new Error(
+      `the VIPs did not settle on one host each within ${timeoutMs / 1000} s: ${JSON.stringify([...(await this.owners())])}`,
+    );
+  }
+
+  /** Waits until a host's own check has just connected to its app, so what follows starts at a known phase. */
+  async afterNextCheck(host: LabHost, timeoutMs = 10_000): Promise<void> {
+    const url = `http://${host.host.address}:8080/last-check`;
+    const before = (await get(url))?.body;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const now = (await get(url, 200))?.body;
+      if (now !== undefined && now !== before) return;
+      await sleep(10);
+    }
+    throw new Error(`${host.host.name}'s check did not connect to its app within ${timeoutMs / 1000} s`);
+  }
+
+  async views() {
+    return Promise.all(this.top.hosts.map((host) => hostView(host)));
+  }
+
+  async firing(): Promise<string[]> {
+    return ((await alerts()) ?? []).filter((alert) => alert.state === 'firing').map((alert) => alert.name);
+  }
+
+  /** Polls Prometheus until `alert` fires; returns seconds waited. */
+  async waitForAlert(alert: string, timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+      if ((await this.firing()).includes(alert)) return (Date.now() - started) / 1000;
+      await sleep(1000);
+    }
+    throw new Error(
+      `${alert} did not fire within ${timeoutMs / 1000} s; firing: ${(await this.firing()).join(', ') || 'none'}`,
+    );
+  }
+
+  async waitForPrometheus(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if ((await alerts()) !== undefined) return;
+      await sleep(250);
+    }
+    throw new Error('Prometheus did not answer within 30 s');
+  }
+}

@@ -1,0 +1,193 @@
+// `npm run lab`: real keepalived on network namespaces, with the toolkit's checks, hook, exporter,
+// rules and rendered config, a live view, and failover scenarios. Runs as root.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, parseEnv } from 'node:util';
+import { $ } from 'zx';
+import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+import { Lab, sleep } from './lab.ts';
+import { alerts } from './observe.ts';
+import { cleanup, labNamespaces } from './runtime.ts';
+import { type Report, scenarios } from './scenarios.ts';
+import { CLIENT, chooseSubnet, topology } from './topology.ts';
+import { renderView } from './view.ts';
+
+$.quiet = true;
+
+const usage = `npm run lab -- [--hosts N] [--env-file FILE] [--check-script PATH] [--notify-script PATH]
+                   [--scenario NAME|all] [--cleanup]
+scenarios: ${Object.keys(scenarios).join(', ')}`;
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '3' },
+    'env-file': { type: 'string' },
+    'check-script': { type: 'string' },
+    'notify-script': { type: 'string' },
+    scenario: { type: 'string' },
+    cleanup: { type: 'boolean' },
+    inside: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`lab: ${message}\n`);
+  process.exit(1);
+}
+
+const tools = { keepalived: 'keepalived', prometheus: 'prometheus', ip: 'iproute2', bridge: 'iproute2' };
+
+async function ensureTools(): Promise<void> {
+  const missing = [];
+  for (const [tool, pkg] of Object.entries(tools))
+    if ((await $`which ${tool}`.nothrow()).exitCode !== 0) missing.push(pkg);
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing)];
+  if (!existsSync('/etc/debian_version')) {
+    fail(
+      `install ${packages.join(' ')} (keepalived 2.x, Prometheus 2.x with promtool, iproute2 with ip and bridge), then run again`,
+    );
+  }
+  process.stderr.write(`lab: installing ${packages.join(' ')} with apt-get\n`);
+  await $({ env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get update -qq`;
+  await $({
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })`apt-get install -y -qq --no-install-recommends ${packages}`;
+}
+
+/** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
+async function outside(): Promise<void> {
+  if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
+  if (values.cleanup) {
+    await cleanup();
+    process.stdout.write('lab: removed every lab namespace, process and file\n');
+    return;
+  }
+  if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
+    fail(`--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`);
+  await ensureTools();
+  if ((await labNamespaces()).length > 0)
+    fail('a lab is running, or one was left behind: npm run lab -- --cleanup');
+  const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout);
+  await $`${process.execPath} scripts/build.mjs`;
+  await $`ip netns add ${CLIENT}`;
+  const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      CLIENT,
+      process.execPath,
+      '--import',
+      'tsx',
+      'lab/main.ts',
+      '--inside',
+      subnet,
+      ...args,
+    ],
+    { stdio: 'inherit' },
+  );
+  // Ctrl-C reaches the child too; this process waits for it, then removes what is left.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const code = await new Promise<number>((done) => child.on('exit', (status) => done(status ?? 1)));
+  await cleanup();
+  process.exit(code);
+}
+
+function imageEnv(subnet: string, hosts: number): Record<string, string> {
+  const env: Record<string, string> = {
+    OPENSHIFT_HA_CONFIG_NAME: 'lab',
+    OPENSHIFT_HA_VIRTUAL_IPS: `${subnet}.100-103`,
+    OPENSHIFT_HA_NETWORK_INTERFACE: 'eth0',
+    OPENSHIFT_HA_MONITOR_PORT: '8080',
+    OPENSHIFT_HA_REPLICA_COUNT: String(hosts),
+    OPENSHIFT_HA_CHECK_INTERVAL: '2',
+    // The image's default is 300 s; 10 s lets the preempt scenario finish in a minute.
+    OPENSHIFT_HA_PREEMPTION: 'preempt_delay 10',
+  };
+  if (values['env-file']) Object.assign(env, parseEnv(readFileSync(values['env-file'], 'utf8')));
+  // The lab sends traffic to its VIPs: they must be inside its own subnet.
+  const outsideSubnet = expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? '').filter(
+    (vip) => !vip.startsWith(`${subnet}.`),
+  );
+  if (outsideSubnet.length > 0)
+    fail(
+      `OPENSHIFT_HA_VIRTUAL_IPS: expected addresses in the lab subnet ${subnet}.0/24, got ${outsideSubnet.join(', ')}`,
+    );
+  return env;
+}
+
+/** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
+async function inside(subnet: string): Promise<void> {
+  const top = topology(subnet, Number(values.hosts));
+  const lab = new Lab(top, {
+    imageEnv: imageEnv(subnet, top.hosts.length),
+    checkScript: resolve(values['check-script'] ?? 'dist/checks/http-check.js'),
+    notifyScript: resolve(values['notify-script'] ?? 'dist/notify/notify.sh'),
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await lab.stop();
+    await cleanup([process.pid, process.ppid]);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(1));
+  process.stderr.write(
+    `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}; starting…\n`,
+  );
+  await lab.start();
+  await lab.waitForPrometheus();
+  await lab.settle(90_000);
+
+  if (!values.scenario) {
+    const started = Date.now();
+    while (!stopping) {
+      const screen = renderView(await lab.views(), await alerts(), started);
+      if (!stopping) process.stdout.write(`\x1b[H\x1b[2J${screen}\n`);
+      await sleep(1000);
+    }
+  }
+  const names = values.scenario === 'all' ? Object.keys(scenarios) : [values.scenario ?? ''];
+  let failed = 0;
+  for (const name of names) {
+    const scenario = scenarios[name];
+    if (!scenario) continue;
+    const lines: string[] = [];
+    let passed = true;
+    const report: Report = {
+      line: (text) => lines.push(text),
+      expect: (ok, what) => {
+        lines.push(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+        if (!ok) passed = false;
+      },
+    };
+    const started = Date.now();
+    try {
+      await scenario(lab, report);
+    } catch (error) {
+      passed = false;
+      lines.push(`  FAIL ${(error as Error).message}`);
+    }
+    if (!passed) failed += 1;
+    process.stdout.write(
+      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n`,
+    );
+  }
+  process.stdout.write(`\n${names.length - failed} passed, ${failed} failed\n`);
+  await stop(failed === 0 ? 0 : 1);
+}
+
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+} else if (values.inside) {
+  await inside(values.inside);
+} else {
+  await outside();
+}

@@ -1,0 +1,240 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { $ } from 'zx';
+import { ruleGroupsYaml } from '../exporter/alerts.ts';
+import {
+  APP_PORT,
+  BRIDGE,
+  CLIENT,
+  EXPORTER_PORT,
+  type Host,
+  PREFIX,
+  PROMETHEUS,
+  SWITCH,
+  type Topology,
+} from './topology.ts';
+
+export const WORKDIR = `/tmp/${PREFIX}`;
+
+$.quiet = true;
+
+/** Every lab namespace that exists now, the client's included. */
+export async function labNamespaces(): Promise<string[]> {
+  const list = (await $`ip netns list`.nothrow()).stdout;
+  return list
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(`${PREFIX}-`));
+}
+
+/**
+ * Removes everything the lab made, also after a crash: every process in a lab namespace (but the
+ * caller's own), the namespaces (and with them the bridge, the veths and the addresses), the work dir.
+ */
+export async function cleanup(keep: readonly number[] = []): Promise<void> {
+  for (const namespace of await labNamespaces()) {
+    const pids = (await $`ip netns pids ${namespace}`.nothrow()).stdout
+      .split('\n')
+      .map(Number)
+      .filter(Boolean);
+    for (const pid of pids) {
+      if (keep.includes(pid)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  for (const namespace of await labNamespaces()) {
+    if (namespace === CLIENT && keep.length > 0) continue;
+    await $`ip netns delete ${namespace}`.nothrow();
+  }
+  if (keep.length === 0) rmSync(WORKDIR, { recursive: true, force: true });
+}
+
+/** The bridge in its own namespace, and one veth per host (and the client) plugged into it. */
+export async function buildNetwork(top: Topology): Promise<void> {
+  await $`ip netns add ${SWITCH}`;
+  await $`ip -n ${SWITCH} link add ${BRIDGE} type bridge`;
+  await $`ip -n ${SWITCH} link set ${BRIDGE} up`;
+  const attach = async (namespace: string, port: string, address: string) => {
+    if (namespace !== CLIENT) await $`ip netns add ${namespace}`;
+    await $`ip -n ${namespace} link set lo up`;
+    await $`ip -n ${namespace} link add eth0 type veth peer name ${port} netns ${SWITCH}`;
+    await $`ip -n ${namespace} addr add ${address}/24 dev eth0`;
+    await $`ip -n ${namespace} link set eth0 up`;
+    await $`ip -n ${SWITCH} link set ${port} master ${BRIDGE} up`;
+  };
+  await attach(CLIENT, 'p-client', top.clientAddress);
+  for (const host of top.hosts) await attach(host.namespace, `p-${host.name}`, host.address);
+}
+
+/** Cuts hosts off from each other but not from clients: VRRP between them stops, as in a partition. */
+export async function partition(top: Topology, isolated: boolean): Promise<void> {
+  for (const host of top.hosts)
+    await $`ip netns exec ${SWITCH} bridge link set dev p-${host.name} isolated ${isolated ? 'on' : 'off'}`;
+}
+
+/** The VIPs on a host's eth0 now: the ground truth of who serves them. */
+export async function vipsOn(host: Host, vips: readonly string[]): Promise<string[]> {
+  const addresses = (await $`ip -n ${host.namespace} -4 -o addr show dev eth0`).stdout;
+  return vips.filter((vip) => addresses.includes(` ${vip}/`));
+}
+
+export interface LabOptions {
+  readonly imageEnv: Record<string, string>;
+  readonly checkScript: string;
+  readonly notifyScript: string;
+}
+
+const nodeDirectory = dirname(process.execPath);
+/** keepalived runs `#!/usr/bin/env node` checks, so node must be on its PATH. */
+const PATH = `${nodeDirectory}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
+/** A small web app: answers with the host's name; /last-check tells when the host's own check last connected. */
+const APP_SOURCE = `
+const http = require('node:http');
+let lastCheck = 0;
+const server = http.createServer((request, response) => {
+  if (request.url === '/last-check') return response.end(String(lastCheck));
+  response.end(process.env.LAB_HOST + '\\n');
+});
+server.on('connection', (socket) => { if (socket.remoteAddress === process.env.LAB_NODE_IP) lastCheck = Date.now(); });
+server.listen(${APP_PORT}, '0.0.0.0');
+`;
+
+/** The processes of one lab host, each started in the host's namespace. */
+export class LabHost {
+  app: ChildProcess | undefined;
+  keepalived: ChildProcess | undefined;
+  exporter: ChildProcess | undefined;
+  readonly dir: string;
+  readonly stateDir: string;
+
+  constructor(
+    readonly host: Host,
+    readonly top: Topology,
+  ) {
+    this.dir = join(WORKDIR, host.name);
+    this.stateDir = join(this.dir, 'state');
+    mkdirSync(this.stateDir, { recursive: true });
+  }
+
+  private spawnIn(command: string, args: string[], env: Record<string, string>, log: string): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.host.namespace, command, ...args], {
+      env: { PATH, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => writeFileSync(join(this.dir, log), chunk, { flag: 'a' }));
+    return child;
+  }
+
+  startApp(): void {
+    this.app = this.spawnIn(
+      process.execPath,
+      ['-e', APP_SOURCE],
+      { LAB_HOST: this.host.name, LAB_NODE_IP: this.host.address },
+      'app.log',
+    );
+  }
+
+  async stopApp(): Promise<void> {
+    await stop(this.app, 'SIGKILL');
+    this.app = undefined;
+  }
+
+  /** keepalived with the config `ipft render` makes for this host, as the image would on this node. */
+  async startKeepalived(options: LabOptions): Promise<void> {
+    const env = this.scriptEnv(options);
+    const rendered = await $({
+      env: { ...env, PATH },
+    })`${process.execPath} ${resolve('dist/cli.js')} render --node-ip ${this.host.address} --interface eth0`;
+    const config = join(this.dir, 'keepalived.conf');
+    writeFileSync(config, rendered.stdout);
+    this.keepalived = this.spawnIn(
+      'keepalived',
+      [
+        '-n',
+        '-l',
+        '-P',
+        '-f',
+        config,
+        '-p',
+        join(this.dir, 'keepalived.pid'),
+        '-r',
+        join(this.dir, 'vrrp.pid'),
+      ],
+      env,
+      'keepalived.log',
+    );
+  }
+
+  async stopKeepalived(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await stop(this.keepalived, signal);
+    this.keepalived = undefined;
+  }
+
+  startExporter(options: LabOptions): void {
+    this.exporter = this.spawnIn(
+      process.execPath,
+      [resolve('dist/exporter/exporter.js')],
+      {
+        ...this.scriptEnv(options),
+        IPF_EXPORTER_HOST: '0.0.0.0',
+        IPF_EXPORTER_PORT: String(EXPORTER_PORT),
+        IPF_SPOOL_POLL_MS: '250',
+      },
+      'exporter.log',
+    );
+  }
+
+  /** What keepalived, its scripts and the exporter see: the pod's environment in the real thing. */
+  scriptEnv(options: LabOptions): Record<string, string> {
+    return {
+      ...options.imageEnv,
+      OPENSHIFT_HA_CHECK_SCRIPT: options.checkScript,
+      OPENSHIFT_HA_NOTIFY_SCRIPT: options.notifyScript,
+      IPF_STATE_DIR: this.stateDir,
+      IPF_LOG_TO: join(this.dir, 'scripts.log'),
+      NODE_NAME: this.host.name,
+    };
+  }
+}
+
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** One Prometheus in the client namespace, scraping every exporter once a second with the shipped rules. */
+export function startPrometheus(top: Topology): ChildProcess {
+  const dir = join(WORKDIR, 'prometheus');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'rules.yaml'), ruleGroupsYaml({}));
+  const targets = top.hosts
+    .map(
+      (host) =>
+        `      - targets: ['${host.address}:${EXPORTER_PORT}']\n        labels: { node: ${host.name} }`,
+    )
+    .join('\n');
+  writeFileSync(
+    join(dir, 'prometheus.yaml'),
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yaml]\nscrape_configs:\n  - job_name: ipfailover-toolkit\n    static_configs:\n${targets}\n`,
+  );
+  if (!existsSync(join(dir, 'data'))) mkdirSync(join(dir, 'data'));
+  return spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yaml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=${PROMETHEUS}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+}

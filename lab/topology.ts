@@ -1,0 +1,70 @@
+/**
+ * The lab's names and addresses. Every host is a network namespace on a bridge that itself lives in
+ * a namespace of its own, so the root namespace gets no interface, address or route. Clients
+ * (Prometheus, the failover timer, the controller itself) run in their own namespace on the bridge.
+ */
+export const PREFIX = 'ipftlab';
+export const SWITCH = `${PREFIX}-switch`;
+export const CLIENT = `${PREFIX}-client`;
+export const BRIDGE = 'br0';
+export const EXPORTER_PORT = 9871;
+export const APP_PORT = 8080;
+export const PROMETHEUS = '127.0.0.1:9090';
+/** RFC 5737 documentation ranges: never routed anywhere real. */
+export const CANDIDATE_SUBNETS = ['203.0.113', '198.51.100'] as const;
+
+export interface Host {
+  readonly name: string;
+  readonly namespace: string;
+  readonly address: string;
+}
+
+export interface Topology {
+  readonly subnet: string;
+  readonly hosts: readonly Host[];
+  readonly clientAddress: string;
+  readonly vips: string;
+}
+
+/**
+ * The first candidate /24 that nothing in the machine's route table overlaps. `routes` is the
+ * output of `ip -4 route show table all`; a default route is not an overlap.
+ */
+export function chooseSubnet(routes: string): string {
+  const routed = routes
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((destination) => /^\d/.test(destination));
+  for (const subnet of CANDIDATE_SUBNETS) {
+    const [a, b, c] = subnet.split('.').map(Number) as [number, number, number];
+    const base = ((a << 24) >>> 0) + (b << 16) + (c << 8);
+    const overlaps = routed.some((destination) => {
+      const [address = '', prefixText = '32'] = destination.split('/');
+      const prefix = Number(prefixText);
+      const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+      const size = 2 ** (32 - Math.min(prefix, 32));
+      const start = value - (value % size);
+      return start < base + 256 && base < start + size;
+    });
+    if (!overlaps) return subnet;
+  }
+  throw new Error(
+    `every lab subnet (${CANDIDATE_SUBNETS.map((subnet) => `${subnet}.0/24`).join(', ')}) overlaps a route of this machine; the lab refuses to start`,
+  );
+}
+
+export function topology(subnet: string, hostCount: number): Topology {
+  if (!Number.isInteger(hostCount) || hostCount < 2 || hostCount > 9) {
+    throw new Error(`--hosts: expected a whole number from 2 to 9, got ${hostCount}`);
+  }
+  return {
+    subnet,
+    hosts: Array.from({ length: hostCount }, (_, index) => ({
+      name: `h${index + 1}`,
+      namespace: `${PREFIX}-h${index + 1}`,
+      address: `${subnet}.${11 + index}`,
+    })),
+    clientAddress: `${subnet}.250`,
+    vips: `${subnet}.100-103`,
+  };
+}
