@@ -1,8 +1,14 @@
 // `npm run bench`: CPU and peak RSS per check invocation against `node -e 0` and the stock bash check.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startFakeKubeApi, writeKubeconfig } from '../test/support/fake-kube-api.ts';
+import { endpointSlice, service } from '../test/support/kube-objects.ts';
+import { makePki } from '../test/support/pki.ts';
 import { type Command, measure, report } from './measure.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -11,6 +17,69 @@ const server = createServer((_, response) => response.end('ok\n'));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address() as { port: number };
 const env = { IPF_STATE_DIR: stateDir, IPF_LOG_TO: 'none' };
+
+// externalip-check: a local Kubernetes API over TLS, and a real listener for every Service port, node
+// port and health check node port, as on a node. Warm: 10 Services (2 of them Local, asked on their
+// healthCheckNodePort) from the cache. Cold: 200 Services, asked from the API at every run.
+const pki = makePki(mkdtempSync(join(tmpdir(), 'ipft-bench-pki-')));
+const kubeApi = await startFakeKubeApi({ cert: pki.good.cert, key: pki.good.key, token: 'bench' });
+const kubeconfig = writeKubeconfig(join(stateDir, 'kubeconfig'), {
+  cluster: { 'certificate-authority': pki.caFile, server: kubeApi.url },
+  user: { token: 'bench' },
+});
+const listeners: { close(): void }[] = [];
+async function listener(): Promise<number> {
+  const listening = createTcpServer((socket) => socket.end());
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  listeners.push(listening);
+  return (listening.address() as { port: number }).port;
+}
+async function healthListener(): Promise<number> {
+  const listening = createServer((_, response) => response.end('{"localEndpoints":1}'));
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  listeners.push(listening);
+  return (listening.address() as { port: number }).port;
+}
+async function clusterOf(count: number, local: number) {
+  const services = [];
+  for (let index = 0; index < count; index++) {
+    const isLocal = index < local;
+    services.push(
+      service({
+        name: `app-${index}`,
+        ...(isLocal
+          ? { loadBalancerIPs: ['127.0.0.1'], healthCheckNodePort: await healthListener() }
+          : { externalIPs: ['127.0.0.1'] }),
+        ports: [
+          {
+            name: 'http',
+            port: await listener(),
+            ...(index % 2 === 0 ? { nodePort: await listener() } : {}),
+          },
+        ],
+      }),
+    );
+  }
+  return { services, slices: services.map((item) => endpointSlice(item, [true, true, false])) };
+}
+const externalIpEnv = (name: string, cacheSeconds: string, staleSeconds = '300') => ({
+  IPF_STATE_DIR: join(stateDir, name),
+  IPF_LOG_TO: 'none',
+  IPF_KUBECONFIG: kubeconfig,
+  OPENSHIFT_HA_VIRTUAL_IPS: '127.0.0.1',
+  IPF_EXTERNALIP_NODE_IP: '127.0.0.1',
+  IPF_EXTERNALIP_CACHE_S: cacheSeconds,
+  IPF_EXTERNALIP_STALE_S: staleSeconds,
+});
+const warm = await clusterOf(10, 2);
+kubeApi.services = warm.services;
+kubeApi.slices = warm.slices;
+const warmEnv = externalIpEnv('externalip-warm', '3600', '3600');
+// One run fills the cache that every measured run then uses (asynchronously: the API is this process).
+await promisify(execFile)('dist/checks/externalip-check.js', { env: { ...process.env, ...warmEnv } });
+const cold = await clusterOf(200, 10);
+kubeApi.services = cold.services;
+kubeApi.slices = cold.slices;
 
 const commands: Command[] = [
   { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
@@ -38,6 +107,12 @@ const commands: Command[] = [
     argv: ['dist/checks/http-check.js'],
     env: { ...env, IPF_HTTP_URL: `http://127.0.0.1:${port}/` },
   },
+  { name: 'externalip warm, 10', argv: ['dist/checks/externalip-check.js'], env: warmEnv },
+  {
+    name: 'externalip cold, 200',
+    argv: ['dist/checks/externalip-check.js'],
+    env: externalIpEnv('externalip-cold', '0'),
+  },
 ];
 
 console.log(
@@ -50,6 +125,8 @@ const figures = await measure(commands, rounds);
 const met = report(figures, 'node -e 0', 'stock bash check', [
   { name: 'tcp-check', cpuRatio: 1.15, rssRatio: 1.25 },
   { name: 'http-check', cpuRatio: 1.35, rssRatio: 1.25 },
+  { name: 'externalip warm, 10', cpuRatio: 1.35 },
+  { name: 'externalip cold, 200', cpuRatio: 2 },
 ]);
 
 const bundles = readdirSync('dist/checks').filter((name) => name.endsWith('.js'));
@@ -67,4 +144,7 @@ console.log(
 console.log(`\n${met && sizeMet ? 'every target met' : 'some targets MISSED'}`);
 
 server.close();
+for (const listening of listeners) listening.close();
+await kubeApi.close();
 rmSync(stateDir, { recursive: true, force: true });
+rmSync(pki.dir, { recursive: true, force: true });

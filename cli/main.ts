@@ -1,10 +1,17 @@
 import { describeError } from '../core/errors.ts';
+import { packageUsage } from '../packaging/usage.ts';
 import { type CliContext, type Command, UsageError } from './context.ts';
 import { explain } from './explain.ts';
 import { lintCommand, lintUsage } from './lint.ts';
 import { render, renderUsage } from './render.ts';
 
-const commands: Readonly<Record<string, Command>> = { render, lint: lintCommand, explain };
+const commands: Readonly<Record<string, Command>> = {
+  render,
+  lint: lintCommand,
+  explain,
+  // Loaded on use: it brings the schema validators (and re2's WebAssembly), which no other command needs.
+  package: async (args, context) => (await import('../packaging/command.ts')).packageCommand(args, context),
+};
 
 const usage = `usage: ipft <command> [options]
 
@@ -12,10 +19,13 @@ commands:
   render    print the keepalived.conf the ipfailover image would generate
   lint      check ipfailover Deployment manifests
   explain   where the official docs and the image's code disagree
+  package   write the install manifests (ConfigMaps, Deployment patch, monitoring) to dist/deploy
 
 ${renderUsage}
 
-${lintUsage}`;
+${lintUsage}
+
+${packageUsage}`;
 
 /** Runs one command and returns its exit code: 0 fine, 1 findings, 2 bad input. */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {

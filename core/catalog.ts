@@ -1,3 +1,4 @@
+import { externalIpSettings } from '../checks/externalip/settings.ts';
 import { httpSettings } from '../checks/http/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
 import { exporterSettings } from '../exporter/settings.ts';
@@ -12,6 +13,7 @@ const sections: readonly (readonly [string, SettingSpec])[] = [
   ['Every check', probeSettings],
   ['tcp-check', tcpSettings],
   ['http-check', httpSettings],
+  ['externalip-check', externalIpSettings],
   ['exporter', exporterSettings],
 ];
 

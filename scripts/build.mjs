@@ -1,11 +1,19 @@
 // Bundles each entry point into one self-contained CommonJS file that runs with `node` alone.
+import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 
 /** Installed on nodes: executable, with the entry's own `#!/usr/bin/env node` line. */
-const executables = ['checks/tcp-check.ts', 'checks/http-check.ts', 'cli/ipft.ts', 'exporter/exporter.ts'];
+const executables = [
+  'checks/tcp-check.ts',
+  'checks/http-check.ts',
+  'checks/externalip-check.ts',
+  'cli/ipft.ts',
+  'exporter/exporter.ts',
+];
 /** Built the same way for `npm run bench` only: the cost floor of an undici request. */
 const benchmarkFloors = ['bench/undici-floor.ts'];
 
@@ -58,3 +66,12 @@ for (const entry of [...executables, ...benchmarkFloors]) {
 await mkdir('dist/notify', { recursive: true });
 await copyFile('notify/notify.sh', 'dist/notify/notify.sh');
 await chmod('dist/notify/notify.sh', 0o755);
+
+// dist/deploy: the install manifests (packaging/), written by the CLI just built, from the bundles above.
+// `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. Its schema
+// validation (kubernetes-models) runs patterns in re2-wasm, which loads re2.wasm from the bundle's folder.
+const requireFromValidate = createRequire(
+  createRequire(import.meta.url).resolve('@kubernetes-models/validate'),
+);
+await copyFile(requireFromValidate.resolve('re2-wasm/build/wasm/re2.wasm'), 'dist/re2.wasm');
+execFileSync(process.execPath, ['dist/cli.js', 'package'], { stdio: 'inherit' });

@@ -1,0 +1,210 @@
+/**
+ * A Grafana dashboard for the exporter's metrics (dist/deploy/grafana-dashboard.json, generated only:
+ * a committed copy would be one more file to keep equal to this code). Typed after Grafana's dashboard
+ * JSON model, the subset used here; test/package.test.ts checks every query with promtool.
+ */
+import { alertNames, DEFAULT_JOB_SELECTOR } from '../exporter/alerts.ts';
+
+interface DataSourceRef {
+  readonly type: 'prometheus';
+  readonly uid: '${datasource}';
+}
+
+interface Target {
+  readonly refId: string;
+  readonly datasource: DataSourceRef;
+  readonly expr: string;
+  readonly legendFormat?: string;
+  readonly instant?: boolean;
+  readonly range?: boolean;
+  readonly format?: 'time_series' | 'table';
+}
+
+interface ValueMapping {
+  readonly type: 'value';
+  readonly options: Readonly<Record<string, { readonly text: string; readonly color: string }>>;
+}
+
+interface Panel {
+  readonly id: number;
+  readonly type: 'state-timeline' | 'timeseries' | 'table';
+  readonly title: string;
+  readonly description: string;
+  readonly gridPos: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly datasource: DataSourceRef;
+  readonly targets: readonly Target[];
+  readonly fieldConfig: {
+    readonly defaults: {
+      readonly unit?: string;
+      readonly mappings?: readonly ValueMapping[];
+      readonly custom?: Readonly<Record<string, unknown>>;
+    };
+    readonly overrides: readonly unknown[];
+  };
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+interface Variable {
+  readonly name: string;
+  readonly label: string;
+  readonly type: 'datasource' | 'query';
+  readonly query: string | { readonly query: string; readonly refId: string };
+  readonly datasource?: DataSourceRef;
+  readonly includeAll?: boolean;
+  readonly multi?: boolean;
+  readonly allValue?: string;
+  readonly refresh?: 1 | 2;
+  readonly current: Readonly<Record<string, unknown>>;
+}
+
+export interface GrafanaDashboard {
+  readonly uid: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly schemaVersion: number;
+  readonly editable: boolean;
+  readonly time: { readonly from: string; readonly to: string };
+  readonly refresh: string;
+  readonly timezone: string;
+  readonly templating: { readonly list: readonly Variable[] };
+  readonly panels: readonly Panel[];
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, filled in by Grafana.
+const datasource: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+
+/** The alerts of exporter/alerts.ts, as the brief selects them (every name matches; the test checks it). */
+export const ALERTS_SELECTOR = 'ALERTS{alertname=~"VIP.*|NodeFault|Check.*|StateMismatch|ExporterDown"}';
+
+export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): GrafanaDashboard {
+  const select = (metric: string) => `${metric}{${jobSelector}, namespace=~"$namespace"}`;
+  const target = (expr: string, legendFormat?: string): Target => ({
+    refId: 'A',
+    datasource,
+    expr,
+    ...(legendFormat ? { legendFormat } : {}),
+  });
+  const passFail = (pass: string, fail: string): ValueMapping => ({
+    type: 'value',
+    options: { '1': { text: pass, color: 'green' }, '0': { text: fail, color: 'transparent' } },
+  });
+  const panels: Panel[] = [
+    {
+      id: 1,
+      type: 'state-timeline',
+      title: 'Which node holds each VIP',
+      description:
+        'ipfailover_vip_present: the VIP is on one of the node’s interfaces at scrape time (the ground truth, not what keepalived says). One row per VIP and node; two green rows for one VIP at once is a split brain.',
+      gridPos: { x: 0, y: 0, w: 24, h: 10 },
+      datasource,
+      targets: [target(`max by (vip, node) (${select('ipfailover_vip_present')})`, '{{vip}} on {{node}}')],
+      fieldConfig: { defaults: { mappings: [passFail('holds', 'not here')] }, overrides: [] },
+      options: { mergeValues: true, showValue: 'never', rowHeight: 0.8 },
+    },
+    {
+      id: 2,
+      type: 'timeseries',
+      title: 'VRRP transitions per hour',
+      description:
+        'increase(ipfailover_vrrp_transitions_total[1h]) by instance and new state, from the notify hook’s records.',
+      gridPos: { x: 0, y: 10, w: 12, h: 8 },
+      datasource,
+      targets: [
+        target(
+          `sum by (vrrp_instance, to) (increase(${select('ipfailover_vrrp_transitions_total')}[1h]))`,
+          '{{vrrp_instance}} to {{to}}',
+        ),
+      ],
+      fieldConfig: {
+        defaults: { unit: 'short', custom: { drawStyle: 'bars', fillOpacity: 60 } },
+        overrides: [],
+      },
+      options: { legend: { displayMode: 'table', placement: 'right' } },
+    },
+    {
+      id: 3,
+      type: 'table',
+      title: 'Active alerts',
+      description: 'The ipfailover-toolkit alerts now pending or firing (exporter/alerts.ts).',
+      gridPos: { x: 12, y: 10, w: 12, h: 8 },
+      datasource,
+      targets: [{ ...target(ALERTS_SELECTOR), instant: true, range: false, format: 'table' }],
+      fieldConfig: { defaults: {}, overrides: [] },
+      options: { showHeader: true, sortBy: [{ displayName: 'alertname', desc: false }] },
+    },
+    {
+      id: 4,
+      type: 'state-timeline',
+      title: 'Check success per node',
+      description:
+        'ipfailover_check_success: the probe’s own result at each run (ipfailover_check_passing is what keepalived was told after IPF_CHECK_FALL / IPF_CHECK_RISE).',
+      gridPos: { x: 0, y: 18, w: 12, h: 8 },
+      datasource,
+      targets: [
+        target(`min by (check, node) (${select('ipfailover_check_success')})`, '{{check}} on {{node}}'),
+      ],
+      fieldConfig: {
+        defaults: {
+          mappings: [
+            {
+              type: 'value',
+              options: { '1': { text: 'pass', color: 'green' }, '0': { text: 'fail', color: 'red' } },
+            },
+          ],
+        },
+        overrides: [],
+      },
+      options: { mergeValues: true, showValue: 'auto' },
+    },
+    {
+      id: 5,
+      type: 'timeseries',
+      title: 'Check duration',
+      description:
+        'ipfailover_check_duration_seconds of the last run. keepalived kills a run that lasts OPENSHIFT_HA_CHECK_INTERVAL; the checks stop 300 ms before it.',
+      gridPos: { x: 12, y: 18, w: 12, h: 8 },
+      datasource,
+      targets: [
+        target(
+          `max by (check, node) (${select('ipfailover_check_duration_seconds')})`,
+          '{{check}} on {{node}}',
+        ),
+      ],
+      fieldConfig: { defaults: { unit: 's' }, overrides: [] },
+      options: { legend: { displayMode: 'list', placement: 'bottom' } },
+    },
+  ];
+  return {
+    uid: 'ipfailover-toolkit',
+    title: 'IP failover (ipfailover-toolkit)',
+    description: `VIP ownership, VRRP transitions, checks and the alerts ${alertNames.join(', ')}.`,
+    tags: ['ipfailover', 'keepalived', 'openshift'],
+    schemaVersion: 39,
+    editable: true,
+    time: { from: 'now-6h', to: 'now' },
+    refresh: '30s',
+    timezone: 'utc',
+    templating: {
+      list: [
+        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {} },
+        {
+          name: 'namespace',
+          label: 'Namespace',
+          type: 'query',
+          datasource,
+          query: {
+            query: `label_values(ipfailover_exporter_build_info{${jobSelector}}, namespace)`,
+            refId: 'namespaces',
+          },
+          includeAll: true,
+          multi: true,
+          allValue: '.*',
+          refresh: 2,
+          current: {},
+        },
+      ],
+    },
+    panels,
+  };
+}

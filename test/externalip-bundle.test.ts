@@ -1,0 +1,156 @@
+// The built dist/checks/externalip-check.js, run as keepalived runs it: alone in a folder, execve of
+// the file, no arguments, the environment only. (test/bundles.test.ts does the same for the checks
+// that need no API; this one needs the fake API, so it has its own file.)
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Env } from '../core/settings.ts';
+import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from './support/fake-kube-api.ts';
+import {
+  closedPort,
+  isolatedEnv,
+  readOutputs,
+  suiteDirectory,
+  tcpServer,
+  temporaryDirectory,
+} from './support/harness.ts';
+import { endpointSlice, service } from './support/kube-objects.ts';
+import { makePki } from './support/pki.ts';
+
+const BUNDLE = 'dist/checks/externalip-check.js';
+const TOKEN = 'sha256~bundle-test';
+
+let api: FakeKubeApi;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  const directory = suiteDirectory();
+  const pki = makePki(directory);
+  api = await startFakeKubeApi({ cert: pki.good.cert, key: pki.good.key, token: TOKEN });
+  kubeconfig = writeKubeconfig(join(directory, 'kubeconfig'), {
+    cluster: { 'certificate-authority': pki.caFile, server: api.url },
+    user: { token: TOKEN },
+  });
+});
+afterAll(() => api.close());
+beforeEach(() => {
+  api.behaviour = { kind: 'normal' };
+  api.requests.length = 0;
+});
+
+function installAlone(): string {
+  const path = join(temporaryDirectory(), 'externalip-check.js');
+  copyFileSync(BUNDLE, path);
+  return path;
+}
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runAsKeepalived(
+  path: string,
+  env: Env,
+  args: string[] = [],
+  onSpawn?: (pid: number) => void,
+): Promise<Exit> {
+  const child = spawn(path, args, {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    cwd: join(path, '..'),
+  });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** One Service on the VIP 127.0.0.1 whose port is `port`. */
+function serveOne(port: number): void {
+  const web = service({ name: 'web', externalIPs: ['127.0.0.1'], ports: [{ name: 'http', port }] });
+  api.services = [web];
+  api.slices = [endpointSlice(web, [true])];
+}
+
+const envFor = (extra: Record<string, string> = {}) =>
+  isolatedEnv({ IPF_KUBECONFIG: kubeconfig, OPENSHIFT_HA_VIRTUAL_IPS: '127.0.0.1', ...extra });
+
+describe('the built externalip-check', () => {
+  it('is one executable CommonJS file with a node shebang that needs nothing but node', () => {
+    expect(statSync(BUNDLE).mode & 0o777).toBe(0o755);
+    const source = readFileSync(BUNDLE, 'utf8');
+    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(source.match(/^#!/gm)).toHaveLength(1);
+    expect(source).not.toMatch(/require\("(?!node:)[^"]+"\)/);
+  });
+
+  it('passes, then passes again from its cache without asking the API', async () => {
+    const { port } = await tcpServer((socket) => socket.end());
+    serveOne(port);
+    const env = envFor();
+    const path = installAlone();
+    expect(await runAsKeepalived(path, env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.requests).toHaveLength(2);
+    expect(await runAsKeepalived(path, env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.requests).toHaveLength(2);
+    expect(readOutputs('externalip-check', env).record).toMatchObject({ ok: true, passing: true });
+  });
+
+  it('fails with one stderr line naming the Service port, the same line in IPF_LOG_TO, and a status record', async () => {
+    const port = await closedPort();
+    serveOne(port);
+    const env = envFor();
+    const result = await runAsKeepalived(installAlone(), env);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^externalip-check: FAIL 1 of 1 Service ports fail: web/web:${port}: TCP 127\\.0\\.0\\.1:${port} \\(external IP\\): connect ECONNREFUSED`,
+        ),
+      ),
+    ]);
+    const { record, log } = readOutputs('externalip-check', env);
+    expect(log).toContain(lines[0]);
+    expect(record).toMatchObject({
+      check: 'externalip-check',
+      ok: false,
+      passing: false,
+      consecutive_failures: 1,
+    });
+  });
+
+  it('--validate exits 0 with the settings, or 1 naming IPF_EXTERNALIP_SELECTOR', async () => {
+    const path = installAlone();
+    const good = await runAsKeepalived(path, envFor(), ['--validate']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('externalip-check: settings are valid; deadline 1700 ms');
+    const bad = await runAsKeepalived(path, envFor({ IPF_EXTERNALIP_SELECTOR: 'app in web' }), [
+      '--validate',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^externalip-check: IPF_EXTERNALIP_SELECTOR: expected a label selector/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('exits 1 at once on SIGTERM while the API is slow', async () => {
+    api.behaviour = { kind: 'slow', ms: 10_000 };
+    const env = envFor({ OPENSHIFT_HA_CHECK_INTERVAL: '30' });
+    let pid = 0;
+    const running = runAsKeepalived(installAlone(), env, [], (spawned) => (pid = spawned));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sent = Date.now();
+    process.kill(pid, 'SIGTERM');
+    const result = await running;
+    expect(result.code).toBe(1);
+    expect(Date.now() - sent).toBeLessThan(500);
+    expect(result.stderr).toMatch(
+      /^externalip-check: FAIL terminated by SIGTERM while waiting for the Kubernetes API https:\/\/127\.0\.0\.1:\d+: GET \/api\/v1\/services/,
+    );
+  });
+});
