@@ -1,47 +1,10 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../core/settings.ts';
-import { closedPort, isolatedEnv, readOutputs, tcpServer, temporaryDirectory } from './support/harness.ts';
+import { installAlone, runAsKeepalived } from './support/bundle.ts';
+import { closedPort, isolatedEnv, readOutputs, tcpServer } from './support/harness.ts';
 
 const checks = ['tcp-check', 'http-check'] as const;
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  elapsedMs: number;
-}
-
-/** A copy of the bundle alone in an empty folder: it must need nothing but node. */
-function installAlone(check: string): string {
-  const path = join(temporaryDirectory(), `${check}.js`);
-  copyFileSync(join('dist/checks', `${check}.js`), path);
-  return path;
-}
-
-/** Runs the file as keepalived does: execve of the script itself, no arguments, environment only. */
-function runAsKeepalived(
-  path: string,
-  env: Env,
-  args: string[] = [],
-  onSpawn?: (pid: number) => void,
-): Promise<Exit> {
-  const started = Date.now();
-  const child = spawn(path, args, {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    cwd: join(path, '..'),
-  });
-  if (child.pid !== undefined) onSpawn?.(child.pid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })),
-  );
-}
 
 describe.each(checks)('the built %s', (check) => {
   it('is one executable CommonJS file with a node shebang', () => {

@@ -1,20 +1,12 @@
 // The built dist/checks/externalip-check.js, run as keepalived runs it: alone in a folder, execve of
 // the file, no arguments, the environment only. (test/bundles.test.ts does the same for the checks
 // that need no API; this one needs the fake API, so it has its own file.)
-import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Env } from '../core/settings.ts';
+import { installAlone, runAsKeepalived } from './support/bundle.ts';
 import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from './support/fake-kube-api.ts';
-import {
-  closedPort,
-  isolatedEnv,
-  readOutputs,
-  suiteDirectory,
-  tcpServer,
-  temporaryDirectory,
-} from './support/harness.ts';
+import { closedPort, isolatedEnv, readOutputs, suiteDirectory, tcpServer } from './support/harness.ts';
 import { endpointSlice, service } from './support/kube-objects.ts';
 import { makePki } from './support/pki.ts';
 
@@ -39,36 +31,6 @@ beforeEach(() => {
   api.requests.length = 0;
 });
 
-function installAlone(): string {
-  const path = join(temporaryDirectory(), 'externalip-check.js');
-  copyFileSync(BUNDLE, path);
-  return path;
-}
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runAsKeepalived(
-  path: string,
-  env: Env,
-  args: string[] = [],
-  onSpawn?: (pid: number) => void,
-): Promise<Exit> {
-  const child = spawn(path, args, {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    cwd: join(path, '..'),
-  });
-  if (child.pid !== undefined) onSpawn?.(child.pid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 /** One Service on the VIP 127.0.0.1 whose port is `port`. */
 function serveOne(port: number): void {
   const web = service({ name: 'web', externalIPs: ['127.0.0.1'], ports: [{ name: 'http', port }] });
@@ -92,10 +54,10 @@ describe('the built externalip-check', () => {
     const { port } = await tcpServer((socket) => socket.end());
     serveOne(port);
     const env = envFor();
-    const path = installAlone();
-    expect(await runAsKeepalived(path, env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const path = installAlone('externalip-check');
+    expect(await runAsKeepalived(path, env)).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(api.requests).toHaveLength(2);
-    expect(await runAsKeepalived(path, env)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await runAsKeepalived(path, env)).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(api.requests).toHaveLength(2);
     expect(readOutputs('externalip-check', env).record).toMatchObject({ ok: true, passing: true });
   });
@@ -104,7 +66,7 @@ describe('the built externalip-check', () => {
     const port = await closedPort();
     serveOne(port);
     const env = envFor();
-    const result = await runAsKeepalived(installAlone(), env);
+    const result = await runAsKeepalived(installAlone('externalip-check'), env);
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split('\n');
     expect(lines).toEqual([
@@ -125,7 +87,7 @@ describe('the built externalip-check', () => {
   });
 
   it('--validate exits 0 with the settings, or 1 naming IPF_EXTERNALIP_SELECTOR', async () => {
-    const path = installAlone();
+    const path = installAlone('externalip-check');
     const good = await runAsKeepalived(path, envFor(), ['--validate']);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('externalip-check: settings are valid; deadline 1700 ms');
@@ -142,7 +104,7 @@ describe('the built externalip-check', () => {
     api.behaviour = { kind: 'slow', ms: 10_000 };
     const env = envFor({ OPENSHIFT_HA_CHECK_INTERVAL: '30' });
     let pid = 0;
-    const running = runAsKeepalived(installAlone(), env, [], (spawned) => (pid = spawned));
+    const running = runAsKeepalived(installAlone('externalip-check'), env, [], (spawned) => (pid = spawned));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const sent = Date.now();
     process.kill(pid, 'SIGTERM');

@@ -2,7 +2,7 @@
 // and TLS cost about half of `node -e 0` per run, which a run with a fresh cache does not pay.
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
-import { Agent, request } from '../../core/http-client.ts';
+import { Agent, describeHttpError, readAtMost, request } from '../../core/http-client.ts';
 import type { ApiAccess } from './access.ts';
 import {
   endpointSlices,
@@ -156,7 +156,8 @@ async function getJson<T>(
     body = await readBody(response.body, status === 200 ? MAX_LIST_BYTES : MAX_ERROR_BYTES, status === 200);
   } catch (error) {
     // An abort carries its own reason: the API's share of the deadline, or the deadline itself.
-    const reason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : explain(error);
+    const reason =
+      signal.aborted && signal.reason instanceof Error ? signal.reason.message : describeHttpError(error);
     throw new ApiError(`${label}: ${reason}`);
   }
   if (status !== 200) throw new ApiError(`${label}: ${describeStatus(status, body)}`);
@@ -192,29 +193,11 @@ async function readBody(
   limit: number,
   strict: boolean,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      if (strict) {
-        throw new Error(
-          `the answer is larger than ${limit / 1024 / 1024} MiB; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR`,
-        );
-      }
-      break;
-    }
+  const { text, truncated } = await readAtMost(body, limit);
+  if (truncated && strict) {
+    throw new Error(
+      `the answer is larger than ${limit / 1024 / 1024} MiB; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR`,
+    );
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
-function explain(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  if (cause) return explain(cause);
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code === 'UND_ERR_ABORTED' || error.name === 'AbortError') return 'aborted';
-  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  return text;
 }

@@ -1,12 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
-import request from 'undici/lib/api/api-request.js';
-// The internal modules, not undici's index: the index loads fetch, WebSocket and caches at start-up,
-// which tripled the check's CPU per run (see bench/).
-import Agent from 'undici/lib/dispatcher/agent.js';
-import redirect from 'undici/lib/interceptor/redirect.js';
 import { formatEndpoint } from '../../core/endpoint.ts';
 import { SettingError } from '../../core/errors.ts';
+import { Agent, describeHttpError, readAtMost, redirect, request } from '../../core/http-client.ts';
 import { resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
 import { invalid } from '../../core/settings.ts';
@@ -154,7 +150,7 @@ async function probeUrl(
       return passed;
     }
     context.step(`while reading the body of ${label}`);
-    const body = await readPrefix(response.body, config.maxBody);
+    const body = (await readAtMost(response.body, config.maxBody)).text;
     if (config.bodyRegex && !config.bodyRegex.test(body)) {
       return failed(`${label}: body does not match ${config.bodyRegex} (first ${config.maxBody} bytes read)`);
     }
@@ -165,28 +161,7 @@ async function probeUrl(
   }
 }
 
-/** Reads at most `limit` bytes and drops the connection rather than reading the rest. */
-async function readPrefix(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= limit) break;
-  }
-  body.destroy();
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-}
-
 function explain(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  if (cause) return explain(cause);
-  if (code === 'UND_ERR_HEADERS_OVERFLOW') return 'response headers larger than 16 KiB';
-  if (/redirect/i.test(error.message)) return `more than ${MAX_REDIRECTS} redirects`;
-  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  const message = describeHttpError(error);
+  return /redirect/i.test(message) ? `more than ${MAX_REDIRECTS} redirects` : message;
 }

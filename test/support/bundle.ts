@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Env } from '../../core/settings.ts';
+import { temporaryDirectory } from './harness.ts';
+
+export interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/** A copy of a built check alone in an empty folder: it must need nothing but node. */
+export function installAlone(check: string): string {
+  const path = join(temporaryDirectory(), `${check}.js`);
+  copyFileSync(join('dist/checks', `${check}.js`), path);
+  return path;
+}
+
+/** Runs the file as keepalived does: execve of the script itself, no arguments, environment only. */
+export function runAsKeepalived(
+  path: string,
+  env: Env,
+  args: string[] = [],
+  onSpawn?: (pid: number) => void,
+): Promise<Exit> {
+  const started = Date.now();
+  const child = spawn(path, args, {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    cwd: join(path, '..'),
+  });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })),
+  );
+}
