@@ -5,10 +5,7 @@ import { exporterSettings } from '../exporter/settings.ts';
 import { probeSettings } from './common-settings.ts';
 import type { SettingSpec } from './settings.ts';
 
-/**
- * Every setting of the toolkit, by the part that reads it. The checks, the hook and the exporter
- * share the pod's environment, so an IPF_* name is unknown only when no part reads it.
- */
+/** Every setting of the toolkit, by the part that reads it: the README's tables and the tests. */
 const sections: readonly (readonly [string, SettingSpec])[] = [
   ['Every check', probeSettings],
   ['tcp-check', tcpSettings],
@@ -17,7 +14,8 @@ const sections: readonly (readonly [string, SettingSpec])[] = [
   ['exporter', exporterSettings],
 ];
 
-export const knownSettingNames: ReadonlySet<string> = new Set(
+/** The IPF_* names of every spec; core/setting-names.ts must list exactly these. */
+export const specSettingNames: ReadonlySet<string> = new Set(
   sections.flatMap(([, spec]) => Object.keys(spec)).filter((name) => name.startsWith('IPF_')),
 );
 

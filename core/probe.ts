@@ -1,4 +1,3 @@
-import { knownSettingNames } from './catalog.ts';
 import { deadlineMs, defaultStateDir, probeSettings } from './common-settings.ts';
 import { describeError, SettingError } from './errors.ts';
 import { freshStreak, nextStreak, type Thresholds } from './hysteresis.ts';
@@ -10,6 +9,7 @@ import {
   statusPath,
   writeFileAtomic,
 } from './report.ts';
+import { knownSettingNames } from './setting-names.ts';
 import {
   type Env,
   invalid,

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { knownSettingNames } from '../core/catalog.ts';
 import { describeError } from '../core/errors.ts';
+import { knownSettingNames } from '../core/setting-names.ts';
 import { type Env, invalid, quote, readSettings, unknownSettings } from '../core/settings.ts';
 import { buildApp } from './app.ts';
 import { exporterSettings } from './settings.ts';

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { httpSettings, statusRanges } from '../checks/http/settings.ts';
 import { escapedText, tcpSettings } from '../checks/tcp/settings.ts';
-import { knownSettingNames } from '../core/catalog.ts';
+import { specSettingNames } from '../core/catalog.ts';
 import { deadlineMs, probeSettings } from '../core/common-settings.ts';
 import { endpoint } from '../core/endpoint.ts';
 import { freshStreak, nextStreak } from '../core/hysteresis.ts';
 import { defaultRouteDevice, type HostNetwork } from '../core/ipfailover/node.ts';
 import { monitorPort, resolveNodeTarget } from '../core/node-target.ts';
+import { knownSettingNames } from '../core/setting-names.ts';
 import { readSettings, unknownSettings } from '../core/settings.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
@@ -166,6 +167,10 @@ describe('good settings', () => {
 });
 
 describe('unknown IPF_ names', () => {
+  it('the list of known names is exactly the names of every part’s settings', () => {
+    expect([...knownSettingNames].sort()).toEqual([...specSettingNames].sort());
+  });
+
   it('suggests the closest real name', () => {
     expect(
       unknownSettings({ IPF_HTTP_STAUTS: '200', IPF_TCP_TARGET: 'a:1', PATH: '/bin' }, knownSettingNames),

@@ -1,0 +1,46 @@
+/**
+ * Every IPF_* name a part of the toolkit reads: the checks, the hook and the exporter share the
+ * pod's environment, so a name is unknown only when none of them reads it. Names only, not the specs
+ * (core/catalog.ts): each check bundle needs the list, and importing every part's parsers into every
+ * bundle cost start-up time on each run. test/settings.test.ts keeps this list equal to the specs.
+ */
+export const knownSettingNames: ReadonlySet<string> = new Set([
+  'IPF_CHECK_FALL',
+  'IPF_CHECK_RISE',
+  'IPF_CHECK_TIMEOUT_MS',
+  'IPF_EXPORTER_HOST',
+  'IPF_EXPORTER_PORT',
+  'IPF_EXPORTER_RECENT',
+  'IPF_EXTERNALIP_CACHE_S',
+  'IPF_EXTERNALIP_HEALTH_HOST',
+  'IPF_EXTERNALIP_NAMESPACES',
+  'IPF_EXTERNALIP_NODE_IP',
+  'IPF_EXTERNALIP_SELECTOR',
+  'IPF_EXTERNALIP_STALE_S',
+  'IPF_HTTP_BODY_NOT_REGEX',
+  'IPF_HTTP_BODY_REGEX',
+  'IPF_HTTP_CA_FILE',
+  'IPF_HTTP_CERT_FILE',
+  'IPF_HTTP_FOLLOW_REDIRECTS',
+  'IPF_HTTP_HEADERS',
+  'IPF_HTTP_HOST',
+  'IPF_HTTP_INSECURE',
+  'IPF_HTTP_KEY_FILE',
+  'IPF_HTTP_MAX_BODY',
+  'IPF_HTTP_METHOD',
+  'IPF_HTTP_SERVER_NAME',
+  'IPF_HTTP_STATUS',
+  'IPF_HTTP_URL',
+  'IPF_KUBECONFIG',
+  'IPF_LOG_TO',
+  'IPF_SPOOL_MAX_BYTES',
+  'IPF_SPOOL_POLL_MS',
+  'IPF_STATE_DIR',
+  'IPF_TCP_EXPECT',
+  'IPF_TCP_MODE',
+  'IPF_TCP_SEND',
+  'IPF_TCP_TARGETS',
+  'IPF_WEBHOOK_QUEUE_MAX',
+  'IPF_WEBHOOK_TOKEN_FILE',
+  'IPF_WEBHOOK_URL',
+]);
