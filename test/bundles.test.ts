@@ -6,8 +6,8 @@ import { closedPort, isolatedEnv, readOutputs, tcpServer } from './support/harne
 
 const checks = ['tcp-check', 'http-check'] as const;
 
-describe.each(checks)('the built %s', (check) => {
-  it('is one executable CommonJS file with a node shebang', () => {
+describe.each([...checks, 'externalip-check'])('the built %s', (check) => {
+  it('is one executable CommonJS file with a node shebang that needs nothing but node', () => {
     const path = join('dist/checks', `${check}.js`);
     expect(statSync(path).mode & 0o777).toBe(0o755);
     const source = readFileSync(path, 'utf8');
@@ -15,7 +15,9 @@ describe.each(checks)('the built %s', (check) => {
     expect(source.match(/^#!/gm)).toHaveLength(1);
     expect(source).not.toMatch(/require\("(?!node:)[^"]+"\)/);
   });
+});
 
+describe.each(checks)('the built %s', (check) => {
   it('passes with the image’s check disabled (OPENSHIFT_HA_MONITOR_PORT=0) or a live target', async () => {
     const { port } = await tcpServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
     const env = isolatedEnv(

@@ -1,7 +1,6 @@
 // The built dist/checks/externalip-check.js, run as keepalived runs it: alone in a folder, execve of
 // the file, no arguments, the environment only. (test/bundles.test.ts does the same for the checks
 // that need no API; this one needs the fake API, so it has its own file.)
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installAlone, runAsKeepalived } from './support/bundle.ts';
@@ -10,7 +9,6 @@ import { closedPort, isolatedEnv, readOutputs, suiteDirectory, tcpServer } from 
 import { endpointSlice, service } from './support/kube-objects.ts';
 import { makePki } from './support/pki.ts';
 
-const BUNDLE = 'dist/checks/externalip-check.js';
 const TOKEN = 'sha256~bundle-test';
 
 let api: FakeKubeApi;
@@ -42,14 +40,6 @@ const envFor = (extra: Record<string, string> = {}) =>
   isolatedEnv({ IPF_KUBECONFIG: kubeconfig, OPENSHIFT_HA_VIRTUAL_IPS: '127.0.0.1', ...extra });
 
 describe('the built externalip-check', () => {
-  it('is one executable CommonJS file with a node shebang that needs nothing but node', () => {
-    expect(statSync(BUNDLE).mode & 0o777).toBe(0o755);
-    const source = readFileSync(BUNDLE, 'utf8');
-    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(source.match(/^#!/gm)).toHaveLength(1);
-    expect(source).not.toMatch(/require\("(?!node:)[^"]+"\)/);
-  });
-
   it('passes, then passes again from its cache without asking the API', async () => {
     const { port } = await tcpServer((socket) => socket.end());
     serveOne(port);
