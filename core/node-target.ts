@@ -35,9 +35,32 @@ export interface NodeTarget {
 }
 
 /**
- * The image's default check target: the node's own interface IP on the monitor port, found as the
- * image finds it, and 127.0.0.1 when the interface has no IPv4 address, as the image falls back.
+ * The node IP as the image finds it: the configured interface if it exists, else the image's
+ * candidates, else the default route's device; its first IPv4 address, and 127.0.0.1 when it has
+ * none, as the image falls back.
  */
+export function findNodeIp(
+  configuredInterface: string,
+  network: HostNetwork = readHostNetwork(),
+): { address: string; origin: string } {
+  const name = detectInterface(configuredInterface, network);
+  const address = nodeIpOf(name, network);
+  const how =
+    name === configuredInterface
+      ? ''
+      : configuredInterface
+        ? ` (${configuredInterface} does not exist; the image falls back)`
+        : ' (auto-detected)';
+  if (address === '') {
+    return {
+      address: '127.0.0.1',
+      origin: `127.0.0.1, because ${name ?? 'no interface'}${how} has no IPv4 address and the image falls back to it`,
+    };
+  }
+  return { address, origin: `the node IP of ${name}${how}` };
+}
+
+/** The image's default check target: the node IP on the monitor port. */
 export function resolveNodeTarget(
   values: { OPENSHIFT_HA_MONITOR_PORT: number; OPENSHIFT_HA_NETWORK_INTERFACE: string | undefined },
   network: HostNetwork = readHostNetwork(),
@@ -45,23 +68,9 @@ export function resolveNodeTarget(
   const port = values.OPENSHIFT_HA_MONITOR_PORT;
   if (port === 0)
     return { endpoint: undefined, origin: 'OPENSHIFT_HA_MONITOR_PORT=0, the image’s check is disabled' };
-  const configured = values.OPENSHIFT_HA_NETWORK_INTERFACE ?? '';
-  const name = detectInterface(configured, network);
-  const address = nodeIpOf(name, network);
-  const how =
-    name === configured
-      ? ''
-      : configured
-        ? ` (${configured} does not exist; the image falls back)`
-        : ' (auto-detected)';
-  if (address === '') {
-    return {
-      endpoint: { host: '127.0.0.1', port },
-      origin: `127.0.0.1, because ${name ?? 'no interface'}${how} has no IPv4 address and the image falls back to it`,
-    };
-  }
+  const { address, origin } = findNodeIp(values.OPENSHIFT_HA_NETWORK_INTERFACE ?? '', network);
   return {
     endpoint: { host: address, port },
-    origin: `the node IP of ${name}${how} and OPENSHIFT_HA_MONITOR_PORT`,
+    origin: origin.startsWith('127.0.0.1, because') ? origin : `${origin} and OPENSHIFT_HA_MONITOR_PORT`,
   };
 }

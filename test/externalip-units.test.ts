@@ -429,14 +429,14 @@ describe('the node IP for NodePort probes', () => {
       'the configured interface',
       undefined,
       'br-ex',
-      { address: '10.0.1.21', origin: 'the node IP of br-ex, as the image finds it' },
+      { address: '10.0.1.21', origin: 'the node IP of br-ex' },
     ],
     // A configured interface that does not exist falls back to the image's candidates: eth1 first.
     [
       'the image’s fallback',
       undefined,
       'br-x',
-      { address: '192.0.2.9', origin: 'the node IP of eth1, as the image finds it' },
+      { address: '192.0.2.9', origin: 'the node IP of eth1 (br-x does not exist; the image falls back)' },
     ],
   ])('uses %s', (_, override, configured, expected) => {
     expect(resolveNodeIp(override, configured, node)).toEqual(expected);
@@ -445,7 +445,7 @@ describe('the node IP for NodePort probes', () => {
   it('falls back to 127.0.0.1 as the image does when the interface has no IPv4 address', () => {
     expect(resolveNodeIp(undefined, 'br-ex', network({ 'br-ex': ['fd00::21'] }, 'br-ex'))).toEqual({
       address: '127.0.0.1',
-      origin: '127.0.0.1, because br-ex has no IPv4 address',
+      origin: '127.0.0.1, because br-ex has no IPv4 address and the image falls back to it',
     });
   });
 });

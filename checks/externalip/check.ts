@@ -1,7 +1,8 @@
 import { deadlineMs, probeSettings } from '../../core/common-settings.ts';
 import { describeError, SettingError } from '../../core/errors.ts';
 import { readImageSettings, vipList } from '../../core/ipfailover/image-env.ts';
-import { detectInterface, type HostNetwork, nodeIpOf, readHostNetwork } from '../../core/ipfailover/node.ts';
+import { type HostNetwork, readHostNetwork } from '../../core/ipfailover/node.ts';
+import { findNodeIp } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult } from '../../core/probe.ts';
 import { type Env, invalid, quote, readSettings } from '../../core/settings.ts';
 import {
@@ -51,27 +52,14 @@ export interface ExternalIpCheckOptions {
   readonly serviceAccountDir?: string;
 }
 
-/**
- * The node IP as the image finds it (core/ipfailover/node.ts): the configured interface if it exists,
- * else the image's candidates, else the default route's device; its first IPv4 address, and 127.0.0.1
- * when it has none, as the image falls back.
- */
+/** The node IP for the NodePort probes: the override, else as the image finds it (core/node-target.ts). */
 export function resolveNodeIp(
   override: string | undefined,
   configuredInterface: string | undefined,
   network: () => HostNetwork = readHostNetwork,
 ): { address: string; origin: string } {
   if (override !== undefined) return { address: override, origin: 'IPF_EXTERNALIP_NODE_IP' };
-  const host = network();
-  const name = detectInterface(configuredInterface ?? '', host);
-  const address = nodeIpOf(name, host);
-  if (address === '') {
-    return {
-      address: '127.0.0.1',
-      origin: `127.0.0.1, because ${name ?? 'no interface'} has no IPv4 address`,
-    };
-  }
-  return { address, origin: `the node IP of ${name}, as the image finds it` };
+  return findNodeIp(configuredInterface ?? '', network());
 }
 
 /** Time kept between the probes' window and the runner's deadline, which counts from process start. */
