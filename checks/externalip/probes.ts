@@ -1,7 +1,6 @@
-import { connect } from 'node:net';
 import { formatEndpoint } from '../../core/endpoint.ts';
-import { describeError } from '../../core/errors.ts';
 import { failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
+import { tcpExchange } from '../../core/tcp-exchange.ts';
 import type { ServiceOnVips } from './inventory.ts';
 
 /** One network probe; several Service ports may share one (the health check is per Service). */
@@ -198,14 +197,9 @@ function start(probe: Probe, settle: (result: ProbeResult) => void): Cancel {
 }
 
 function tcpConnect({ target, name }: Probe, settle: (result: ProbeResult) => void): Cancel {
-  const socket = connect({ host: target.host, port: target.port });
-  const finish = (result: ProbeResult) => {
-    socket.destroy();
-    settle(result);
-  };
-  socket.once('connect', () => finish(passed));
-  socket.once('error', (error) => finish(failed(`${name}: ${describeError(error)}`)));
-  return (reason) => finish(failed(`${name}: ${reason}`));
+  return tcpExchange(target, {}, (outcome) =>
+    settle(outcome.ok ? passed : failed(`${name}: ${outcome.reason}`)),
+  );
 }
 
 /** A status line longer than this is not one: the answer is not HTTP. */
@@ -220,34 +214,22 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |\r?$)/;
  * The Kubernetes API, which needs TLS, credentials and bodies, goes through core/http-client.ts.
  */
 function healthCheck({ target, name }: Probe, settle: (result: ProbeResult) => void): Cancel {
-  const socket = connect({ host: target.host, port: target.port });
-  let received = '';
-  const finish = (result: ProbeResult) => {
-    socket.destroy();
-    settle(result);
+  const exchange = {
+    send: `GET ${HEALTH_PATH} HTTP/1.1\r\nHost: ${formatEndpoint(target)}\r\nUser-Agent: ipfailover-toolkit-externalip-check\r\nConnection: close\r\n\r\n`,
+    // The first line, or as much as a status line may be: then it is judged.
+    expect: new RegExp(`\\n|^[^]{${MAX_STATUS_LINE}}`),
+    awaiting: 'a status line arrived',
   };
-  socket.once('connect', () =>
-    socket.write(
-      `GET ${HEALTH_PATH} HTTP/1.1\r\nHost: ${formatEndpoint(target)}\r\nUser-Agent: ipfailover-toolkit-externalip-check\r\nConnection: close\r\n\r\n`,
-    ),
-  );
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString('latin1');
-    const end = received.indexOf('\n');
-    if (end < 0 && received.length < MAX_STATUS_LINE) return;
-    const line = received.slice(0, end < 0 ? MAX_STATUS_LINE : end);
+  return tcpExchange(target, exchange, (outcome) => {
+    if (!outcome.ok) return settle(failed(`${name}: ${outcome.reason}`));
+    const end = outcome.received.indexOf('\n');
+    const line = outcome.received.slice(0, end < 0 ? MAX_STATUS_LINE : end);
     const status = STATUS_LINE.exec(line)?.[1];
-    if (status === undefined) {
-      finish(failed(`${name}: not an HTTP answer: ${JSON.stringify(line.slice(0, 80))}`));
-    } else if (status === '200') {
-      finish(passed);
-    } else {
-      // kube-proxy answers 503 on a node without a ready local endpoint.
-      const why = status === '503' ? ' (no ready endpoint on this node)' : '';
-      finish(failed(`${name}: status ${status}, expected 200${why}`));
-    }
+    if (status === undefined)
+      return settle(failed(`${name}: not an HTTP answer: ${JSON.stringify(line.slice(0, 80))}`));
+    if (status === '200') return settle(passed);
+    // kube-proxy answers 503 on a node without a ready local endpoint.
+    const why = status === '503' ? ' (no ready endpoint on this node)' : '';
+    settle(failed(`${name}: status ${status}, expected 200${why}`));
   });
-  socket.once('error', (error) => finish(failed(`${name}: ${describeError(error)}`)));
-  socket.once('close', () => finish(failed(`${name}: closed before a status line arrived`)));
-  return (reason) => finish(failed(`${name}: ${reason}`));
 }

@@ -1,8 +1,7 @@
-import { connect, type Socket } from 'node:net';
 import { type Endpoint, formatEndpoint } from '../../core/endpoint.ts';
-import { describeError } from '../../core/errors.ts';
 import { type NodeTarget, resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
+import { tcpExchange } from '../../core/tcp-exchange.ts';
 import { tcpSettings } from './settings.ts';
 
 export interface TcpConfig {
@@ -13,9 +12,6 @@ export interface TcpConfig {
   readonly send: string | undefined;
   readonly expect: RegExp | undefined;
 }
-
-/** What the expect regex is matched against at most; a service banner fits many times over. */
-const EXPECT_WINDOW_BYTES = 64 * 1024;
 
 export const tcpCheck: Check<typeof tcpSettings, TcpConfig> = {
   name: 'tcp-check',
@@ -72,32 +68,17 @@ async function firstSuccess(attempts: Promise<ProbeResult>[]): Promise<ProbeResu
 function probeEndpoint(target: Endpoint, config: TcpConfig, context: ProbeContext): Promise<ProbeResult> {
   const name = formatEndpoint(target);
   return new Promise((resolve) => {
-    let received = '';
-    const socket: Socket = connect({ host: target.host, port: target.port });
-    const settle = (result: ProbeResult) => {
-      socket.destroy();
-      context.signal.removeEventListener('abort', onAbort);
-      resolve(result);
-    };
-    const onAbort = () => settle(failed(`${name}: aborted`));
-    context.signal.addEventListener('abort', onAbort, { once: true });
     context.step(`while connecting to ${name}`);
-    socket.on('error', (error) => settle(failed(`${name}: ${describeError(error)}`)));
-    socket.on('connect', () => {
-      if (config.send !== undefined) socket.write(config.send);
-      if (config.expect === undefined) return settle(passed);
-      context.step(`while waiting for ${config.expect} from ${name}`);
+    const exchange = {
+      send: config.send,
+      expect: config.expect,
+      onConnect: () => context.step(`while waiting for ${config.expect} from ${name}`),
+    };
+    const cancel = tcpExchange(target, exchange, (outcome) => {
+      context.signal.removeEventListener('abort', onAbort);
+      resolve(outcome.ok ? passed : failed(`${name}: ${outcome.reason}`));
     });
-    socket.on('data', (chunk: Buffer) => {
-      received = (received + chunk.toString('latin1')).slice(-EXPECT_WINDOW_BYTES);
-      if (config.expect?.test(received)) settle(passed);
-    });
-    socket.on('close', () =>
-      settle(
-        failed(
-          `${name}: closed before ${config.expect} matched; received ${JSON.stringify(received.slice(0, 80))}`,
-        ),
-      ),
-    );
+    const onAbort = () => cancel('aborted');
+    context.signal.addEventListener('abort', onAbort, { once: true });
   });
 }
