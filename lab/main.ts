@@ -180,7 +180,7 @@ async function inside(subnet: string): Promise<void> {
       `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n`,
     );
   }
-  process.stdout.write(`\n${names.length - failed} passed, ${failed} failed\n`);
+  process.stdout.write(`\n${names.length - failed} of ${names.length} scenarios passed\n`);
   await stop(failed === 0 ? 0 : 1);
 }
 
