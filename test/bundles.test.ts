@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { installAlone, runAsKeepalived } from './support/bundle.ts';
+import { installAlone, runAsKeepalived, terminateMidRun } from './support/bundle.ts';
 import { closedPort, isolatedEnv, readOutputs, tcpServer } from './support/harness.ts';
 
 const checks = ['tcp-check', 'http-check'] as const;
@@ -114,14 +114,9 @@ describe.each(checks)('the built %s', (check) => {
       IPF_HTTP_URL: `http://127.0.0.1:${port}/`,
       OPENSHIFT_HA_CHECK_INTERVAL: '30',
     });
-    let pid = 0;
-    const running = runAsKeepalived(installAlone(check), env, [], (spawned) => (pid = spawned));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const sent = Date.now();
-    process.kill(pid, 'SIGTERM');
-    const result = await running;
+    const result = await terminateMidRun(installAlone(check), env);
     expect(result.code).toBe(1);
-    expect(Date.now() - sent).toBeLessThan(500);
+    expect(result.exitedAfterMs).toBeLessThan(500);
     expect(result.stderr).toMatch(new RegExp(`^${check}: FAIL terminated by SIGTERM while`));
     expect(readOutputs(check, env).record?.reason).toMatch(/^terminated by SIGTERM/);
   });

@@ -3,7 +3,7 @@
 // that need no API; this one needs the fake API, so it has its own file.)
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { installAlone, runAsKeepalived } from './support/bundle.ts';
+import { installAlone, runAsKeepalived, terminateMidRun } from './support/bundle.ts';
 import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from './support/fake-kube-api.ts';
 import { closedPort, isolatedEnv, readOutputs, suiteDirectory, tcpServer } from './support/harness.ts';
 import { endpointSlice, service } from './support/kube-objects.ts';
@@ -93,14 +93,9 @@ describe('the built externalip-check', () => {
   it('exits 1 at once on SIGTERM while the API is slow', async () => {
     api.behaviour = { kind: 'slow', ms: 10_000 };
     const env = envFor({ OPENSHIFT_HA_CHECK_INTERVAL: '30' });
-    let pid = 0;
-    const running = runAsKeepalived(installAlone('externalip-check'), env, [], (spawned) => (pid = spawned));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const sent = Date.now();
-    process.kill(pid, 'SIGTERM');
-    const result = await running;
+    const result = await terminateMidRun(installAlone('externalip-check'), env);
     expect(result.code).toBe(1);
-    expect(Date.now() - sent).toBeLessThan(500);
+    expect(result.exitedAfterMs).toBeLessThan(500);
     expect(result.stderr).toMatch(
       /^externalip-check: FAIL terminated by SIGTERM while waiting for the Kubernetes API https:\/\/127\.0\.0\.1:\d+: GET \/api\/v1\/services/,
     );

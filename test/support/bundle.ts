@@ -39,3 +39,18 @@ export function runAsKeepalived(
     child.on('close', (code) => resolve({ code, stdout, stderr, elapsedMs: Date.now() - started })),
   );
 }
+
+/** Runs a check as keepalived does and sends SIGTERM after `afterMs`, as keepalived does at its timeout. */
+export async function terminateMidRun(
+  path: string,
+  env: Env,
+  afterMs = 500,
+): Promise<Exit & { exitedAfterMs: number }> {
+  let pid = 0;
+  const running = runAsKeepalived(path, env, [], (spawned) => (pid = spawned));
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const sent = Date.now();
+  process.kill(pid, 'SIGTERM');
+  const result = await running;
+  return { ...result, exitedAfterMs: Date.now() - sent };
+}
