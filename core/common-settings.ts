@@ -1,4 +1,4 @@
-import { integer, optional, positiveSeconds, text, withDefault } from './settings.ts';
+import { integer, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
 
 export const defaultStateDir = '/var/run/ipfailover';
 
@@ -19,8 +19,8 @@ export const probeSettings = {
   ...sharedSettings,
   OPENSHIFT_HA_CHECK_INTERVAL: withDefault(
     '2',
-    positiveSeconds,
-    'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure.',
+    scriptIntervalSeconds,
+    'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure. Whole seconds from 1 to 4294, as keepalived 2.2 reads it (0 means 1).',
   ),
   IPF_CHECK_TIMEOUT_MS: optional(
     integer(1, 3_600_000, 'a whole number of milliseconds from 1 to 3600000'),

@@ -7,20 +7,48 @@ import redirect from 'undici/lib/interceptor/redirect.js';
 
 export { Agent, redirect, request };
 
-/** Reads at most `limit` bytes of a body and drops the connection rather than reading the rest. */
-export async function readAtMost(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-): Promise<{ text: string; truncated: boolean }> {
+/** An undici response body, as far as the checks use it. */
+export interface ResponseBody extends AsyncIterable<Buffer> {
+  destroy(): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+const ignore = () => {};
+
+/**
+ * Drops a body without reading it. undici destroys an unread body with a RequestAbortedError that it
+ * emits as an 'error' event on a later tick; with nobody listening, that event kills the process
+ * while another probe of the same run is still pending.
+ */
+export function discardBody(body: ResponseBody): void {
+  body.on('error', ignore);
+  body.destroy();
+}
+
+export interface BodyRead {
+  readonly text: string;
+  /** The body was longer than the limit: only `limit` bytes were kept, and the rest was not read. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads at most `limit` bytes of a body and drops the connection rather than reading the rest. A body
+ * cut short (a reset, or fewer bytes than Content-Length) rejects with undici's error.
+ */
+export async function readAtMost(body: ResponseBody, limit: number): Promise<BodyRead> {
+  body.on('error', ignore);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    // One byte past the limit tells a body that is longer from one that is exactly as long.
-    if (size > limit) break;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      // One byte past the limit tells a body that is longer from one that is exactly as long.
+      if (size > limit) break;
+    }
+  } finally {
+    body.destroy();
   }
-  body.destroy();
   return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated: size > limit };
 }
 

@@ -13,16 +13,22 @@ export interface Thresholds {
   readonly fall: number;
 }
 
+/**
+ * Streaks saturate here: past the largest IPF_CHECK_FALL and IPF_CHECK_RISE (1000) a longer streak
+ * decides nothing, and a bound lets a record with an absurd count be recognised as corrupt.
+ */
+export const STREAK_MAX = 1_000_000;
+
 export function nextStreak(previous: Streak, probeOk: boolean, { rise, fall }: Thresholds): Streak {
   if (probeOk) {
-    const passes = previous.consecutive_passes + 1;
+    const passes = Math.min(STREAK_MAX, previous.consecutive_passes + 1);
     return {
       passing: previous.passing || passes >= rise,
       consecutive_failures: 0,
       consecutive_passes: passes,
     };
   }
-  const failures = previous.consecutive_failures + 1;
+  const failures = Math.min(STREAK_MAX, previous.consecutive_failures + 1);
   return {
     passing: previous.passing && failures < fall,
     consecutive_failures: failures,
@@ -30,12 +36,20 @@ export function nextStreak(previous: Streak, probeOk: boolean, { rise, fall }: T
   };
 }
 
+const isCount = (value: unknown): boolean =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= STREAK_MAX;
+
+/**
+ * Whether a record read back is a streak this code could have written. Anything else (a negative
+ * count, which would mask failures for ever, both streaks at once, a failing check with no failure)
+ * is corrupt, and a corrupt record is a fresh start: it must never make a failing probe pass.
+ */
 export function isStreak(value: unknown): value is Streak {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return (
-    typeof record.passing === 'boolean' &&
-    Number.isSafeInteger(record.consecutive_failures) &&
-    Number.isSafeInteger(record.consecutive_passes)
-  );
+  if (typeof record.passing !== 'boolean') return false;
+  if (!isCount(record.consecutive_failures) || !isCount(record.consecutive_passes)) return false;
+  const failures = record.consecutive_failures as number;
+  const passes = record.consecutive_passes as number;
+  return !(failures > 0 && passes > 0);
 }

@@ -1,10 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import { deadlineMs, defaultStateDir, probeSettings } from './common-settings.ts';
 import { describeError, SettingError } from './errors.ts';
-import { freshStreak, nextStreak, type Thresholds } from './hysteresis.ts';
+import { nextStreak, type Streak, type Thresholds } from './hysteresis.ts';
 import {
   appendLine,
   logTarget,
-  readStreak,
+  readPrevious,
   type StatusRecord,
   statusPath,
   writeFileAtomic,
@@ -13,6 +14,7 @@ import { knownSettingNames } from './setting-names.ts';
 import {
   type Env,
   invalid,
+  LIST_MAX_ENTRIES,
   quote,
   type ReadResult,
   readSettings,
@@ -60,6 +62,12 @@ export interface RunOptions {
   readonly startedAt?: number;
   /** Aborted on SIGTERM, which keepalived sends when a run outlasts the interval. */
   readonly terminated?: AbortSignal;
+  /**
+   * Aborted, with the error as its reason, when an error escapes every handler (an 'error' event
+   * nobody listens to, a rejection nobody awaits). The run then fails with a reason line and a record,
+   * and hysteresis counts it, instead of the process dying with a stack trace.
+   */
+  readonly crashed?: AbortSignal;
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
 }
@@ -95,6 +103,8 @@ export async function runCheck<S extends SettingSpec, Config>(
   }
 
   const controller = new AbortController();
+  // One listener per target (up to LIST_MAX_ENTRIES URLs or addresses), plus the runner's own.
+  setMaxListeners(LIST_MAX_ENTRIES * 4, controller.signal);
   let activity = 'starting';
   let timer: NodeJS.Timeout | undefined;
   const deadline = configured.deadline;
@@ -109,20 +119,24 @@ export async function runCheck<S extends SettingSpec, Config>(
       );
     }),
   ];
-  const { terminated } = options;
-  if (terminated) {
+  const { terminated, crashed } = options;
+  if (terminated) outcomes.push(onAbort(terminated, () => failed(`terminated by SIGTERM ${activity}`)));
+  if (crashed) {
     outcomes.push(
-      new Promise((resolve) => {
-        const onTerminate = () => resolve(failed(`terminated by SIGTERM ${activity}`));
-        if (terminated.aborted) onTerminate();
-        else terminated.addEventListener('abort', onTerminate, { once: true });
-      }),
+      onAbort(crashed, () => failed(`internal error ${activity}: ${describeError(crashed.reason)}`)),
     );
   }
   const result = await Promise.race(outcomes);
   clearTimeout(timer);
   controller.abort();
   return reporter.finish(result, true);
+}
+
+function onAbort(signal: AbortSignal, outcome: () => ProbeResult): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(outcome());
+    else signal.addEventListener('abort', () => resolve(outcome()), { once: true });
+  });
 }
 
 function configure<S extends SettingSpec, Config>(
@@ -140,16 +154,11 @@ function configure<S extends SettingSpec, Config>(
   problems.push(...unknownSettings(options.env, knownSettingNames));
   const own = readSettings(check.settings, options.env);
   problems.push(...own.problems);
-  const deadline = deadlineMs(common.values.OPENSHIFT_HA_CHECK_INTERVAL, common.values.IPF_CHECK_TIMEOUT_MS);
-  if (deadline <= 0) {
-    problems.push(
-      invalid(
-        'OPENSHIFT_HA_CHECK_INTERVAL',
-        'more than 0.3 seconds (the check keeps 300 ms to report before keepalived kills it)',
-        quote(options.env.OPENSHIFT_HA_CHECK_INTERVAL),
-      ),
-    );
-  }
+  // The interval is at least 1 s, so the deadline is at least 700 ms.
+  const deadline = deadlineMs(
+    common.values.OPENSHIFT_HA_CHECK_INTERVAL ?? 1,
+    common.values.IPF_CHECK_TIMEOUT_MS,
+  );
   if (problems.length > 0) return { ok: false, problems };
   try {
     return { ok: true, config: check.configure(own.values, options.env), deadline };
@@ -163,13 +172,30 @@ function describeSettings(check: Check<SettingSpec, unknown>, env: Env, deadline
   const lines = [`${check.name}: settings are valid; deadline ${deadline} ms`];
   for (const [name, setting] of Object.entries({ ...probeSettings, ...check.settings })) {
     const given = env[name];
-    if (given !== undefined && given !== '') lines.push(`${name}=${given}`);
+    if (given !== undefined && given !== '')
+      lines.push(`${name}=${oneLine(setting.display?.(given, env) ?? given)}`);
     else
       lines.push(
         `${name}=${setting.fallback ?? ''} (${setting.fallback === undefined ? 'unset' : 'default'})`,
       );
   }
   return lines;
+}
+
+/**
+ * A reason line stays one line and short: a newline or a terminal escape from a server's reply or a
+ * setting is escaped, and the line is cut so that one append to a pipe stays under PIPE_BUF (4096),
+ * which the kernel writes whole.
+ */
+export const REASON_MAX_CHARACTERS = 1000;
+
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped.
+  const escaped = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (character) =>
+    JSON.stringify(character).slice(1, -1),
+  );
+  if (escaped.length <= REASON_MAX_CHARACTERS) return escaped;
+  return `${escaped.slice(0, REASON_MAX_CHARACTERS)}... (${escaped.length} characters)`;
 }
 
 /** Turns a probe result into keepalived's exit code, the status record and the log line, synchronously. */
@@ -189,62 +215,117 @@ class Reporter {
     this.logTo = settings.IPF_LOG_TO;
   }
 
+  /** `countable`: whether hysteresis applies; bad settings fail now, whatever IPF_CHECK_FALL says. */
   finish(result: ProbeResult, countable: boolean): 0 | 1 {
-    const previous = countable ? readStreak(this.path) : freshStreak;
-    const streak = countable
-      ? nextStreak(previous, result.ok, this.thresholds)
+    const previous = readPrevious(this.path);
+    const streak: Streak = countable
+      ? nextStreak(previous.streak, result.ok, this.thresholds)
       : { passing: false, consecutive_failures: 1, consecutive_passes: 0 };
+    const reason = result.ok ? '' : oneLine(result.reason);
     const record: StatusRecord = {
       check: this.check,
       ok: result.ok,
-      reason: result.ok ? '' : result.reason,
+      reason,
       duration_ms: Math.round(elapsedMs() - this.startedAt),
       at: Date.now() / 1000,
       ...streak,
+      log_skipped_total: previous.logSkipped,
     };
     const lines: string[] = [];
-    if (!result.ok)
-      lines.push(this.describeFailure(result.reason, streak.passing, streak.consecutive_failures));
     let passing = streak.passing;
+    let recorded = true;
     try {
       writeFileAtomic(this.path, `${JSON.stringify(record)}\n`);
     } catch (error) {
       // Without its state the check cannot apply hysteresis, so the probe result alone decides.
       passing = result.ok;
-      lines.push(`${this.check}: cannot write the status record ${this.path}: ${describeError(error)}`);
+      recorded = false;
+      lines.push(
+        oneLine(`${this.check}: cannot write the status record ${this.path}: ${describeError(error)}`),
+      );
     }
-    const target = logTarget(this.logTo);
-    for (const line of lines) {
-      this.stderr(line);
-      const problem = appendLine(target, `${new Date().toISOString()} ${line}`);
-      if (problem) this.stderr(`${this.check}: ${problem}`);
+    const verdict = this.describe(result.ok, reason, passing, streak);
+    if (verdict) lines.unshift(verdict);
+    const skipped = this.log(lines);
+    if (skipped > 0 && recorded) {
+      // Rare: only when IPF_LOG_TO would block. The count must survive the run, as the streak does.
+      try {
+        writeFileAtomic(
+          this.path,
+          `${JSON.stringify({ ...record, log_skipped_total: record.log_skipped_total + skipped })}\n`,
+        );
+      } catch {
+        // The record written a moment ago stands; only this run's count is lost.
+      }
     }
     return passing ? 0 : 1;
   }
 
-  private describeFailure(reason: string, passing: boolean, failures: number): string {
-    const masked = passing
-      ? ` (failure ${failures} of IPF_CHECK_FALL=${this.thresholds.fall}, still passing)`
-      : '';
-    return `${this.check}: FAIL ${reason}${masked}`;
+  /** The line for this run, if it needs one: every failure, and every pass keepalived is not told. */
+  private describe(ok: boolean, reason: string, passing: boolean, streak: Streak): string | undefined {
+    if (!ok) {
+      const masked = passing
+        ? ` (failure ${streak.consecutive_failures} of IPF_CHECK_FALL=${this.thresholds.fall}, still passing)`
+        : '';
+      return `${this.check}: FAIL ${reason}${masked}`;
+    }
+    if (!passing) {
+      return `${this.check}: PASS held back (pass ${streak.consecutive_passes} of IPF_CHECK_RISE=${this.thresholds.rise}, still failing)`;
+    }
+    return undefined;
+  }
+
+  /** Writes each line to stderr and IPF_LOG_TO; returns how many IPF_LOG_TO skipped rather than block. */
+  private log(lines: readonly string[]): number {
+    if (lines.length === 0) return 0;
+    const target = logTarget(this.logTo);
+    let skipped = 0;
+    for (const line of lines) {
+      this.stderr(line);
+      const outcome = appendLine(target, `${new Date().toISOString()} ${line}`);
+      if (outcome && !outcome.written) {
+        if (outcome.skipped) skipped += 1;
+        this.stderr(
+          `${this.check}: ${outcome.skipped ? 'skipped' : 'cannot append to'} IPF_LOG_TO ${target}: ${outcome.why}`,
+        );
+      }
+    }
+    return skipped;
   }
 }
 
 /** The entry point of a bundled check: environment in, exit code out, nothing left running. */
 export function main<S extends SettingSpec, Config>(check: Check<S, Config>): void {
   const terminated = new AbortController();
+  const crashed = new AbortController();
   process.once('SIGTERM', () => terminated.abort());
+  const crash = (error: unknown) => crashed.abort(error);
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   runCheck(check, {
     argv: process.argv.slice(2),
     env: process.env,
     startedAt: 0,
     terminated: terminated.signal,
-  }).then(
-    // Every line was written synchronously, so exiting now loses nothing and leaves no socket behind.
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${check.name}: FAIL internal error: ${describeError(error)}\n`);
-      process.exit(1);
-    },
-  );
+    crashed: crashed.signal,
+  }).then(exitWhenFlushed, (error: unknown) => {
+    process.stderr.write(`${check.name}: FAIL internal error: ${oneLine(describeError(error))}\n`);
+    exitWhenFlushed(1);
+  });
+}
+
+/** How long exiting waits for stdout and stderr to drain into a pipe nobody reads fast enough. */
+const FLUSH_MAX_MS = 200;
+
+/**
+ * Exits once stdout and stderr have drained: on a pipe, process.exit() right after a write cuts the
+ * output at 64 KiB. Exiting at once anyway leaves no socket of the probe behind.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+  if (pending.length === 0) process.exit(code);
+  let left = pending.length;
+  for (const stream of pending) stream.once('drain', () => --left === 0 && process.exit(code));
+  setTimeout(() => process.exit(code), FLUSH_MAX_MS).unref();
 }

@@ -1,13 +1,6 @@
-import {
-  accessSync,
-  appendFileSync,
-  constants,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AppendOutcome, appendWithoutBlocking, readRegularText, removeQuietly } from './bounded-file.ts';
 import { freshStreak, isStreak, type Streak } from './hysteresis.ts';
 
 export interface StatusRecord extends Streak {
@@ -18,28 +11,78 @@ export interface StatusRecord extends Streak {
   readonly duration_ms: number;
   /** Epoch seconds, like the `ts` of transition records. */
   readonly at: number;
+  /** Reason lines IPF_LOG_TO could not take without blocking, over every run since the record began. */
+  readonly log_skipped_total: number;
 }
+
+/** A record is a few hundred bytes; a reason line is cut at REASON_MAX_CHARACTERS. */
+export const STATUS_RECORD_MAX_BYTES = 64 * 1024;
 
 export function statusPath(stateDir: string, check: string): string {
   return join(stateDir, `check-${check}.json`);
 }
 
-/** A missing, unreadable or corrupt record is a fresh start, never a crash. */
-export function readStreak(path: string): Streak {
+/** Whether a parsed record has every field of the right type; extra fields are allowed. */
+export function isStatusRecord(value: unknown): value is StatusRecord {
+  if (!isStreak(value)) return false;
+  const record = value as unknown as Record<string, unknown>;
+  return (
+    typeof record.check === 'string' &&
+    typeof record.ok === 'boolean' &&
+    typeof record.reason === 'string' &&
+    Number.isFinite(record.duration_ms) &&
+    Number.isFinite(record.at) &&
+    (record.log_skipped_total === undefined || Number.isSafeInteger(record.log_skipped_total))
+  );
+}
+
+/** What the next run carries over from the last record. */
+export interface Previous {
+  readonly streak: Streak;
+  readonly logSkipped: number;
+}
+
+/**
+ * A missing, unreadable, oversized, non-regular (a FIFO, /dev/zero) or corrupt record is a fresh
+ * start, never a hang or a crash.
+ */
+export function readPrevious(path: string): Previous {
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return isStreak(parsed) ? parsed : freshStreak;
+    const parsed: unknown = JSON.parse(readRegularText(path, STATUS_RECORD_MAX_BYTES));
+    if (!isStreak(parsed)) return { streak: freshStreak, logSkipped: 0 };
+    const skipped = (parsed as { log_skipped_total?: unknown }).log_skipped_total;
+    const { passing, consecutive_failures, consecutive_passes } = parsed;
+    return {
+      streak: { passing, consecutive_failures, consecutive_passes },
+      logSkipped: Number.isSafeInteger(skipped) && (skipped as number) >= 0 ? (skipped as number) : 0,
+    };
   } catch {
-    return freshStreak;
+    return { streak: freshStreak, logSkipped: 0 };
   }
 }
 
-/** Temp file and rename, so the exporter never reads half a record. */
+/**
+ * Temp file and rename, so a reader never sees half a record. A rename that fails (the target is a
+ * directory, say) removes the temp file: a failing run every 2 s must not leave one behind each time.
+ */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK;
+
 export function writeFileAtomic(path: string, contents: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
   mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(temporary, contents);
-  renameSync(temporary, path);
+  try {
+    // Non-blocking: a FIFO planted at the temp name fails the open instead of hanging it.
+    const fd = openSync(temporary, TEMP_FLAGS, 0o644);
+    try {
+      writeFileSync(fd, contents);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    removeQuietly(temporary);
+    throw error;
+  }
 }
 
 export const defaultLogTarget = '/proc/1/fd/2';
@@ -56,13 +99,11 @@ export function logTarget(setting: string | undefined): string | undefined {
   }
 }
 
-/** Appends one line; a log that cannot be written must not change the check's verdict. */
-export function appendLine(target: string | undefined, line: string): string | undefined {
+/**
+ * Appends one line, never waiting: a FIFO with no reader or a full pipe is skipped (and counted by
+ * the caller). A log that cannot be written must not change the check's verdict.
+ */
+export function appendLine(target: string | undefined, line: string): AppendOutcome | undefined {
   if (target === undefined) return undefined;
-  try {
-    appendFileSync(target, `${line}\n`);
-    return undefined;
-  } catch (error) {
-    return `cannot append to IPF_LOG_TO ${target}: ${(error as Error).message}`;
-  }
+  return appendWithoutBlocking(target, `${line}\n`);
 }

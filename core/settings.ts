@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './bounded-file.ts';
 import { describeError, Expected } from './errors.ts';
+import { linearRegex } from './linear-regex.ts';
 
 /**
  * A setting is read from one environment variable. Order, as in blackbox_exporter's config:
@@ -10,6 +11,8 @@ export interface Setting<T> {
   readonly parse: (raw: string) => T;
   readonly fallback: string | undefined;
   readonly doc: string;
+  /** How the raw value may be shown (`--validate`, messages): settings that can carry a secret hide it. */
+  readonly display?: (raw: string, env: Env) => string;
 }
 
 export type SettingSpec = Readonly<Record<string, Setting<unknown>>>;
@@ -24,6 +27,11 @@ export function withDefault<T>(fallback: string, parse: (raw: string) => T, doc:
 
 export function optional<T>(parse: (raw: string) => T, doc: string): Setting<T | undefined> {
   return { parse, fallback: undefined, doc };
+}
+
+/** The same setting, shown through `display` wherever its value is echoed. */
+export function shownAs<T>(setting: Setting<T>, display: (raw: string, env: Env) => string): Setting<T> {
+  return { ...setting, display };
 }
 
 export interface ReadResult<S extends SettingSpec> {
@@ -42,8 +50,9 @@ export function readSettings<S extends SettingSpec>(spec: S, env: Env): ReadResu
     try {
       values[name] = setting.parse(raw);
     } catch (error) {
-      if (error instanceof Expected) problems.push(invalid(name, error.expected, error.given ?? quote(raw)));
-      else problems.push(invalid(name, describeError(error), quote(raw)));
+      const shown = quote(setting.display ? setting.display(raw, env) : raw);
+      if (error instanceof Expected) problems.push(invalid(name, error.expected, error.given ?? shown));
+      else problems.push(invalid(name, describeError(error), shown));
     }
   }
   return { values: values as SettingValues<S>, problems };
@@ -54,8 +63,14 @@ export function invalid(name: string, expected: string, given: string): string {
   return `${name}: expected ${expected}, got ${given}`;
 }
 
+/** At most this much of a value is echoed: a 100 KB value must not be printed on every run. */
+export const QUOTE_MAX_CHARACTERS = 200;
+
+/** A value as messages show it: JSON-quoted, so a newline cannot split the line, and cut short. */
 export function quote(raw: string | undefined): string {
-  return raw === undefined || raw === '' ? 'nothing' : JSON.stringify(raw);
+  if (raw === undefined || raw === '') return 'nothing';
+  if (raw.length <= QUOTE_MAX_CHARACTERS) return JSON.stringify(raw);
+  return `${JSON.stringify(raw.slice(0, QUOTE_MAX_CHARACTERS))}... (${raw.length} characters)`;
 }
 
 /** Names that look like ours (`IPF_`) but that no part of the toolkit reads. */
@@ -102,10 +117,18 @@ export function integer(min: number, max: number, what = `a whole number from ${
   };
 }
 
-export function positiveSeconds(raw: string): number {
+/**
+ * A vrrp_script interval as keepalived 2.2 (RHEL 9's and the image's) reads it: whole seconds from 1 to
+ * 4294; it ignores anything else ("must be between 1 and 4294") and turns 0 into 1.
+ */
+export function scriptIntervalSeconds(raw: string): number {
   const value = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value <= 0) throw new Expected('a positive number of seconds');
-  return value;
+  if (!/^\d+$/.test(raw.trim()) || value > 4294) {
+    throw new Expected(
+      'a whole number of seconds from 1 to 4294 (keepalived 2.2 ignores any other interval)',
+    );
+  }
+  return Math.max(1, value);
 }
 
 export function oneOf<const T extends string>(...choices: readonly T[]) {
@@ -119,12 +142,9 @@ export function oneOf<const T extends string>(...choices: readonly T[]) {
 
 export const boolean = (raw: string): boolean => oneOf('true', 'false')(raw) === 'true';
 
+/** A user-supplied pattern, refused unless it can run in linear time: see core/linear-regex.ts. */
 export function regex(raw: string): RegExp {
-  try {
-    return new RegExp(raw);
-  } catch (error) {
-    throw new Expected(`a JavaScript regular expression (${describeError(error)})`);
-  }
+  return linearRegex(raw);
 }
 
 const sizeUnits: Readonly<Record<string, number>> = {
@@ -139,26 +159,41 @@ const sizeUnits: Readonly<Record<string, number>> = {
 };
 
 export function byteSize(raw: string): number {
-  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw);
-  const unit = sizeUnits[match?.[2]?.toLowerCase() ?? 'none'];
-  if (!match || unit === undefined || Number(match[1]) === 0) {
-    throw new Expected('a size in bytes, such as 65536, 64KiB or 1MiB');
-  }
-  return Number(match[1]) * unit;
+  return byteSizeAtMost(Number.MAX_SAFE_INTEGER)(raw);
+}
+
+/** A size with an upper bound: what is read into memory must not be whatever a typo says. */
+export function byteSizeAtMost(maximum: number) {
+  const bound = Number.isSafeInteger(maximum) && maximum < Number.MAX_SAFE_INTEGER ? ` up to ${maximum}` : '';
+  return (raw: string): number => {
+    const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw);
+    const unit = sizeUnits[match?.[2]?.toLowerCase() ?? 'none'];
+    const value = Number(match?.[1]) * (unit ?? Number.NaN);
+    if (!match || unit === undefined || value === 0 || !(value <= maximum)) {
+      throw new Expected(`a size in bytes${bound}, such as 65536, 64KiB or 1MiB`);
+    }
+    return value;
+  };
 }
 
 export function text(raw: string): string {
   return raw;
 }
 
+/** PEM bundles, keys and tokens fit many times over; /dev/zero or a FIFO must not be read for ever. */
+export const SETTING_FILE_MAX_BYTES = 1024 * 1024;
+
 /** Reads the file at parse time, so an unreadable file is a setting problem, not a probe failure. */
 export function fileContents(raw: string): { path: string; contents: Buffer } {
   try {
-    return { path: raw, contents: readFileSync(raw) };
+    return { path: raw, contents: readRegularFile(raw, SETTING_FILE_MAX_BYTES) };
   } catch (error) {
-    throw new Expected(`a readable file (${describeError(error)})`);
+    throw new Expected(`a readable regular file of at most 1 MiB (${describeError(error)})`);
   }
 }
+
+/** Entries of a list at most: each is probed at once, and a run must stay within its deadline. */
+export const LIST_MAX_ENTRIES = 64;
 
 export function list<T>(item: (raw: string) => T) {
   return (raw: string): T[] => {
@@ -166,30 +201,44 @@ export function list<T>(item: (raw: string) => T) {
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part !== '');
-    if (parts.length === 0) throw new Expected('a comma-separated list with at least one entry');
+    const expected = `a comma-separated list of 1 to ${LIST_MAX_ENTRIES} entries`;
+    if (parts.length === 0) throw new Expected(expected);
+    if (parts.length > LIST_MAX_ENTRIES) throw new Expected(expected, `${parts.length} entries`);
     return parts.map((part, index) => {
       try {
         return item(part);
       } catch (error) {
         if (!(error instanceof Expected)) throw error;
-        throw new Expected(error.expected, `${quote(part)} (entry ${index + 1} of ${parts.length})`);
+        throw new Expected(
+          error.expected,
+          `${error.given ?? quote(part)} (entry ${index + 1} of ${parts.length})`,
+        );
       }
     });
   };
 }
 
-/** An http:// or https:// URL without credentials, which would end up in logs; `instead` says where they go. */
+/** `scheme://user:password@host` with the user information replaced, wherever it stands in the text. */
+export function hideUrlCredentials(raw: string): string {
+  return raw.replace(/(\/\/)[^/?#@\s]*@/g, '$1<credentials hidden>@');
+}
+
+/**
+ * An http:// or https:// URL without credentials, which would end up in reason lines, records and
+ * the exporter's API; `instead` says where they go. The refused value is never echoed with them.
+ */
 export function httpUrl(instead: string) {
   return (raw: string): URL => {
+    const given = quote(hideUrlCredentials(raw));
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
-      throw new Expected('an http:// or https:// URL');
+      throw new Expected('an http:// or https:// URL', given);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Expected('an http:// or https:// URL');
-    if (url.username || url.password) throw new Expected(`a URL without credentials (use ${instead})`);
+      throw new Expected('an http:// or https:// URL', given);
+    if (url.username || url.password) throw new Expected(`a URL without credentials (use ${instead})`, given);
     return url;
   };
 }

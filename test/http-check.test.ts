@@ -95,14 +95,14 @@ describe('http-check against well-behaved servers', () => {
     await expectFailure({ IPF_HTTP_URL: url, IPF_HTTP_BODY_NOT_REGEX: 'ready' }, /body matches \/ready\//);
   });
 
-  it('reads the body only up to IPF_HTTP_MAX_BODY', async () => {
+  it('fails a body longer than IPF_HTTP_MAX_BODY, and says so', async () => {
     const url = await httpServer((_, response) => response.end(`${'x'.repeat(100)}MARKER`));
     expect(
       (await runInProcess(httpCheck, isolatedEnv({ IPF_HTTP_URL: url, IPF_HTTP_BODY_REGEX: 'MARKER' }))).code,
     ).toBe(0);
     await expectFailure(
       { IPF_HTTP_URL: url, IPF_HTTP_BODY_REGEX: 'MARKER', IPF_HTTP_MAX_BODY: '100' },
-      /first 100 bytes read/,
+      `http-check: FAIL GET ${url}/: body longer than IPF_HTTP_MAX_BODY (100 bytes)`,
     );
   });
 

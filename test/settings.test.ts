@@ -33,7 +33,7 @@ describe('bad settings: each value paired with its exact message', () => {
     [
       'IPF_TCP_TARGETS',
       ',',
-      'IPF_TCP_TARGETS: expected a comma-separated list with at least one entry, got ","',
+      'IPF_TCP_TARGETS: expected a comma-separated list of 1 to 64 entries, got ","',
     ],
     ['IPF_TCP_MODE', 'most', 'IPF_TCP_MODE: expected one of all, any, got "most"'],
     [
@@ -50,7 +50,7 @@ describe('bad settings: each value paired with its exact message', () => {
     [
       'OPENSHIFT_HA_CHECK_INTERVAL',
       'two',
-      'OPENSHIFT_HA_CHECK_INTERVAL: expected a positive number of seconds, got "two"',
+      'OPENSHIFT_HA_CHECK_INTERVAL: expected a whole number of seconds from 1 to 4294 (keepalived 2.2 ignores any other interval), got "two"',
     ],
     [
       'OPENSHIFT_HA_MONITOR_PORT',
@@ -75,7 +75,7 @@ describe('bad settings: each value paired with its exact message', () => {
     [
       'IPF_HTTP_URL',
       'http://u:p@h/',
-      'IPF_HTTP_URL: expected a URL without credentials (use IPF_HTTP_HEADERS), got "http://u:p@h/" (entry 1 of 1)',
+      'IPF_HTTP_URL: expected a URL without credentials (use IPF_HTTP_HEADER_FILES with an Authorization header), got "http://<credentials hidden>@h/" (entry 1 of 1)',
     ],
     ['IPF_HTTP_METHOD', 'POST', 'IPF_HTTP_METHOD: expected one of GET, HEAD, got "POST"'],
     [
@@ -91,23 +91,23 @@ describe('bad settings: each value paired with its exact message', () => {
     [
       'IPF_HTTP_HEADERS',
       'X-A: 1; broken',
-      'IPF_HTTP_HEADERS: expected headers as `Name: value; Name: value`, got "broken" in "X-A: 1; broken"',
+      'IPF_HTTP_HEADERS: expected headers as `Name: value; Name: …`, got entry 2 of 2, which has no colon (6 characters, not shown)',
     ],
     ['IPF_HTTP_INSECURE', 'yes', 'IPF_HTTP_INSECURE: expected one of true, false, got "yes"'],
     [
       'IPF_HTTP_MAX_BODY',
       '10 parsecs',
-      'IPF_HTTP_MAX_BODY: expected a size in bytes, such as 65536, 64KiB or 1MiB, got "10 parsecs"',
+      'IPF_HTTP_MAX_BODY: expected a size in bytes up to 4194304, such as 65536, 64KiB or 1MiB, got "10 parsecs"',
     ],
     [
       'IPF_HTTP_MAX_BODY',
       '0',
-      'IPF_HTTP_MAX_BODY: expected a size in bytes, such as 65536, 64KiB or 1MiB, got "0"',
+      'IPF_HTTP_MAX_BODY: expected a size in bytes up to 4194304, such as 65536, 64KiB or 1MiB, got "0"',
     ],
     [
       'IPF_HTTP_CA_FILE',
       '/nonexistent/ca.pem',
-      'IPF_HTTP_CA_FILE: expected a readable file (ENOENT: no such file or directory, open \'/nonexistent/ca.pem\'), got "/nonexistent/ca.pem"',
+      'IPF_HTTP_CA_FILE: expected a readable regular file of at most 1 MiB (ENOENT: no such file or directory, open \'/nonexistent/ca.pem\'), got "/nonexistent/ca.pem"',
     ],
   ];
   const spec = { ...probeSettings, ...tcpSettings, ...httpSettings };

@@ -2,7 +2,7 @@
 // and TLS cost about half of `node -e 0` per run, which a run with a fresh cache does not pay.
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
-import { Agent, describeHttpError, readAtMost, request } from '../../core/http-client.ts';
+import { Agent, describeHttpError, type ResponseBody, readAtMost, request } from '../../core/http-client.ts';
 import type { ApiAccess } from './access.ts';
 import {
   endpointSlices,
@@ -188,11 +188,7 @@ function describeStatus(status: number, body: string): string {
   return `${status} ${statusTexts[status] ?? 'unexpected status'}${message ? `: ${message}` : ''}${hint ? ` (${hint})` : ''}`;
 }
 
-async function readBody(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  limit: number,
-  strict: boolean,
-): Promise<string> {
+async function readBody(body: ResponseBody, limit: number, strict: boolean): Promise<string> {
   const { text, truncated } = await readAtMost(body, limit);
   if (truncated && strict) {
     throw new Error(

@@ -2,11 +2,24 @@ import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 import { formatEndpoint } from '../../core/endpoint.ts';
 import { SettingError } from '../../core/errors.ts';
-import { Agent, describeHttpError, readAtMost, redirect, request } from '../../core/http-client.ts';
+import {
+  Agent,
+  describeHttpError,
+  discardBody,
+  readAtMost,
+  redirect,
+  request,
+} from '../../core/http-client.ts';
 import { resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
 import { invalid } from '../../core/settings.ts';
-import { formatStatusRanges, httpSettings, type StatusRanges } from './settings.ts';
+import {
+  formatStatusRanges,
+  httpSettings,
+  isSecretHeader,
+  readHeaderFiles,
+  type StatusRanges,
+} from './settings.ts';
 
 export interface HttpConfig {
   readonly urls: readonly URL[];
@@ -16,6 +29,8 @@ export interface HttpConfig {
   readonly bodyRegex: RegExp | undefined;
   readonly bodyNotRegex: RegExp | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  /** Lower-case names of the headers whose values are never shown. */
+  readonly secretHeaders: ReadonlySet<string>;
   readonly tls: TlsOptions;
   readonly followRedirects: boolean;
   readonly maxBody: number;
@@ -58,6 +73,12 @@ export const httpCheck: Check<typeof httpSettings, HttpConfig> = {
       );
     }
     const headers: Record<string, string> = Object.fromEntries(values.IPF_HTTP_HEADERS ?? []);
+    const secretHeaders = new Set((values.IPF_HTTP_SECRET_HEADERS ?? []).map((name) => name.toLowerCase()));
+    const fromFiles = readHeaderFiles(values.IPF_HTTP_HEADER_FILES ?? [], problems);
+    for (const [name, value] of fromFiles) {
+      headers[name] = value;
+      secretHeaders.add(name.toLowerCase());
+    }
     if (values.IPF_HTTP_HOST !== undefined) headers.host = values.IPF_HTTP_HOST;
     let urls = values.IPF_HTTP_URL;
     let origin = 'IPF_HTTP_URL';
@@ -81,6 +102,7 @@ export const httpCheck: Check<typeof httpSettings, HttpConfig> = {
       bodyRegex: values.IPF_HTTP_BODY_REGEX,
       bodyNotRegex: values.IPF_HTTP_BODY_NOT_REGEX,
       headers,
+      secretHeaders,
       tls: {
         ca: values.IPF_HTTP_CA_FILE?.contents,
         cert: values.IPF_HTTP_CERT_FILE?.contents,
@@ -94,9 +116,14 @@ export const httpCheck: Check<typeof httpSettings, HttpConfig> = {
   },
 
   describe(config) {
+    const headers = Object.entries(config.headers).map(
+      ([name, value]) =>
+        `${name}: ${isSecretHeader(name, config.secretHeaders) ? `<hidden, ${value.length} characters>` : value}`,
+    );
     return [
       `urls (all must pass, from ${config.origin}): ${config.urls.map((url) => url.href).join(', ')}`,
-      `expect: ${config.method}, status ${formatStatusRanges(config.status)}${config.followRedirects ? `, following up to ${MAX_REDIRECTS} redirects` : ''}`,
+      `expect: ${config.method}, status ${formatStatusRanges(config.status)}${config.method === 'GET' ? `, a body of at most ${config.maxBody} bytes` : ''}${config.followRedirects ? `, following up to ${MAX_REDIRECTS} redirects` : ''}`,
+      ...(headers.length > 0 ? [`headers: ${headers.join('; ')}`] : []),
     ];
   },
 
@@ -142,17 +169,28 @@ async function probeUrl(
       throwOnMaxRedirect: true,
     } as Dispatcher.RequestOptions);
     if (!inRanges(response.statusCode, config.status)) {
-      response.body.destroy();
+      discardBody(response.body);
       return failed(`${label}: status ${response.statusCode}, expected ${formatStatusRanges(config.status)}`);
     }
-    if (!config.bodyRegex && !config.bodyNotRegex) {
-      response.body.destroy();
+    if (config.method === 'HEAD') {
+      discardBody(response.body);
       return passed;
     }
+    // The body is read whatever the settings, as kubelet's httpGet and blackbox_exporter read it: a
+    // body that cannot be read whole (a reset, Content-Length not reached) is a failed answer.
     context.step(`while reading the body of ${label}`);
-    const body = (await readAtMost(response.body, config.maxBody)).text;
+    let body: string;
+    try {
+      const read = await readAtMost(response.body, config.maxBody);
+      if (read.truncated) {
+        return failed(`${label}: body longer than IPF_HTTP_MAX_BODY (${config.maxBody} bytes)`);
+      }
+      body = read.text;
+    } catch (error) {
+      return failed(`${label}: body cut short: ${explain(error)}`);
+    }
     if (config.bodyRegex && !config.bodyRegex.test(body)) {
-      return failed(`${label}: body does not match ${config.bodyRegex} (first ${config.maxBody} bytes read)`);
+      return failed(`${label}: body does not match ${config.bodyRegex}`);
     }
     if (config.bodyNotRegex?.test(body)) return failed(`${label}: body matches ${config.bodyNotRegex}`);
     return passed;
