@@ -1,5 +1,6 @@
 import { externalIpSettings } from '../checks/externalip/settings.ts';
 import { httpSettings } from '../checks/http/settings.ts';
+import { proberSettings } from '../checks/prober/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
 import { exporterSettings } from '../exporter/settings.ts';
 import { probeSettings } from './common-settings.ts';
@@ -11,6 +12,7 @@ const sections: readonly (readonly [string, SettingSpec])[] = [
   ['tcp-check', tcpSettings],
   ['http-check', httpSettings],
   ['externalip-check', externalIpSettings],
+  ['prober and verdict.sh', proberSettings],
   ['exporter', exporterSettings],
 ];
 

@@ -68,6 +68,12 @@ export interface RunOptions {
    * and hysteresis counts it, instead of the process dying with a stack trace.
    */
   readonly crashed?: AbortSignal;
+  /**
+   * Set by the resident prober: each probe counts alone (verdict.sh applies IPF_CHECK_FALL and RISE
+   * to what keepalived is told), a reason line is written only when the result changes, and the
+   * client's remaining budget may shorten the deadline.
+   */
+  readonly resident?: { readonly deadlineMs: number | undefined };
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
 }
@@ -79,6 +85,19 @@ export async function runCheck<S extends SettingSpec, Config>(
   check: Check<S, Config>,
   options: RunOptions,
 ): Promise<0 | 1> {
+  return (await runCheckWithResult(check, options)).code;
+}
+
+export interface RunOutcome {
+  readonly code: 0 | 1;
+  /** The probe's own result, before hysteresis; the reason already one line. */
+  readonly result: ProbeResult;
+}
+
+export async function runCheckWithResult<S extends SettingSpec, Config>(
+  check: Check<S, Config>,
+  options: RunOptions,
+): Promise<RunOutcome> {
   const startedAt = options.startedAt ?? elapsedMs();
   const stdout = options.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -89,14 +108,14 @@ export async function runCheck<S extends SettingSpec, Config>(
   if (validateOnly && options.argv.length === 1) {
     if (!configured.ok) {
       for (const problem of configured.problems) stderr(`${check.name}: ${problem}`);
-      return 1;
+      return { code: 1, result: failed(oneLine(configured.problems.join('; '))) };
     }
     for (const line of describeSettings(check, options.env, configured.deadline)) stdout(line);
     for (const line of check.describe(configured.config)) stdout(line);
-    return 0;
+    return { code: 0, result: passed };
   }
 
-  const reporter = new Reporter(check.name, common.values, startedAt, stderr);
+  const reporter = new Reporter(check.name, common.values, startedAt, stderr, options.resident !== undefined);
   if (!configured.ok) {
     // Bad settings are never masked by IPF_CHECK_FALL: a check that cannot run fails now.
     return reporter.finish(failed(configured.problems.join('; ')), false);
@@ -107,7 +126,7 @@ export async function runCheck<S extends SettingSpec, Config>(
   setMaxListeners(LIST_MAX_ENTRIES * 4, controller.signal);
   let activity = 'starting';
   let timer: NodeJS.Timeout | undefined;
-  const deadline = configured.deadline;
+  const deadline = Math.min(configured.deadline, options.resident?.deadlineMs ?? Number.POSITIVE_INFINITY);
   const outcomes: Promise<ProbeResult>[] = [
     check
       .probe(configured.config, { signal: controller.signal, step: (now) => (activity = now) })
@@ -209,14 +228,17 @@ class Reporter {
     settings: Partial<SettingValues<typeof probeSettings>>,
     private readonly startedAt: number,
     private readonly stderr: (line: string) => void,
+    private readonly resident: boolean,
   ) {
-    this.thresholds = { rise: settings.IPF_CHECK_RISE ?? 1, fall: settings.IPF_CHECK_FALL ?? 1 };
+    this.thresholds = resident
+      ? { rise: 1, fall: 1 }
+      : { rise: settings.IPF_CHECK_RISE ?? 1, fall: settings.IPF_CHECK_FALL ?? 1 };
     this.path = statusPath(settings.IPF_STATE_DIR ?? defaultStateDir, check);
     this.logTo = settings.IPF_LOG_TO;
   }
 
   /** `countable`: whether hysteresis applies; bad settings fail now, whatever IPF_CHECK_FALL says. */
-  finish(result: ProbeResult, countable: boolean): 0 | 1 {
+  finish(result: ProbeResult, countable: boolean): RunOutcome {
     const previous = readPrevious(this.path);
     const streak: Streak = countable
       ? nextStreak(previous.streak, result.ok, this.thresholds)
@@ -244,7 +266,11 @@ class Reporter {
         oneLine(`${this.check}: cannot write the status record ${this.path}: ${describeError(error)}`),
       );
     }
-    const verdict = this.describe(result.ok, reason, passing, streak);
+    // Resident: a line when the result changes, and none for a first pass (nothing changed from it).
+    const unchanged =
+      this.resident &&
+      ((previous.ok === result.ok && previous.reason === reason) || (previous.ok === undefined && result.ok));
+    const verdict = unchanged ? undefined : this.describe(result.ok, reason, passing, streak);
     if (verdict) lines.unshift(verdict);
     const skipped = this.log(lines);
     if (skipped > 0 && recorded) {
@@ -258,11 +284,12 @@ class Reporter {
         // The record written a moment ago stands; only this run's count is lost.
       }
     }
-    return passing ? 0 : 1;
+    return { code: passing ? 0 : 1, result: result.ok ? passed : failed(reason) };
   }
 
   /** The line for this run, if it needs one: every failure, and every pass keepalived is not told. */
   private describe(ok: boolean, reason: string, passing: boolean, streak: Streak): string | undefined {
+    if (ok && this.resident) return `${this.check}: PASS again`;
     if (!ok) {
       const masked = passing
         ? ` (failure ${streak.consecutive_failures} of IPF_CHECK_FALL=${this.thresholds.fall}, still passing)`

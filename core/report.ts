@@ -40,7 +40,12 @@ export function isStatusRecord(value: unknown): value is StatusRecord {
 export interface Previous {
   readonly streak: Streak;
   readonly logSkipped: number;
+  /** The last probe's own result, to log only changes (the resident prober); undefined: none. */
+  readonly ok: boolean | undefined;
+  readonly reason: string;
 }
+
+const noPrevious: Previous = { streak: freshStreak, logSkipped: 0, ok: undefined, reason: '' };
 
 /**
  * A missing, unreadable, oversized, non-regular (a FIFO, /dev/zero) or corrupt record is a fresh
@@ -49,15 +54,17 @@ export interface Previous {
 export function readPrevious(path: string): Previous {
   try {
     const parsed: unknown = JSON.parse(readRegularText(path, STATUS_RECORD_MAX_BYTES));
-    if (!isStreak(parsed)) return { streak: freshStreak, logSkipped: 0 };
-    const skipped = (parsed as { log_skipped_total?: unknown }).log_skipped_total;
+    if (!isStreak(parsed)) return noPrevious;
+    const { log_skipped_total: skipped, ok, reason } = parsed as unknown as Partial<Record<string, unknown>>;
     const { passing, consecutive_failures, consecutive_passes } = parsed;
     return {
       streak: { passing, consecutive_failures, consecutive_passes },
       logSkipped: Number.isSafeInteger(skipped) && (skipped as number) >= 0 ? (skipped as number) : 0,
+      ok: typeof ok === 'boolean' ? ok : undefined,
+      reason: typeof reason === 'string' ? reason : '',
     };
   } catch {
-    return { streak: freshStreak, logSkipped: 0 };
+    return noPrevious;
   }
 }
 

@@ -5,6 +5,7 @@
  * bundle cost start-up time on each run. test/settings.test.ts keeps this list equal to the specs.
  */
 export const knownSettingNames: ReadonlySet<string> = new Set([
+  'IPF_CHECKS',
   'IPF_CHECK_FALL',
   'IPF_CHECK_RISE',
   'IPF_CHECK_TIMEOUT_MS',
@@ -35,6 +36,10 @@ export const knownSettingNames: ReadonlySet<string> = new Set([
   'IPF_HTTP_URL',
   'IPF_KUBECONFIG',
   'IPF_LOG_TO',
+  'IPF_POD_UID',
+  'IPF_PROBER_DRAIN_S',
+  'IPF_PROBER_MIN_GAP_MS',
+  'IPF_PROBER_PORT',
   'IPF_SPOOL_MAX_BYTES',
   'IPF_SPOOL_POLL_MS',
   'IPF_STATE_DIR',

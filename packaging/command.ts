@@ -18,8 +18,10 @@ import {
   EXPORTER_BUNDLE,
   EXPORTER_CONFIGMAP,
   NOTIFY_SCRIPT,
+  PROBER_BUNDLE,
   SCRIPT_VARIABLES,
   SCRIPTS_CONFIGMAP,
+  VERDICT_SCRIPT,
 } from './layout.ts';
 import {
   type Bundles,
@@ -44,11 +46,13 @@ function readText(path: string, flag: string): string {
   }
 }
 
-/** The bundles of `npm run build`: every dist/checks/*.js is a check (so a new check is packaged as it is built). */
+/** The bundles of `npm run build`: every dist/checks/*.js but the prober is a check (so a new check is packaged as it is built). */
 export function readBundles(dist: string): Bundles {
   let names: string[];
   try {
-    names = readdirSync(join(dist, 'checks')).filter((name) => name.endsWith('.js'));
+    names = readdirSync(join(dist, 'checks')).filter(
+      (name) => name.endsWith('.js') && name !== PROBER_BUNDLE,
+    );
   } catch (error) {
     throw new UsageError(
       `--dist: cannot list ${join(dist, 'checks')} (${describeError(error)}); run npm run build first`,
@@ -61,6 +65,8 @@ export function readBundles(dist: string): Bundles {
       names.sort().map((name) => [name.replace(/\.js$/, ''), readText(join(dist, 'checks', name), '--dist')]),
     ),
     notify: readText(join(dist, 'notify', NOTIFY_SCRIPT), '--dist'),
+    prober: readText(join(dist, 'checks', PROBER_BUNDLE), '--dist'),
+    verdict: readText(join(dist, 'checks', VERDICT_SCRIPT), '--dist'),
     exporter: readText(join(dist, 'exporter', EXPORTER_BUNDLE), '--dist'),
   };
 }

@@ -49,6 +49,8 @@ export const EXPORTER_PORT = Number(DEFAULT_EXPORTER_PORT);
 export const NOTIFY_SCRIPT = 'notify.sh';
 export const RUNTIME_INSTALLER = 'install-node-runtime.sh';
 export const EXPORTER_BUNDLE = 'exporter.js';
+export const PROBER_BUNDLE = 'prober.js';
+export const VERDICT_SCRIPT = 'verdict.sh';
 
 /** On the pod template, so that the PodMonitor finds this deployment's pods whatever their own labels. */
 export const DEPLOYMENT_LABEL = 'ipfailover-toolkit/deployment';

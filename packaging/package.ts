@@ -40,6 +40,9 @@ export interface Bundles {
   /** Check bundles by name: `tcp-check` → the contents of dist/checks/tcp-check.js. */
   readonly checks: Readonly<Record<string, string>>;
   readonly notify: string;
+  /** The resident prober (dist/checks/prober.js) and its client, keepalived's check in prober mode. */
+  readonly prober: string;
+  readonly verdict: string;
   readonly exporter: string;
 }
 

@@ -11,6 +11,7 @@ const executables = [
   'checks/tcp-check.ts',
   'checks/http-check.ts',
   'checks/externalip-check.ts',
+  'checks/prober.ts',
   'cli/ipft.ts',
   'exporter/exporter.ts',
 ];
@@ -66,6 +67,9 @@ for (const entry of [...executables, ...benchmarkFloors]) {
 await mkdir('dist/notify', { recursive: true });
 await copyFile('notify/notify.sh', 'dist/notify/notify.sh');
 await chmod('dist/notify/notify.sh', 0o755);
+// verdict.sh, keepalived's check in prober mode, is plain bash for the same reason.
+await copyFile('checks/prober/verdict.sh', 'dist/checks/verdict.sh');
+await chmod('dist/checks/verdict.sh', 0o755);
 
 // dist/deploy: the install manifests (packaging/), written by the CLI just built, from the bundles above.
 // `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. Its schema

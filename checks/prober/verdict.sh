@@ -1,0 +1,269 @@
+#!/bin/bash
+# verdict.sh: keepalived's check (OPENSHIFT_HA_CHECK_SCRIPT) when the checks run in the resident prober.
+#
+#   verdict.sh CHECK[,CHECK…] [--dry-run]        CHECK: tcp-check, http-check or externalip-check
+#
+# keepalived splits the script string into arguments, so
+#   OPENSHIFT_HA_CHECK_SCRIPT="/etc/ipfailover-toolkit/verdict.sh http-check,externalip-check"
+# gates the deployment on several checks although keepalived runs one script.
+#
+# Each run rings the prober on 127.0.0.1:IPF_PROBER_PORT with one line (core/prober-protocol.ts):
+#   ipft2 <IPF_POD_UID> <checks> <nonce> <budget ms>
+# and waits for `ready <nonce>`. The TCP reply only says that the verdict is ready: any process on the
+# node can hold the port while the prober is down. The verdict itself is the file
+# $IPF_STATE_DIR/verdict-<nonce> in the pod's own emptyDir, which a squatter cannot write; so a squatter
+# can fail a run, never pass one. Exit 0 only when every named check passed this run and the file's
+# version, pod, checks and nonce are this run's; every other outcome exits 1, before keepalived's timeout.
+#
+# Hysteresis is applied here, to what keepalived is told: IPF_CHECK_FALL and IPF_CHECK_RISE count every
+# failure, the absent prober included, so a prober restart shorter than FALL runs moves no VIP. A fresh
+# start counts as failing until RISE passes, as keepalived's init_fail does: otherwise a restart with
+# FALL > 1 would pass a dead application, and a `state MASTER` slot would pull its VIP into a black hole.
+# `--dry-run` asks without counting, for people.
+#
+# Bash builtins only: keepalived runs this every interval, so it costs what the stock check costs (one
+# execve, no fork, no subshell: test/verdict.test.ts proves it with strace). It keeps one budget,
+# measured with EPOCHREALTIME, across the connect, the reply and the file:
+#   keepalived's timeout (interval) > this budget (interval - 100 ms) > the probe's deadline.
+# A connect through /dev/tcp cannot be timed out; on loopback it either fails at once (nobody
+# listens) or completes in the kernel (the prober keeps a large backlog), and the read is timed.
+set -u
+export LC_ALL=C TZ=UTC
+# A reply read from a socket the peer closed must not kill this process with SIGPIPE (exit 141, no line).
+trap '' PIPE
+
+readonly prog=verdict.sh
+readonly started=${EPOCHREALTIME-}
+readonly check_pattern='^(tcp-check|http-check|externalip-check)(,(tcp-check|http-check|externalip-check)){0,2}$'
+readonly uid_pattern='^[0-9a-f][0-9a-f-]{0,63}$'
+readonly count_pattern='^[0-9]{1,7}$'
+
+state_dir=${IPF_STATE_DIR:-/var/run/ipfailover}
+log_to=${IPF_LOG_TO-}
+case $log_to in
+  none) log_to='' ;;
+  '') if [[ -w /proc/1/fd/2 ]]; then log_to=/proc/1/fd/2; fi ;;
+esac
+
+# log LINE: LINE to stderr, and with a UTC time stamp to IPF_LOG_TO. A FIFO or pipe is opened read-write,
+# which never blocks on open (a FIFO with no reader would block `>>` for ever); a regular file is appended
+# to. The one case left that could block is a pipe whose reader holds it open and never reads, once full.
+log() {
+  printf '%s\n' "$1" >&2
+  [[ -n $log_to ]] || return 0
+  local stamp now=${EPOCHREALTIME-0.000000}
+  printf -v stamp '%(%Y-%m-%dT%H:%M:%S)T' "${now%.*}"
+  stamp+=".${now:${#now}-6:3}Z"
+  if [[ -p $log_to ]]; then
+    { printf '%s\n' "$stamp $1" 1<>"$log_to"; } 2>/dev/null
+  else
+    { printf '%s\n' "$stamp $1" >>"$log_to"; } 2>/dev/null
+  fi || printf '%s\n' "$prog: cannot append to IPF_LOG_TO $log_to" >&2
+}
+
+# usage_error MESSAGE: a run that cannot ask at all fails now, whatever IPF_CHECK_FALL says.
+usage_error() {
+  log "$prog: FAIL $1"
+  exit 1
+}
+
+# µs since the epoch, from EPOCHREALTIME (bash 5.0); the decimal separator is a dot under LC_ALL=C.
+now_us() { now=${EPOCHREALTIME/./}; }
+
+if [[ ! $started =~ ^[0-9]+\.[0-9]{6}$ ]]; then
+  usage_error "needs bash 5.0 or newer for EPOCHREALTIME (this is bash ${BASH_VERSION-unknown})"
+fi
+started_us=${started/./}
+
+dry_run=0
+checks=''
+for argument in "$@"; do
+  case $argument in
+    --dry-run) dry_run=1 ;;
+    *)
+      if [[ -n $checks ]]; then usage_error "expected one list of checks and at most --dry-run, got another argument"; fi
+      checks=$argument
+      ;;
+  esac
+done
+if [[ ! $checks =~ $check_pattern ]]; then
+  shown=${checks:0:100}
+  usage_error "expected the checks to ask for as an argument, a comma list of tcp-check, http-check and externalip-check, got ${shown@Q}"
+fi
+
+# Check settings belong to the prober's container. Set here, they would be silently ignored: an
+# `oc set env` on the wrong container must fail loudly instead.
+misplaced=("${!IPF_HTTP_@}" "${!IPF_TCP_@}" "${!IPF_EXTERNALIP_@}" "${!IPF_KUBECONFIG@}" "${!IPF_CHECKS@}")
+if ((${#misplaced[@]} > 0)); then
+  usage_error "${misplaced[*]:0:3} set in the keepalived container: check settings belong to the ipft-prober container (its envFrom ConfigMap ipfailover-toolkit-settings), where the checks run"
+fi
+
+interval=${OPENSHIFT_HA_CHECK_INTERVAL:-2}
+port=${IPF_PROBER_PORT:-9872}
+uid=${IPF_POD_UID-}
+fall=${IPF_CHECK_FALL:-1}
+rise=${IPF_CHECK_RISE:-1}
+if [[ ! $interval =~ ^[0-9]{1,4}$ ]] || ((10#$interval > 4294)); then
+  usage_error "OPENSHIFT_HA_CHECK_INTERVAL: expected a whole number of seconds from 1 to 4294, got ${interval@Q}"
+fi
+interval=$((10#$interval > 0 ? 10#$interval : 1))
+if [[ ! $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
+  usage_error "IPF_PROBER_PORT: expected a port from 1 to 65535, got ${port:0:20}"
+fi
+if [[ ! $uid =~ $uid_pattern ]]; then
+  usage_error "IPF_POD_UID: expected the pod UID from the downward API (fieldRef metadata.uid), got ${uid:0:64}"
+fi
+for name in fall rise; do
+  value=${!name}
+  if [[ ! $value =~ ^[0-9]{1,4}$ ]] || ((10#$value < 1 || 10#$value > 1000)); then
+    usage_error "IPF_CHECK_${name^^}: expected a whole number from 1 to 1000, got ${value:0:20}"
+  fi
+done
+fall=$((10#$fall)) rise=$((10#$rise))
+if [[ ! ${SRANDOM-} =~ ^[0-9]+$ ]]; then
+  usage_error "needs bash 5.1 or newer for SRANDOM, the nonce of each run (this is bash ${BASH_VERSION-unknown})"
+fi
+
+readonly budget_ms=$((interval * 1000 - 100))
+readonly deadline_us=$((started_us + budget_ms * 1000))
+readonly nonce=$SRANDOM$SRANDOM
+readonly verdict_file=$state_dir/verdict-$nonce
+readonly where="127.0.0.1:$port"
+
+# remaining: sets `left` to the seconds left of the budget, as read -t takes them; 1 when none is left.
+remaining() {
+  now_us
+  local us=$((deadline_us - now))
+  ((us > 0)) || return 1
+  printf -v left '%d.%06d' $((us / 1000000)) $((us % 1000000))
+}
+
+# ask VERSION: one request; sets `reply` (the prober's line) or `problem`. Returns 0 on a whole line.
+ask() {
+  local version=$1 fd request
+  if [[ $version == ipft2 ]]; then
+    now_us
+    request="ipft2 $uid $checks $nonce $(((deadline_us - now) / 1000))"
+  else
+    request="ipft1 $uid $checks $nonce"
+  fi
+  if ! { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+    problem="no prober on $where: is the ipft-prober container running?"
+    return 1
+  fi
+  if ! { printf '%s\n' "$request" >&"$fd"; } 2>/dev/null; then
+    exec {fd}>&-
+    problem="the connection to $where closed before the request was sent: is the ipft-prober container restarting?"
+    return 1
+  fi
+  if ! remaining; then
+    exec {fd}>&-
+    problem="no time left to wait for $where within $budget_ms ms"
+    return 1
+  fi
+  reply=''
+  # read keeps what arrived before a time-out or EOF: its status, not the variable, says a line came.
+  read -r -t "$left" -n 256 -u "$fd" reply
+  local status=$?
+  exec {fd}>&-
+  if ((status > 128)); then
+    problem="no answer from $where within $budget_ms ms: is the ipft-prober container stopped or overloaded?"
+    return 1
+  elif ((status != 0)); then
+    problem="$where closed the connection without a whole answer (${#reply} bytes): is the ipft-prober container restarting?"
+    return 1
+  fi
+  return 0
+}
+
+# decide: sets `ok` (1 or 0) and `reason` for this run.
+decide() {
+  ok=0
+  local version=ipft2
+  if ! ask $version; then
+    reason=$problem
+    return
+  fi
+  if [[ $reply == 'refused unknown protocol version'* ]]; then
+    # A prober older than this script: ask again in the version before, within the same budget.
+    version=ipft1
+    if ! ask $version; then
+      reason=$problem
+      return
+    fi
+  fi
+  if [[ $reply == refused\ * ]]; then
+    reason="the prober on $where refused the request: ${reply#refused }"
+    return
+  fi
+  if [[ $reply != "ready $nonce" ]]; then
+    reason="a malformed answer from $where: another process may hold the port (ss -ltnp | grep :$port)"
+    return
+  fi
+  if [[ ! -f $verdict_file ]]; then
+    reason="no verdict file for this run in $state_dir: whatever answered on $where is not this pod's prober"
+    return
+  fi
+  local line=''
+  read -r -n 2048 line <"$verdict_file" 2>/dev/null
+  local head="$version $uid $checks $nonce"
+  if [[ $line == "$head pass" ]]; then
+    ok=1
+  elif [[ $line == "$head fail "* ]]; then
+    reason=${line#"$head fail "}
+  else
+    reason="the verdict file $verdict_file does not match this run"
+  fi
+}
+
+decide
+
+if ((dry_run)); then
+  if ((ok)); then printf '%s\n' "$prog: PASS $checks"; else printf '%s\n' "$prog: FAIL $reason"; fi
+  exit $((1 - ok))
+fi
+
+# The streak: `passing failures passes`. A missing or corrupt one is a fresh start, which is failing.
+readonly streak_file=$state_dir/verdict.streak
+passing=0 failures=0 passes=0
+if [[ -f $streak_file ]]; then
+  read -r -n 64 saved_passing saved_failures saved_passes _ <"$streak_file" 2>/dev/null
+  if [[ ${saved_passing-} =~ ^[01]$ && ${saved_failures-} =~ $count_pattern && ${saved_passes-} =~ $count_pattern ]] &&
+    ! ((10#$saved_failures > 0 && 10#$saved_passes > 0)); then
+    passing=$saved_passing failures=$((10#$saved_failures)) passes=$((10#$saved_passes))
+  fi
+fi
+if ((ok)); then
+  failures=0 passes=$((passes < 1000000 ? passes + 1 : passes))
+  ((passes >= rise)) && passing=1
+else
+  passes=0 failures=$((failures < 1000000 ? failures + 1 : failures))
+  ((failures >= fall)) && passing=0
+fi
+{ printf '%s %s %s\n' "$passing" "$failures" "$passes" >"$streak_file"; } 2>/dev/null ||
+  log "$prog: cannot write the streak $streak_file (IPF_STATE_DIR): hysteresis starts afresh next run"
+
+# What keepalived was told, for the exporter: check-verdict.json, in the checks' record format.
+now_us
+json_reason=${reason-}
+json_reason=${json_reason//\\/\\\\}
+json_reason=${json_reason//\"/\\\"}
+((ok)) && json_reason=''
+ok_json=false passing_json=false
+((ok)) && ok_json=true
+((passing)) && passing_json=true
+printf -v record '{"check":"verdict","checks":"%s","ok":%s,"reason":"%s","duration_ms":%d,"at":%s,"passing":%s,"consecutive_failures":%d,"consecutive_passes":%d,"log_skipped_total":0}' \
+  "$checks" "$ok_json" "$json_reason" $(((now - started_us) / 1000)) "${EPOCHREALTIME}" "$passing_json" "$failures" "$passes"
+{ printf '%s\n' "$record" >"$state_dir/check-verdict.json"; } 2>/dev/null ||
+  log "$prog: cannot write the status record $state_dir/check-verdict.json (IPF_STATE_DIR)"
+
+if ((!ok)); then
+  if ((passing)); then
+    log "$prog: FAIL $reason (failure $failures of IPF_CHECK_FALL=$fall, still passing)"
+  else
+    log "$prog: FAIL $reason"
+  fi
+elif ((!passing)); then
+  log "$prog: PASS held back (pass $passes of IPF_CHECK_RISE=$rise, still failing)"
+fi
+exit $((1 - passing))
