@@ -6,15 +6,16 @@
 # Appends one JSON line per transition to $IPF_STATE_DIR/transitions.jsonl (default /var/run/ipfailover),
 # in the format of core/transition.ts, which the exporter reads:
 #   {"ts":1795652381.123456,"node":"worker-1","type":"INSTANCE","name":"web_VIP_1","state":"MASTER","priority":250}
-# and one human line `<UTC time> notify.sh: <name> -> <STATE> (priority <p>)` to IPF_LOG_TO (a file, `none`, or
-# unset: /proc/1/fd/2 when writable, because keepalived sends the hook's own output to /dev/null).
+# and one human line `<UTC time> notify.sh: <name> -> <STATE> (priority <p>)` to IPF_LOG_TO (a file, a FIFO,
+# `none`, or unset: /proc/1/fd/2 when writable, because keepalived sends the hook's own output to /dev/null).
 #
 # keepalived runs the hook fire-and-forget: no timeout, concurrently, in any order. So the hot path uses bash
 # builtins only (no date, no hostname: not one fork or exec), takes no lock and waits for nothing. Each hook
 # builds its whole line first and appends it with one O_APPEND write, which concurrent hooks cannot tear.
 # The image has bash 5.1 and no Node.js; EPOCHREALTIME needs bash 5.0.
 #
-# Exit 0: appended. 1: the append failed. 2: malformed arguments or NODE_NAME; nothing is appended.
+# Exit 0: appended. 1: the append failed, or the spool is not a regular file. 2: malformed arguments or
+# NODE_NAME; nothing is appended.
 # Every value that reaches the JSON is matched against a pattern first, so no JSON can be injected.
 set -u
 # C locale: EPOCHREALTIME's decimal separator is a dot, and [A-Z] in the patterns below is ASCII only.
@@ -41,12 +42,28 @@ esac
 
 # log MESSAGE: appends `<UTC time> notify.sh: MESSAGE` to IPF_LOG_TO. A log that cannot be written is
 # reported on stderr and changes nothing else.
+#
+# A log that would block is never waited on: keepalived gives the hook no timeout, and a hook stuck in
+# open(2) is a process leaked per transition. Opening a FIFO or pipe write-only blocks until it has a
+# reader, and bash cannot open O_NONBLOCK; but on Linux an O_RDWR open (`<>`) of a FIFO never blocks, since
+# the hook is then a reader itself. So a FIFO or pipe (-p, which also matches /proc/1/fd/2 when PID 1's
+# stderr is a pipe, as under a container runtime) is written through `<>`: a reader gets the line, and
+# with none the line is dropped when the hook closes it. Anything else keeps `>>` (O_APPEND): `<>` on a
+# regular file would overwrite it from offset 0.
+# What remains: a pipe whose reader holds it open but never reads blocks the write once its buffer
+# (64 KiB) is full, and bash has no non-blocking write. That is accepted for the default, /proc/1/fd/2:
+# the container runtime reads PID 1's stderr (it is what `oc logs` shows) for as long as the pod runs,
+# and a runtime that stopped reading would stall PID 1's own writes to it, and the pod with them, first.
+# A FIFO named in IPF_LOG_TO is expected to be read in the same way.
 log() {
   [[ -n $log_to ]] || return 0
   local stamp
   printf -v stamp '%(%Y-%m-%dT%H:%M:%SZ)T' "${now%.*}"
-  { printf '%s\n' "$stamp $prog: $1" >>"$log_to"; } 2>/dev/null ||
-    printf '%s\n' "$prog: cannot append to IPF_LOG_TO $log_to" >&2
+  if [[ -p $log_to ]]; then
+    { printf '%s\n' "$stamp $prog: $1" 1<>"$log_to"; } 2>/dev/null
+  else
+    { printf '%s\n' "$stamp $prog: $1" >>"$log_to"; } 2>/dev/null
+  fi || printf '%s\n' "$prog: cannot append to IPF_LOG_TO $log_to" >&2
 }
 
 # fail CODE MESSAGE: one line to stderr and IPF_LOG_TO, then exit CODE.
@@ -124,15 +141,27 @@ printf -v line '{"ts":%s,"node":"%s","type":"%s","name":"%s","state":"%s","prior
 # redirection is replaced by the one below.
 append() { { printf '%s\n' "$line" >>"$spool"; } 2>/dev/null; }
 
-if ! append; then
-  # Cold path: the first hook after boot, or a removed directory. Hooks racing here are fine: mkdir -p
-  # accepts a directory that another hook has just made.
+# Only a regular file is appended to on the hot path (one stat(2) more, no fork). The spool is the
+# durable record: `>>` on a FIFO with no reader would block in open(2) for ever, and on a device such as
+# /dev/null it would "succeed" and lose the line. So anything there but a regular file (or nothing: the
+# first hook creates it) fails the hook with exit 1, at once.
+if ! { [[ -f $spool ]] && append; }; then
+  # Cold path: the first hook after boot, a removed directory, or something other than a file in the
+  # spool's place. Hooks racing here are fine: mkdir -p accepts a directory that another hook has just made.
   [[ -d $state_dir ]] || mkdir -p -- "$state_dir" 2>/dev/null
-  if ! append; then
+  if [[ -e $spool && ! -f $spool ]] || ! append; then
     if [[ ! -d $state_dir ]]; then
       why="$state_dir is not a directory and mkdir -p cannot make it"
     elif [[ -d $spool ]]; then
       why='it is a directory'
+    elif [[ -p $spool ]]; then
+      why='it is a FIFO, not a regular file (appending could block for ever)'
+    elif [[ -c $spool ]]; then
+      why='it is a character device, not a regular file'
+    elif [[ -b $spool ]]; then
+      why='it is a block device, not a regular file'
+    elif [[ -S $spool ]]; then
+      why='it is a socket, not a regular file'
     elif [[ -e $spool && ! -w $spool ]]; then
       why='the file is not writable'
     elif [[ ! -e $spool && ! -w $state_dir ]]; then

@@ -1,5 +1,17 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -331,6 +343,131 @@ describe('notify.sh, the log line', () => {
   });
 });
 
+/** A hook still running after this has hung (keepalived would never reap it): killed, and the test fails. */
+const HUNG_MS = 5000;
+/** What "at once" means for a hook that must not wait: bash's start-up on a loaded machine, many times over. */
+const AT_ONCE_MS = 2000;
+
+/** runHook, but a hook that hangs is killed at HUNG_MS instead of hanging the suite. */
+async function runHookGuarded(args: string[], env: Env): Promise<Exit & { elapsedMs: number }> {
+  const started = Date.now();
+  const child = spawn(hook, args, { env: { PATH: minimalPath, ...env } });
+  const timer = setTimeout(() => child.kill('SIGKILL'), HUNG_MS);
+  const result = await collect(child);
+  clearTimeout(timer);
+  return { ...result, elapsedMs: Date.now() - started };
+}
+
+function fifo(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+describe('notify.sh, a log target that could block', () => {
+  it('IPF_LOG_TO a FIFO with no reader: exit 0 at once, and the spool line is there', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    fifo(env.IPF_LOG_TO);
+    const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(result.elapsedMs).toBeLessThan(AT_ONCE_MS);
+    expect(parseTransition(spoolLines(env)[0] ?? '')).toMatchObject({ name: 'web_VIP_1', state: 'MASTER' });
+  });
+
+  it('IPF_LOG_TO a FIFO with no reader: a malformed call still exits 2 at once', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    fifo(env.IPF_LOG_TO);
+    const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'master', '250'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^notify\.sh: state: [^\n]+\n$/);
+    expect(result.elapsedMs).toBeLessThan(AT_ONCE_MS);
+  });
+
+  it('IPF_LOG_TO a FIFO with a reader: the reader gets the line', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    fifo(env.IPF_LOG_TO);
+    // Non-blocking, so that this reader is there before the hook runs and the test never waits on it.
+    const reader = openSync(env.IPF_LOG_TO, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+      expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      const buffer = Buffer.alloc(4096);
+      const text = buffer.subarray(0, readSync(reader, buffer)).toString('utf8');
+      expect(text).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ notify\.sh: web_VIP_1 -> MASTER \(priority 250\)\n$/,
+      );
+    } finally {
+      closeSync(reader);
+    }
+    expect(spoolLines(env)).toHaveLength(1);
+  });
+
+  it('IPF_LOG_TO a pipe, as /proc/1/fd/2 is under a container runtime: its reader gets the line', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    // Standing in for PID 1 and the runtime that reads its stderr: a process whose fd 2 is a real pipe
+    // (pipe(2), from the process substitution) read by cat, which passes it on to this test. Node's own
+    // `stdio: 'pipe'` would not do: it is a socket pair.
+    const pid1 = spawn('bash', ['-c', 'exec 2> >(exec cat >&2); echo "$$"; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let pid = '';
+      let received = '';
+      pid1.stdout?.on('data', (chunk) => (pid += chunk));
+      pid1.stderr?.on('data', (chunk) => (received += chunk));
+      await expect.poll(() => pid).toMatch(/^\d+\n$/);
+      env.IPF_LOG_TO = `/proc/${pid.trim()}/fd/2`;
+      const result = await runHookGuarded(['GROUP', 'web_group', 'BACKUP'], env);
+      expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      await expect.poll(() => received).toMatch(/ notify\.sh: web_group -> BACKUP \(priority none\)\n$/);
+    } finally {
+      pid1.kill('SIGKILL');
+    }
+  });
+
+  it.each([
+    ['a directory', (env: { IPF_LOG_TO: string }) => mkdirSync(env.IPF_LOG_TO)],
+    [
+      'a device whose writes fail (/dev/full)',
+      (env: { IPF_LOG_TO: string }) => symlinkSync('/dev/full', env.IPF_LOG_TO),
+    ],
+  ])('IPF_LOG_TO %s is reported and changes neither the exit code nor the spool line', async (_, make) => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    make(env);
+    const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`notify.sh: cannot append to IPF_LOG_TO ${env.IPF_LOG_TO}\n`);
+    expect(parseTransition(spoolLines(env)[0] ?? '')).toMatchObject({ name: 'web_VIP_1', state: 'MASTER' });
+  });
+});
+
+describe('notify.sh, a spool that is not a regular file', () => {
+  it('a FIFO: exit 1 at once with the reason, without waiting for a reader', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    mkdirSync(env.IPF_STATE_DIR, { recursive: true });
+    fifo(spoolOf(env));
+    const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+    expect(result.code).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(AT_ONCE_MS);
+    expect(result.stderr).toBe(
+      `notify.sh: cannot append the MASTER transition of web_VIP_1 to ${spoolOf(env)}: ` +
+        'it is a FIFO, not a regular file (appending could block for ever)\n',
+    );
+    expect(read(env.IPF_LOG_TO)).toContain(result.stderr);
+  });
+
+  it('a symlink to /dev/null: exit 1, rather than a line lost without a word', async () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    mkdirSync(env.IPF_STATE_DIR, { recursive: true });
+    symlinkSync('/dev/null', spoolOf(env));
+    const result = await runHookGuarded(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `notify.sh: cannot append the MASTER transition of web_VIP_1 to ${spoolOf(env)}: ` +
+        'it is a character device, not a regular file\n',
+    );
+  });
+});
+
 describe('notify.sh, a failed append', () => {
   it('exits 1 with one line when the state directory cannot be made', async () => {
     const env = isolatedEnv({ NODE_NAME: 'worker-1' });
@@ -427,10 +564,12 @@ describe('notify.sh system calls (strace)', () => {
     const result = spawnSync(
       'strace',
       ['-f', '-qq', '-s', '4096', '-e', 'trace=execve,openat,open,write', '-o', output, hook, ...args],
-      { env: { PATH: minimalPath, ...env }, encoding: 'utf8' },
+      // A hook that hangs would hold this worker for ever: spawnSync cannot be interrupted otherwise.
+      { env: { PATH: minimalPath, ...env }, encoding: 'utf8', timeout: HUNG_MS, killSignal: 'SIGKILL' },
     );
-    if (result.error)
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
       throw new Error(`strace is needed for this test (apt-get install strace): ${result.error}`);
+    if (result.error) throw new Error(`the traced hook did not finish within ${HUNG_MS} ms: ${result.error}`);
     return { code: result.status, calls: read(output).trimEnd().split('\n') };
   }
   const execs = (calls: string[]) => calls.filter((call) => /^\d+ +execve\(/.test(call));
@@ -451,6 +590,33 @@ describe('notify.sh system calls (strace)', () => {
     const writes = calls.filter((call) => /^\d+ +write\(/.test(call) && call.includes('\\"ts\\":'));
     expect(writes).toHaveLength(1);
     expect(writes[0]).toContain(`, ${JSON.stringify(line)}, ${line.length}) = ${line.length}`);
+  });
+
+  it('opens a FIFO log target read-write, which never blocks, and a log file with O_APPEND', () => {
+    const env = isolatedEnv({ NODE_NAME: 'worker-1' });
+    mkdirSync(env.IPF_STATE_DIR, { recursive: true });
+    const logFile = env.IPF_LOG_TO;
+    const logOpens = (calls: string[], path: string) => calls.filter((call) => call.includes(`"${path}"`));
+
+    const toFile = traced(['INSTANCE', 'web_VIP_1', 'MASTER', '250'], env);
+    expect(toFile.code).toBe(0);
+    expect(logOpens(toFile.calls, logFile)).toEqual([expect.stringMatching(/O_WRONLY\|O_CREAT\|O_APPEND/)]);
+
+    // With a reader, so that a hook that opened it write-only would not hang (the tests above cover the
+    // hang): the flags alone tell.
+    const logFifo = fifo(join(temporaryDirectory(), 'log.fifo'));
+    const reader = openSync(logFifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    let toFifo: ReturnType<typeof traced>;
+    try {
+      toFifo = traced(['INSTANCE', 'web_VIP_1', 'BACKUP', '100'], { ...env, IPF_LOG_TO: logFifo });
+    } finally {
+      closeSync(reader);
+    }
+    expect(toFifo.code).toBe(0);
+    expect(execs(toFifo.calls)).toHaveLength(1);
+    const opens = toFifo.calls.filter((call) => call.includes('log.fifo"'));
+    expect(opens).toEqual([expect.stringMatching(/O_RDWR\|O_CREAT/)]);
+    expect(spoolLines(env)).toHaveLength(2);
   });
 
   it('sees an external process when there is one: mkdir -p on the cold path', () => {

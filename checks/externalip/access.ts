@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
+import { FileProblem, readRegularFile } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
 
 /** How to reach the Kubernetes API: the server, its TLS trust and this client's credentials. */
@@ -28,12 +28,40 @@ export class AccessError extends Error {
   }
 }
 
-function readText(path: string, what: string): string {
+/**
+ * The most read of each file. Any of them may be a FIFO (the open would block), a symlink to /dev/zero
+ * (the read would never end) or simply huge, and the check must fail inside its deadline instead; so
+ * each is read only if it is a regular file, up to a bound far above what it holds in practice.
+ * A token is a JWT of one or two KiB (an OpenShift `sha256~` token is shorter).
+ */
+const TOKEN_MAX_BYTES = 64 * 1024;
+/** A PEM certificate or key is a few KiB; a CA bundle, even the whole system trust store, some 200 KiB. */
+const PEM_MAX_BYTES = 1024 * 1024;
+
+/** `what` names the file for the message: `the service account token`, `certificate-authority`, … */
+function readBounded(path: string, what: string, maxBytes: number): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path, maxBytes);
   } catch (error) {
+    // Its message starts with the path: `/x/token is a FIFO, not a regular file`.
+    if (error instanceof FileProblem) throw new AccessError(`${what} ${error.message}`);
     throw new AccessError(`cannot read ${what} ${path}: ${describeError(error)}`);
   }
+}
+
+/**
+ * A bearer token is visible ASCII (RFC 6750); anything else is a garbled file, and would only fail
+ * later as a header error. The token itself is never shown.
+ */
+function bearerToken(text: string, what: string): string {
+  const token = text.trim();
+  if (token === '') throw new AccessError(`${what} is empty`);
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new AccessError(
+      `${what} holds characters a bearer token cannot have (expected visible ASCII only; the token is not shown)`,
+    );
+  }
+  return token;
 }
 
 /**
@@ -41,9 +69,12 @@ function readText(path: string, what: string): string {
  * CA that it mounts. The token is read at every run: bound tokens are rotated in place by the kubelet.
  */
 export function readInClusterAccess(host: string, port: number, directory = SERVICE_ACCOUNT_DIR): ApiAccess {
-  const token = readText(join(directory, 'token'), 'the service account token').trim();
-  if (token === '') throw new AccessError(`the service account token ${join(directory, 'token')} is empty`);
-  const ca = Buffer.from(readText(join(directory, 'ca.crt'), 'the service account CA'));
+  const tokenPath = join(directory, 'token');
+  const token = bearerToken(
+    readBounded(tokenPath, 'the service account token', TOKEN_MAX_BYTES).toString('utf8'),
+    `the service account token ${tokenPath}`,
+  );
+  const ca = readBounded(join(directory, 'ca.crt'), 'the service account CA', PEM_MAX_BYTES);
   const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   return {
     server: new URL(`https://${authority}`),
@@ -178,15 +209,11 @@ export function resolveKubeconfig(document: unknown, baseDir: string): Kubeconfi
 }
 
 /** Token values are text; certificates and keys in `*-data` are base64 of PEM. */
-function readSource(value: Source, encoding: 'text' | 'base64'): Buffer {
+function readSource(value: Source, kind: 'token' | 'pem'): Buffer {
   if ('path' in value) {
-    try {
-      return readFileSync(value.path);
-    } catch (error) {
-      throw new AccessError(`cannot read ${value.field} ${value.path}: ${describeError(error)}`);
-    }
+    return readBounded(value.path, value.field, kind === 'token' ? TOKEN_MAX_BYTES : PEM_MAX_BYTES);
   }
-  if (encoding === 'text') return Buffer.from(value.data);
+  if (kind === 'token') return Buffer.from(value.data);
   if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(value.data)) throw new AccessError(`${value.field} is not base64`);
   return Buffer.from(value.data, 'base64');
 }
@@ -201,25 +228,53 @@ export function readKubeconfigAccess(path: string, contents: string): ApiAccess 
   try {
     document = JSON.parse(contents);
   } catch (error) {
+    if (contents.trim() === '') throw new AccessError('is empty');
     throw new AccessError(
-      contents.trimStart().startsWith('{')
-        ? `not valid JSON: ${describeError(error)}`
-        : 'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML',
+      looksLikeYaml(contents)
+        ? 'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML'
+        : `not valid JSON: ${describeJsonError(error, contents)}`,
     );
   }
   const refs = resolveKubeconfig(document, dirname(path));
-  const token = refs.token ? readSource(refs.token, 'text').toString('utf8').trim() : undefined;
-  if (refs.token && !token) throw new AccessError(`user of context "${refs.context}": the token is empty`);
+  const token = refs.token ? readToken(refs.token, refs.context) : undefined;
   return {
     server: refs.server,
     origin: `IPF_KUBECONFIG ${path} (context ${refs.context})`,
     tls: {
-      ca: refs.ca ? readSource(refs.ca, 'base64') : undefined,
-      cert: refs.clientCertificate ? readSource(refs.clientCertificate, 'base64') : undefined,
-      key: refs.clientKey ? readSource(refs.clientKey, 'base64') : undefined,
+      ca: refs.ca ? readSource(refs.ca, 'pem') : undefined,
+      cert: refs.clientCertificate ? readSource(refs.clientCertificate, 'pem') : undefined,
+      key: refs.clientKey ? readSource(refs.clientKey, 'pem') : undefined,
       servername: refs.serverName,
       rejectUnauthorized: !refs.insecure,
     },
     token,
   };
+}
+
+function readToken(value: Source, context: string): string {
+  const text = readSource(value, 'token').toString('utf8');
+  return bearerToken(
+    text,
+    'path' in value ? `${value.field} ${value.path}` : `user of context "${context}": the token`,
+  );
+}
+
+/** YAML as kubectl writes it starts with a key, a comment or `---`; JSON with `{`. */
+const looksLikeYaml = (text: string): boolean => /^\s*(?:[A-Za-z#]|---)/.test(text);
+
+/**
+ * V8's JSON.parse messages quote a stretch of the text, which here may hold a token, control
+ * characters or line breaks; only the kind of error and where it is are kept.
+ */
+function describeJsonError(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : '';
+  // `Expected ',' or '}' after property value in JSON at position 31`: V8's own words, no quoted text.
+  const positioned = /^([ !#-~]*?) (?:in|after) JSON at position (\d+)/.exec(message);
+  if (positioned) {
+    const offset = Number(positioned[2]);
+    const before = text.slice(0, offset).split('\n');
+    return `${positioned[1]} at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+  }
+  if (message === 'Unexpected end of JSON input') return 'it ends in the middle of the JSON';
+  return 'an unexpected character';
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRegularText } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/report.ts';
 import type { ServiceOnVips } from './inventory.ts';
@@ -82,9 +82,20 @@ export function parseCache(text: string, key: string): CachedList | undefined {
   return undefined;
 }
 
+/**
+ * A cached Service takes a few hundred bytes, so 16 MiB holds tens of thousands of them: far above the
+ * hundreds on a deployment's VIPs. A larger file is not a list this check wrote in practice.
+ */
+const CACHE_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A cache that is not a regular file (a FIFO would block the open, /dev/zero would never end) or is
+ * too large is no cache at all: the API is asked, as on a first run, and the rename of the next write
+ * replaces it.
+ */
 export function readCache(path: string, key: string): CachedList | undefined {
   try {
-    return parseCache(readFileSync(path, 'utf8'), key);
+    return parseCache(readRegularText(path, CACHE_MAX_BYTES), key);
   } catch {
     return undefined;
   }

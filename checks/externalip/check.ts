@@ -66,7 +66,7 @@ export function resolveNodeIp(
 const PROBE_MARGIN_MS = 200;
 
 const KUBECONFIG_EXPECTED =
-  'a kubeconfig (YAML as kubectl writes it, or JSON) whose current context has an https:// server and a token, tokenFile or client certificate and key';
+  'a kubeconfig in JSON (`oc config view --minify --flatten --raw -o json`; YAML is not read) whose current context has an https:// server and a token, tokenFile or client certificate and key';
 
 function describeVips(vips: ReadonlySet<string>): string {
   const all = [...vips];

@@ -2,7 +2,7 @@ import { sharedSettings } from '../../core/common-settings.ts';
 import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
-import { integer, list, oneOf, optional, text, withDefault } from '../../core/settings.ts';
+import { integer, list, oneOf, optional, withDefault } from '../../core/settings.ts';
 
 /**
  * 9872: beside the exporter's 9871 (see exporter/settings.ts for why that range), outside the
