@@ -24,7 +24,7 @@ export class Lab {
     await buildNetwork(this.top);
     for (const host of this.hosts) {
       host.startApp();
-      await host.startKeepalived(this.options);
+      await this.startChecks(host, this.options);
       host.startExporter(this.options);
     }
     this.prometheus = startPrometheus(this.top);
@@ -33,6 +33,7 @@ export class Lab {
   async stop(): Promise<void> {
     for (const host of this.hosts) {
       await host.stopKeepalived('SIGKILL');
+      await host.stopProber('SIGKILL');
       await host.stopApp();
       host.exporter?.kill('SIGKILL');
     }
@@ -42,8 +43,30 @@ export class Lab {
   /** Restarts keepalived everywhere with changed options (another check, nopreempt, IPF_CHECK_FALL). */
   async reconfigure(options: LabOptions): Promise<void> {
     this.options = options;
-    for (const host of this.hosts) await host.stopKeepalived();
-    for (const host of this.hosts) await host.startKeepalived(options);
+    for (const host of this.hosts) {
+      await host.stopKeepalived();
+      await host.stopProber();
+    }
+    for (const host of this.hosts) await this.startChecks(host, options);
+  }
+
+  /** Restarts one host's keepalived (and prober) with options of its own. */
+  async reconfigureHost(host: LabHost, options: LabOptions): Promise<void> {
+    await host.stopKeepalived();
+    await host.stopProber();
+    await this.startChecks(host, options);
+  }
+
+  /**
+   * The prober first, ready before keepalived's first check, as a native sidecar is; then keepalived.
+   * The prober gets the same environment: its checks read OPENSHIFT_HA_* as the one-shot checks do.
+   */
+  async startChecks(host: LabHost, options: LabOptions): Promise<void> {
+    if (options.prober) {
+      host.startProber(options);
+      await host.proberReady();
+    }
+    await host.startKeepalived(options);
   }
 
   host(name: string): LabHost {

@@ -8,20 +8,23 @@ import { $ } from 'zx';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
-import { cleanup, labNamespaces } from './runtime.ts';
-import { type Report, scenarios } from './scenarios.ts';
+import { cleanup, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
+import { PROBER_ONLY, type Report, scenarios } from './scenarios.ts';
 import { CLIENT, chooseSubnet, topology } from './topology.ts';
 import { renderView } from './view.ts';
 
 $.quiet = true;
 
-const usage = `npm run lab -- [--hosts N] [--env-file FILE] [--check-script PATH] [--notify-script PATH]
-                   [--scenario NAME|all] [--cleanup]
-scenarios: ${Object.keys(scenarios).join(', ')}`;
+const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--env-file FILE] [--check-script PATH]
+                   [--notify-script PATH] [--scenario NAME|all] [--cleanup]
+--mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
+        (keepalived runs the check bundle itself)
+scenarios: ${Object.keys(scenarios).join(', ')} (prober-down and cpu-pressure in prober mode only)`;
 
 const { values } = parseArgs({
   options: {
     hosts: { type: 'string', default: '3' },
+    mode: { type: 'string', default: 'prober' },
     'env-file': { type: 'string' },
     'check-script': { type: 'string' },
     'notify-script': { type: 'string' },
@@ -67,6 +70,10 @@ async function outside(): Promise<void> {
   }
   if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
     fail(`--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`);
+  if (values.mode !== 'prober' && values.mode !== 'oneshot')
+    fail(`--mode: expected prober or oneshot, got "${values.mode}"`);
+  if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
+    fail(`--scenario ${values.scenario}: runs in prober mode only`);
   await ensureTools();
   if ((await labNamespaces()).length > 0)
     fail('a lab is running, or one was left behind: npm run lab -- --cleanup');
@@ -124,9 +131,12 @@ function imageEnv(subnet: string, hosts: number): Record<string, string> {
 /** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
 async function inside(subnet: string): Promise<void> {
   const top = topology(subnet, Number(values.hosts));
+  const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
     imageEnv: imageEnv(subnet, top.hosts.length),
-    checkScript: resolve(values['check-script'] ?? 'dist/checks/http-check.js'),
+    ...(values['check-script']
+      ? { checkScript: resolve(values['check-script']) }
+      : modeOptions(mode, 'http-check')),
     notifyScript: resolve(values['notify-script'] ?? 'dist/notify/notify.sh'),
   });
   let stopping = false;
@@ -140,7 +150,7 @@ async function inside(subnet: string): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(1));
   process.stderr.write(
-    `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}; starting…\n`,
+    `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode; starting…\n`,
   );
   await lab.start();
   await lab.waitForPrometheus();
@@ -154,7 +164,10 @@ async function inside(subnet: string): Promise<void> {
       await sleep(1000);
     }
   }
-  const names = values.scenario === 'all' ? Object.keys(scenarios) : [values.scenario ?? ''];
+  const names =
+    values.scenario === 'all'
+      ? Object.keys(scenarios).filter((name) => mode === 'prober' || !PROBER_ONLY.has(name))
+      : [values.scenario ?? ''];
   let failed = 0;
   for (const name of names) {
     const scenario = scenarios[name];

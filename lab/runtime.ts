@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { $ } from 'zx';
 import { ruleGroupsYaml } from '../exporter/alerts.ts';
@@ -10,6 +10,7 @@ import {
   EXPORTER_PORT,
   type Host,
   PREFIX,
+  PROBER_PORT,
   PROMETHEUS,
   SWITCH,
   type Topology,
@@ -51,6 +52,13 @@ export async function cleanup(keep: readonly number[] = []): Promise<void> {
     if (namespace === CLIENT && keep.length > 0) continue;
     await $`ip netns delete ${namespace}`.nothrow();
   }
+  for (const group of labCgroups()) {
+    try {
+      rmdirSync(group);
+    } catch {
+      // A process of the caller's is still in it.
+    }
+  }
   if (keep.length === 0) rmSync(WORKDIR, { recursive: true, force: true });
 }
 
@@ -87,6 +95,68 @@ export interface LabOptions {
   readonly imageEnv: Record<string, string>;
   readonly checkScript: string;
   readonly notifyScript: string;
+  /** Prober mode: each host runs the resident prober for these checks, as the ipft-prober sidecar. */
+  readonly prober?: { readonly checks: string };
+}
+
+export type LabMode = 'prober' | 'oneshot';
+
+/** keepalived's check in each mode: verdict.sh ringing the prober, or the one-shot bundle itself. */
+export function modeOptions(mode: LabMode, check: string): Pick<LabOptions, 'checkScript' | 'prober'> {
+  return mode === 'prober'
+    ? { checkScript: `${resolve('dist/checks/verdict.sh')} ${check}`, prober: { checks: check } }
+    : { checkScript: resolve(`dist/checks/${check}.js`) };
+}
+
+/**
+ * CPU limits for the cpu-pressure scenario: a cgroup per limited group of processes, with cgroup v2's
+ * cpu.max or v1's cpu.cfs_quota_us, whichever the machine has. A process is put in it before it execs,
+ * so that everything it starts (keepalived's VRRP child, every check run) is limited with it.
+ */
+export class CpuLimit {
+  readonly dir: string;
+  private readonly version: 1 | 2;
+
+  constructor(name: string, percentOfOneCpu: number) {
+    this.version = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1;
+    this.dir =
+      this.version === 2 ? `/sys/fs/cgroup/${PREFIX}-${name}` : `/sys/fs/cgroup/cpu/${PREFIX}-${name}`;
+    mkdirSync(this.dir, { recursive: true });
+    const period = 100_000;
+    const quota = Math.round((period * percentOfOneCpu) / 100);
+    if (this.version === 2) writeFileSync(join(this.dir, 'cpu.max'), `${quota} ${period}`);
+    else {
+      writeFileSync(join(this.dir, 'cpu.cfs_period_us'), String(period));
+      writeFileSync(join(this.dir, 'cpu.cfs_quota_us'), String(quota));
+    }
+  }
+
+  /** `sh -c` that joins the cgroup, then execs the command: the prefix for spawn. */
+  wrap(command: string, args: string[]): [string, string[]] {
+    return ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', this.dir, command, ...args]];
+  }
+
+  /** Removes the cgroup once its processes are gone; rmdir fails while any is left. */
+  remove(): void {
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // Still in use: cleanup() removes it after killing what is left.
+    }
+  }
+}
+
+/** Every lab cgroup, for cleanup after a crash. */
+export function labCgroups(): string[] {
+  return ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu'].flatMap((root) => {
+    try {
+      return readdirSync(root)
+        .filter((name) => name.startsWith(`${PREFIX}-`))
+        .map((name) => join(root, name));
+    } catch {
+      return [];
+    }
+  });
 }
 
 const nodeDirectory = dirname(process.execPath);
@@ -110,8 +180,14 @@ export class LabHost {
   app: ChildProcess | undefined;
   keepalived: ChildProcess | undefined;
   exporter: ChildProcess | undefined;
+  prober: ChildProcess | undefined;
   readonly dir: string;
   readonly stateDir: string;
+  /** The pod's UID in the real thing (downward API); one per host here. */
+  readonly podUid: string;
+  /** CPU limits of the cpu-pressure scenario: keepalived with its scripts, and the prober apart. */
+  keepalivedLimit: CpuLimit | undefined;
+  proberLimit: CpuLimit | undefined;
 
   constructor(
     readonly host: Host,
@@ -119,11 +195,23 @@ export class LabHost {
   ) {
     this.dir = join(WORKDIR, host.name);
     this.stateDir = join(this.dir, 'state');
+    this.podUid = `00000000-0000-4000-8000-${host.address
+      .split('.')
+      .map((octet) => octet.padStart(3, '0'))
+      .join('')}`;
     mkdirSync(this.stateDir, { recursive: true });
   }
 
-  private spawnIn(command: string, args: string[], env: Record<string, string>, log: string): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.host.namespace, command, ...args], {
+  private spawnIn(
+    command: string,
+    args: string[],
+    env: Record<string, string>,
+    log: string,
+    limit?: CpuLimit,
+  ): ChildProcess {
+    const inNamespace: [string, string[]] = ['ip', ['netns', 'exec', this.host.namespace, command, ...args]];
+    const [program, programArgs] = limit ? limit.wrap(...inNamespace) : inNamespace;
+    const child = spawn(program, programArgs, {
       env: { PATH, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -168,7 +256,37 @@ export class LabHost {
       ],
       env,
       'keepalived.log',
+      this.keepalivedLimit,
     );
+  }
+
+  /** The resident prober, as the ipft-prober sidecar runs it: its own process, its heap bounded. */
+  startProber(options: LabOptions): void {
+    if (!options.prober) return;
+    this.prober = this.spawnIn(
+      process.execPath,
+      ['--max-old-space-size=64', resolve('dist/checks/prober.js')],
+      { ...this.scriptEnv(options), IPF_CHECKS: options.prober.checks, IPF_PROBER_DRAIN_S: '0' },
+      'prober.log',
+      this.proberLimit,
+    );
+  }
+
+  async stopProber(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await stop(this.prober, signal);
+    this.prober = undefined;
+  }
+
+  /** Waits until the prober answers on its port (its startupProbe in the real thing). */
+  async proberReady(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const probe =
+        await $`ip netns exec ${this.host.namespace} bash -c ${`exec 3<>/dev/tcp/127.0.0.1/${PROBER_PORT}`}`.nothrow();
+      if (probe.exitCode === 0) return;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    throw new Error(`the prober on ${this.host.name} did not listen within ${timeoutMs / 1000} s`);
   }
 
   async stopKeepalived(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -199,6 +317,8 @@ export class LabHost {
       IPF_STATE_DIR: this.stateDir,
       IPF_LOG_TO: join(this.dir, 'scripts.log'),
       NODE_NAME: this.host.name,
+      IPF_POD_UID: this.podUid,
+      IPF_PROBER_PORT: String(PROBER_PORT),
     };
   }
 }

@@ -1,7 +1,10 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { median } from '../bench/measure.ts';
 import { type Lab, sleep } from './lab.ts';
-import { servedBy } from './observe.ts';
-import { partition } from './runtime.ts';
+import { get, servedBy } from './observe.ts';
+import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';
+import { EXPORTER_PORT } from './topology.ts';
 
 export interface Report {
   line(text: string): void;
@@ -10,6 +13,9 @@ export interface Report {
 }
 
 export type Scenario = (lab: Lab, report: Report) => Promise<void>;
+
+/** Scenarios about the prober itself; `--mode oneshot` runs the others. */
+export const PROBER_ONLY: ReadonlySet<string> = new Set(['prober-down', 'cpu-pressure']);
 
 /** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */
 async function quiet(
@@ -42,19 +48,24 @@ export interface FailoverRun {
   readonly boundMs: number;
 }
 
+/** Nearest-rank percentile: p90 of 10 runs is the 9th. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
 /**
- * Kills the app on the host serving `vip` just after that host's check ran, and measures until the
- * first successful request to the VIP that another host answers. Restores the app and waits for the
- * VIPs to settle again. The bound is the check interval plus the new master's VRRP skew time.
+ * Kills the app on the host serving `vip` `phaseMs` after that host's check connected to it, and
+ * measures until the first successful request to the VIP that another host answers. Restores the
+ * app and waits for the VIP to come back (preemption), so the next run starts alike. The bound is
+ * the check interval plus the new master's VRRP skew time.
  */
-export async function measureFailover(lab: Lab, vip: string): Promise<FailoverRun> {
+export async function measureFailover(lab: Lab, vip: string, phaseMs: number): Promise<FailoverRun> {
   await lab.settle();
   const from = (await servedBy(vip)) ?? '';
   const owner = lab.host(from);
   await lab.afterNextCheck(owner);
-  // Let that check finish: an app killed mid-request fails http-check at once, while the stock check
-  // only connects, so without this wait the two would not start from the same phase.
-  await sleep(300);
+  await sleep(phaseMs);
   const started = Date.now();
   await owner.stopApp();
   let to: string | undefined;
@@ -73,48 +84,111 @@ export async function measureFailover(lab: Lab, vip: string): Promise<FailoverRu
   const interval = Number(lab.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
   const boundMs = interval * 1000 + ((256 - priority) / 256) * 1000;
   owner.startApp();
-  // The preferred host takes the VIP back (preemption): wait for that, so the next run starts alike.
   const back = Date.now();
   while ((await servedBy(vip, 200)) !== from && Date.now() - back < 30_000) await sleep(100);
   return { ms, from, to, boundMs };
 }
 
-const toolkitCheck = (lab: Lab) => lab.options;
+/** One column of the failover table: a check at an interval. */
+interface FailoverCase {
+  readonly label: string;
+  readonly options: LabOptions;
+}
+
+/**
+ * The app is killed at a fixed grid of phases spread evenly over the check interval, the same grid
+ * for every case, so that medians compare (random phases would make them a coin toss).
+ */
+export function phaseGrid(intervalSeconds: number, phases: number): number[] {
+  return Array.from({ length: phases }, (_, index) =>
+    Math.round(((index + 0.5) * intervalSeconds * 1000) / phases),
+  );
+}
+
+async function failoverCase(lab: Lab, report: Report, failover: FailoverCase, phases: number) {
+  await lab.reconfigure(failover.options);
+  const vip = lab.vips[0] ?? '';
+  const interval = Number(failover.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+  const runs: FailoverRun[] = [];
+  for (const phase of phaseGrid(interval, phases)) {
+    const run = await measureFailover(lab, vip, phase);
+    runs.push(run);
+    report.line(
+      `  ${failover.label}, app killed ${phase} ms after a check: ${run.from} → ${run.to} in ${run.ms} ms`,
+    );
+  }
+  const ms = runs.map((run) => run.ms);
+  return {
+    label: failover.label,
+    median: median(ms),
+    p90: percentile(ms, 90),
+    bound: median(runs.map((run) => run.boundMs)),
+  };
+}
+
+const withInterval = (options: LabOptions, seconds: number): LabOptions => ({
+  ...options,
+  imageEnv: { ...options.imageEnv, OPENSHIFT_HA_CHECK_INTERVAL: String(seconds) },
+});
 
 export const scenarios: Record<string, Scenario> = {
-  /** Stop the app on the master: the VIPs move; failover time against the stock check. */
+  /**
+   * Stop the app on the master: the VIPs move. Failover time over a phase grid for the stock check,
+   * the one-shot check and (in prober mode) the prober at interval 2 and 1.
+   */
   'service-down': async (lab, report) => {
-    const runs = Number(process.env.LAB_FAILOVER_RUNS ?? 5);
-    const vip = lab.vips[0] ?? '';
-    const measure = async (label: string) => {
-      const results: FailoverRun[] = [];
-      for (let run = 0; run < runs; run++) {
-        const result = await measureFailover(lab, vip);
-        results.push(result);
-        report.line(
-          `  ${label} run ${run + 1}: ${result.from} → ${result.to} in ${result.ms} ms (bound ${Math.round(result.boundMs)} ms)`,
-        );
-      }
-      return { ms: median(results.map((r) => r.ms)), bound: median(results.map((r) => r.boundMs)) };
+    const phases = Number(process.env.LAB_PHASES ?? 10);
+    const original = lab.options;
+    const at2 = withInterval(original, 2);
+    const stockCase = {
+      label: 'stock /dev/tcp check at 2 s',
+      options: { ...at2, checkScript: '', prober: undefined },
     };
-    let toolkit = { ms: 0, bound: 0 };
-    await quiet(lab, report, ['VIPSplitBrain', 'VIPNoMaster'], async () => {
-      toolkit = await measure(`http-check`);
-    });
-    const withToolkit = toolkitCheck(lab);
-    await lab.reconfigure({ ...withToolkit, checkScript: '' });
-    const stock = await measure(`stock bash check`);
-    await lab.reconfigure(withToolkit);
+    const oneshotCase = {
+      label: 'one-shot http-check at 2 s',
+      options: { ...at2, ...modeOptions('oneshot', 'http-check') },
+    };
+    const proberCase = {
+      label: 'prober at 2 s',
+      options: { ...at2, ...modeOptions('prober', 'http-check') },
+    };
+    const prober1Case = { label: 'prober at 1 s', options: withInterval(proberCase.options, 1) };
+    const own = original.prober ? proberCase : oneshotCase;
+    const cases = original.prober
+      ? [stockCase, oneshotCase, proberCase, prober1Case]
+      : [stockCase, oneshotCase];
+    const results = [];
+    try {
+      for (const failover of cases) {
+        if (failover === own) {
+          await quiet(lab, report, ['VIPSplitBrain', 'VIPNoMaster'], async () => {
+            results.push(await failoverCase(lab, report, failover, phases));
+          });
+        } else {
+          results.push(await failoverCase(lab, report, failover, phases));
+        }
+      }
+    } finally {
+      await lab.reconfigure(original);
+    }
+    const stock = results[0];
+    const mine = results.find((result) => result.label === own.label);
+    if (!stock || !mine) throw new Error('a failover case did not run');
     report.line(
-      `failover (median of ${runs}): http-check ${toolkit.ms} ms, stock /dev/tcp check ${stock.ms} ms (ratio ${(toolkit.ms / stock.ms).toFixed(3)}); bound ${Math.round(toolkit.bound)} ms`,
+      `failover over ${phases} phases (median / p90, and the ratio of medians to the stock check at 2 s):`,
+    );
+    for (const result of results) {
+      report.line(
+        `  ${result.label.padEnd(28)} ${String(result.median).padStart(5)} ms / ${String(result.p90).padStart(5)} ms  ${(result.median / stock.median).toFixed(3)} ×`,
+      );
+    }
+    report.expect(
+      mine.median <= mine.bound + 300,
+      `${own.label}: median ${mine.median} ms ≤ bound ${Math.round(mine.bound)} ms + 300 ms`,
     );
     report.expect(
-      toolkit.ms <= toolkit.bound + 300,
-      `failover ${toolkit.ms} ms ≤ bound ${Math.round(toolkit.bound)} ms + 300 ms`,
-    );
-    report.expect(
-      toolkit.ms <= stock.ms * 1.05,
-      `failover ${toolkit.ms} ms ≤ 1.05 × the stock check's ${stock.ms} ms`,
+      mine.median <= stock.median * 1.05,
+      `${own.label}: median ${mine.median} ms ≤ 1.05 × the stock check's ${stock.median} ms`,
     );
   },
 
@@ -271,16 +345,205 @@ export const scenarios: Record<string, Scenario> = {
     await lab.reconfigure(original);
     await lab.settle();
   },
+
+  /**
+   * SIGKILL the prober on the master. With IPF_CHECK_FALL=1 the next run fails, the VIPs move inside
+   * the failover bound, and ProberDown fires. With IPF_CHECK_FALL=3, a restart inside two runs moves nothing.
+   */
+  'prober-down': async (lab, report) => {
+    const original = lab.options;
+    if (!original.prober) throw new Error('prober-down needs the prober mode');
+    const vip = lab.vips[0] ?? '';
+    const interval = Number(original.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+    let owners = await lab.settle();
+    const master = lab.host(owners.get(vip) ?? '');
+    const started = Date.now();
+    await master.stopProber('SIGKILL');
+    let to: string | undefined;
+    while (Date.now() - started < 20_000) {
+      to = await servedBy(vip, 100);
+      if (to !== undefined && to !== master.host.name) break;
+      await sleep(5);
+    }
+    const movedMs = Date.now() - started;
+    const priority =
+      (await lab.views())
+        .find((view) => view.host.name === to)
+        ?.instances?.find((instance) => instance.vips.some((entry) => entry.vip === vip))?.priority ?? 1;
+    const boundMs = interval * 1000 + ((256 - priority) / 256) * 1000;
+    report.line(
+      `IPF_CHECK_FALL=1: prober on ${master.host.name} killed; ${vip} served by ${to} after ${movedMs} ms`,
+    );
+    report.expect(to !== undefined && to !== master.host.name, `${vip} moved off ${master.host.name}`);
+    report.expect(
+      movedMs <= boundMs + 300,
+      `moved in ${movedMs} ms ≤ bound ${Math.round(boundMs)} ms + 300 ms`,
+    );
+    const waited = await lab.waitForAlert('ProberDown', 90_000);
+    const firing = await lab.firing();
+    report.line(`ProberDown fired ${waited.toFixed(0)} s after the prober was killed`);
+    report.expect(firing.includes('ProberDown'), 'ProberDown fired');
+    report.expect(!firing.includes('CheckStale'), 'ProberDown fired before CheckStale');
+    await lab.startChecks(master, original);
+    await lab.settle();
+
+    await lab.reconfigure({ ...original, imageEnv: { ...original.imageEnv, IPF_CHECK_FALL: '3' } });
+    owners = await lab.settle();
+    const before = await transitions(lab);
+    const next = lab.host(owners.get(vip) ?? '');
+    await next.stopProber('SIGKILL');
+    // One run of the check fails; the prober is back before the second.
+    await sleep(interval * 1000);
+    next.startProber(lab.options);
+    await next.proberReady();
+    await sleep(3 * interval * 1000);
+    const after = await lab.owners();
+    const moved = [...owners].filter(
+      ([address, host]) => after.get(address)?.[0] !== host || after.get(address)?.length !== 1,
+    );
+    const changed = (await transitions(lab)) - before;
+    report.line(
+      `IPF_CHECK_FALL=3: prober on ${next.host.name} killed and restarted within ${interval} s; ${moved.length} VIPs moved, ${changed} transitions`,
+    );
+    report.expect(
+      moved.length === 0 && changed === 0,
+      'a prober restart shorter than IPF_CHECK_FALL runs moves no VIP',
+    );
+    await lab.reconfigure(original);
+    await lab.settle();
+  },
+
+  /**
+   * One host's keepalived, and every check it starts, in a cgroup limited to 10% of one CPU, and the
+   * prober in one of its own: h1 in one-shot mode, h2 in prober mode, at intervals 2 and 1, each for
+   * LAB_CPU_RUNS runs (300). Counts timed-out runs and transitions, and gives the run-time percentiles.
+   */
+  'cpu-pressure': async (lab, report) => {
+    const runs = Number(process.env.LAB_CPU_RUNS ?? 300);
+    const original = lab.options;
+    const [oneshotHost, proberHost] = lab.hosts;
+    if (!oneshotHost || !proberHost) throw new Error('cpu-pressure needs two hosts');
+    const wrapper = join(WORKDIR, 'timed-check');
+    writeFileSync(wrapper, TIMED_CHECK);
+    chmodSync(wrapper, 0o755);
+    const proberOptions = { ...original, ...modeOptions('prober', 'http-check') };
+    try {
+      for (const interval of [2, 1]) {
+        await lab.reconfigure(withInterval(proberOptions, interval));
+        await lab.settle();
+        const limits: CpuLimit[] = [];
+        const subjects = [
+          { host: oneshotHost, mode: 'one-shot' as const, options: modeOptions('oneshot', 'http-check') },
+          { host: proberHost, mode: 'prober' as const, options: modeOptions('prober', 'http-check') },
+        ].map((subject) => {
+          const log = join(subject.host.dir, `runs-${interval}.log`);
+          return { ...subject, log };
+        });
+        for (const subject of subjects) {
+          subject.host.keepalivedLimit = new CpuLimit(`${subject.host.host.name}-keepalived`, 10);
+          limits.push(subject.host.keepalivedLimit);
+          if (subject.mode === 'prober') {
+            subject.host.proberLimit = new CpuLimit(`${subject.host.host.name}-prober`, 10);
+            limits.push(subject.host.proberLimit);
+          }
+        }
+        const before = new Map<LabHost, number>();
+        for (const subject of subjects) before.set(subject.host, await transitions(lab, [subject.host]));
+        for (const subject of subjects) {
+          const options = withInterval(
+            {
+              ...original,
+              ...subject.options,
+              checkScript: `${wrapper} ${subject.options.checkScript}`,
+              imageEnv: { ...original.imageEnv, LAB_RUNS_LOG: subject.log },
+            },
+            interval,
+          );
+          await lab.reconfigureHost(subject.host, options);
+        }
+        const deadline = Date.now() + runs * interval * 1500 + 60_000;
+        report.line(
+          `interval ${interval} s: waiting for ${runs} runs on ${subjects.map((subject) => subject.host.host.name).join(' and ')}…`,
+        );
+        while (
+          Date.now() < deadline &&
+          subjects.some((subject) => readRunTimes(subject.log).started < runs + 1)
+        )
+          await sleep(2000);
+        for (const subject of subjects) {
+          const times = readRunTimes(subject.log);
+          const changed = (await transitions(lab, [subject.host])) - (before.get(subject.host) ?? 0);
+          report.line(
+            `  ${subject.mode.padEnd(8)} at ${interval} s on ${subject.host.host.name}: ${times.started} runs, ${times.timedOut} timed out, ${times.failed} failed, ${changed} transitions; run time p50 ${percentile(times.ms, 50).toFixed(0)} ms, p90 ${percentile(times.ms, 90).toFixed(0)} ms, p99 ${percentile(times.ms, 99).toFixed(0)} ms, max ${Math.max(...times.ms).toFixed(0)} ms`,
+          );
+          if (subject.mode === 'prober') {
+            report.expect(times.started >= runs, `prober at ${interval} s: ${times.started} ≥ ${runs} runs`);
+            report.expect(times.timedOut === 0, `prober at ${interval} s: no run timed out`);
+            report.expect(changed === 0, `prober at ${interval} s: no transition`);
+          }
+        }
+        for (const subject of subjects) {
+          subject.host.keepalivedLimit = undefined;
+          subject.host.proberLimit = undefined;
+        }
+        await lab.reconfigure(withInterval(proberOptions, interval));
+        for (const limit of limits) limit.remove();
+      }
+    } finally {
+      for (const host of lab.hosts) {
+        host.keepalivedLimit = undefined;
+        host.proberLimit = undefined;
+      }
+      await lab.reconfigure(original);
+      await lab.settle();
+    }
+  },
 };
 
-/** All transitions the exporters have counted, over every host. */
-async function transitions(lab: Lab): Promise<number> {
-  const { get } = await import('./observe.ts');
+/** All transitions the exporters have counted, over every host or the hosts given. */
+async function transitions(lab: Lab, hosts: readonly LabHost[] = lab.hosts): Promise<number> {
   let total = 0;
-  for (const host of lab.top.hosts) {
-    const metrics = (await get(`http://${host.address}:9871/metrics`))?.body ?? '';
+  for (const { host } of hosts) {
+    const metrics = (await get(`http://${host.address}:${EXPORTER_PORT}/metrics`))?.body ?? '';
     for (const match of metrics.matchAll(/^ipfailover_vrrp_transitions_total\{[^}]*\} (\d+)$/gm))
       total += Number(match[1]);
   }
   return total;
+}
+
+/**
+ * Times every check run keepalived starts: a start line, then an end line with the exit status. A
+ * run keepalived killed at its timeout has no end line. The same few bash builtins in both modes.
+ */
+const TIMED_CHECK = `#!/bin/bash
+printf 'start %s %s\\n' "$$" "$EPOCHREALTIME" >>"$LAB_RUNS_LOG"
+"$@"
+status=$?
+printf 'end %s %s %s\\n' "$$" "$EPOCHREALTIME" "$status" >>"$LAB_RUNS_LOG"
+exit "$status"
+`;
+
+interface RunTimes {
+  readonly started: number;
+  readonly timedOut: number;
+  readonly failed: number;
+  readonly ms: readonly number[];
+}
+
+function readRunTimes(path: string): RunTimes {
+  const starts = new Map<string, number>();
+  const ms: number[] = [];
+  let failed = 0;
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const [kind, pid = '', at = '', status] = line.split(' ');
+    if (kind === 'start') starts.set(pid, Number(at));
+    if (kind === 'end' && starts.has(pid)) {
+      ms.push((Number(at) - (starts.get(pid) ?? 0)) * 1000);
+      if (status !== '0') failed += 1;
+      starts.delete(pid);
+    }
+  }
+  // A run still going when the log is read is not timed out: only one can be, the last.
+  return { started: ms.length + starts.size, timedOut: Math.max(0, starts.size - 1), failed, ms };
 }

@@ -1,3 +1,6 @@
+import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
+import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
+
 /**
  * The lab's names and addresses. Every host is a network namespace on a bridge that itself lives in
  * a namespace of its own, so the root namespace gets no interface, address or route. Clients
@@ -7,7 +10,8 @@ export const PREFIX = 'ipftlab';
 export const SWITCH = `${PREFIX}-switch`;
 export const CLIENT = `${PREFIX}-client`;
 export const BRIDGE = 'br0';
-export const EXPORTER_PORT = 9871;
+export const EXPORTER_PORT = Number(DEFAULT_EXPORTER_PORT);
+export const PROBER_PORT = Number(DEFAULT_PROBER_PORT);
 export const APP_PORT = 8080;
 export const PROMETHEUS = '127.0.0.1:9090';
 /** RFC 5737 documentation ranges: never routed anywhere real. */
