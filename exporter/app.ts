@@ -6,7 +6,7 @@ import type { Env, SettingValues } from '../core/settings.ts';
 import { Ingestor } from './ingest.ts';
 import { createMetrics } from './metrics.ts';
 import type { exporterSettings } from './settings.ts';
-import { localAddresses, normalizeAddress, readCheckRecords } from './sources.ts';
+import { CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { WebhookForwarder } from './webhook.ts';
 
 export interface AppOptions {
@@ -20,6 +20,31 @@ export interface AppOptions {
 
 /** Concurrent hooks land within this time of each other; one read then sorts them by event time. */
 const SETTLE_MS = 50;
+
+/**
+ * Who connects: one or two Prometheus servers, the kubelet's probes, now and then someone with curl.
+ * Every open connection costs memory whether it sends anything or not, and the container's limit is
+ * 192 MiB: 4000 concurrent scrapes took the exporter to 270 MiB. 256 is far more than the need, and
+ * all of them scraping 254 instances at once add about 20 MiB. Beyond it node closes each new
+ * connection at once, and the timeouts below free the slots a client holds without using them.
+ */
+const MAX_CONNECTIONS = 256;
+
+const serverLimits = {
+  // A connection that neither sends nor reads for this long is closed (a client that never reads its response).
+  connectionTimeout: 10_000,
+  // A GET has no body: a whole request is a few hundred bytes, sent at once by any real client.
+  requestTimeout: 10_000,
+  // Node's own default. Prometheus scrapes every 15 s or more, so a kept-alive connection saves little
+  // and holds a slot; its client reconnects at no cost.
+  keepAliveTimeout: 5_000,
+  http: {
+    headersTimeout: 5_000,
+    // How often node enforces the two timeouts above; its default, 30 s, would let a slow sender keep a
+    // slot six times as long.
+    connectionsCheckingInterval: 1_000,
+  },
+};
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,30 +75,49 @@ export function buildApp(options: AppOptions): FastifyInstance {
       log,
     });
   }
+  const checkRecords = new CheckRecords(stateDir, log);
   const registry = createMetrics({
     ingestor,
     instances,
-    stateDir,
+    checkRecords,
     node: options.node,
     version: options.version,
     webhookQueue: () => webhook?.queueLength() ?? 0,
   });
 
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, ...serverLimits });
+  app.server.maxConnections = MAX_CONNECTIONS;
+  // At the bound, connections kept alive between requests give way: otherwise clients that hold
+  // their slots idle would leave none for the kubelet's /healthz until keepAliveTimeout passed.
+  app.server.on('drop', () => app.server.closeIdleConnections());
   app.decorate('ingestor', ingestor);
 
+  let closed = false;
+  let continuation: NodeJS.Immediate | undefined;
+  const ingestNow = () => {
+    if (closed) return;
+    ingestor.ingest();
+    // A read stops at its size bound so requests are answered in between; the rest follows on the
+    // next turn of the event loop, not at the next poll.
+    if (ingestor.more && !continuation) {
+      continuation = setImmediate(() => {
+        continuation = undefined;
+        ingestNow();
+      });
+    }
+  };
   let settleTimer: NodeJS.Timeout | undefined;
   const ingestSoon = () => {
     if (settleTimer) return;
     settleTimer = setTimeout(() => {
       settleTimer = undefined;
-      ingestor.ingest();
+      ingestNow();
     }, SETTLE_MS);
   };
   let watcher: FSWatcher | undefined;
   let poller: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
-    ingestor.ingest();
+    ingestNow();
     webhook?.start();
     try {
       watcher = watch(stateDir, ingestSoon);
@@ -81,22 +125,40 @@ export function buildApp(options: AppOptions): FastifyInstance {
     } catch (error) {
       log(`fs.watch on ${stateDir} is not available (${(error as Error).message}); polling only`);
     }
-    poller = setInterval(() => ingestor.ingest(), settings.IPF_SPOOL_POLL_MS);
+    poller = setInterval(ingestNow, settings.IPF_SPOOL_POLL_MS);
     poller.unref();
   });
   app.addHook('onClose', async () => {
+    closed = true;
     watcher?.close();
     clearInterval(poller);
     clearTimeout(settleTimer);
+    clearImmediate(continuation);
     webhook?.close();
     ingestor.close();
   });
 
+  // Liveness first: it reads nothing, so it is answered whatever the state directory holds.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /**
+   * Single flight: scrapes that arrive while a render is in progress share it, and its one Buffer,
+   * which every response writes without a copy; so many concurrent scrapes cost one render.
+   */
+  let rendering: Promise<Buffer> | undefined;
+  const renderMetrics = () => {
+    rendering ??= registry
+      .metrics()
+      .then((text) => Buffer.from(text))
+      .finally(() => {
+        rendering = undefined;
+      });
+    return rendering;
+  };
   app.get('/metrics', async (_, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    return renderMetrics();
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_, reply) => {
     const problems = readinessProblems(ingestor, stateDir, settings.IPF_SPOOL_POLL_MS);
     reply.code(problems.length === 0 ? 200 : 503);
@@ -120,7 +182,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
           vips: (plan?.vips ?? []).map((vip) => ({ vip, present: addresses.has(normalizeAddress(vip)) })),
         };
       }),
-      checks: readCheckRecords(stateDir),
+      checks: checkRecords.read(),
       recent: [...ingestor.state.recent].reverse(),
     };
   });

@@ -2,13 +2,14 @@ import { Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { InstancePlan } from '../core/ipfailover/instances.ts';
 import type { StatusRecord } from '../core/report.ts';
 import type { Ingestor } from './ingest.ts';
-import { localAddresses, normalizeAddress, readCheckRecords } from './sources.ts';
+import { type CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
+import { MAX_LINE_BYTES } from './spool.ts';
 import { exportedStates } from './state.ts';
 
 export interface MetricSources {
   readonly ingestor: Ingestor;
   readonly instances: readonly InstancePlan[];
-  readonly stateDir: string;
+  readonly checkRecords: CheckRecords;
   readonly node: string;
   readonly version: string;
   readonly webhookQueue: () => number;
@@ -25,7 +26,7 @@ export function createMetrics(sources: MetricSources): Registry {
   const spoolVersion = () => String(ingestor.version);
   const addresses = oncePerScrape(localAddresses);
   // The four check gauges collect in the same scrape: the records are read once for all of them.
-  const checkRecords = oncePerScrape(() => readCheckRecords(sources.stateDir));
+  const checkRecords = oncePerScrape(() => sources.checkRecords.read());
   const spool = () => ingestor.state.counters;
   const knownInstances = () =>
     new Set([...sources.instances.map(({ name }) => name), ...Object.keys(ingestor.state.instances)]);
@@ -141,6 +142,18 @@ export function createMetrics(sources: MetricSources): Registry {
     'When the check last ran.',
     (record) => record.at,
   );
+  new Counter({
+    name: 'ipfailover_state_records_invalid_total',
+    help: 'Versions of a status record in IPF_STATE_DIR that were skipped: not a regular file, too large, not JSON, or a field missing or of the wrong type.',
+    labelNames: ['file'],
+    registers: [registry],
+    collect() {
+      // Reads the records if no check gauge did in this scrape, so the count is current.
+      checkRecords();
+      this.reset();
+      for (const [file, count] of sources.checkRecords.invalid) this.inc({ file }, count);
+    },
+  });
 
   const spoolCounter = (name: string, help: string, value: () => number) =>
     new Counter({
@@ -152,7 +165,11 @@ export function createMetrics(sources: MetricSources): Registry {
         this.inc(value());
       },
     });
-  spoolCounter('ipfailover_spool_lines_total', 'Lines read from the transition spool.', () => spool().lines);
+  spoolCounter(
+    'ipfailover_spool_lines_total',
+    'Lines read from the transition spool, oversized ones included.',
+    () => spool().lines,
+  );
   spoolCounter(
     'ipfailover_spool_read_bytes_total',
     'Bytes read from the transition spool.',
@@ -162,6 +179,11 @@ export function createMetrics(sources: MetricSources): Registry {
     'ipfailover_spool_invalid_lines_total',
     'Torn or foreign spool lines skipped.',
     () => spool().invalidLines,
+  );
+  spoolCounter(
+    'ipfailover_spool_oversized_lines_total',
+    `Spool lines longer than ${MAX_LINE_BYTES / 1024} KiB (a hook’s are under 1 KiB), skipped without being parsed.`,
+    () => spool().oversizedLines,
   );
   spoolCounter(
     'ipfailover_spool_out_of_order_events_total',

@@ -48,8 +48,15 @@ export async function serve(env: Env): Promise<number> {
   try {
     await app.listen({ port: values.IPF_EXPORTER_PORT, host: values.IPF_EXPORTER_HOST });
   } catch (error) {
+    // listen() ran the onReady hooks first: the watcher and timers they started would keep this
+    // process alive, not listening, until the kubelet gave up on it. Closing the app stops them all.
+    await app.close().catch(() => {});
     process.stderr.write(
-      `exporter: cannot listen on ${values.IPF_EXPORTER_HOST}:${values.IPF_EXPORTER_PORT} (IPF_EXPORTER_HOST, IPF_EXPORTER_PORT): ${describeError(error)}\n`,
+      `exporter: ${invalid(
+        'IPF_EXPORTER_HOST, IPF_EXPORTER_PORT',
+        'an address and port this node lets the exporter listen on',
+        `${quote(`${values.IPF_EXPORTER_HOST}:${values.IPF_EXPORTER_PORT}`)} (${describeError(error)})`,
+      )}\n`,
     );
     return 1;
   }

@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { readRegularText } from '../core/bounded-file.ts';
+import { describeError } from '../core/errors.ts';
 import type { StatusRecord } from '../core/report.ts';
 
 /** The addresses on this node's interfaces now: the ground truth of which VIPs it holds. */
@@ -17,22 +19,100 @@ export function normalizeAddress(address: string): string {
   return address.replace(/%.*$/, '').toLowerCase();
 }
 
-/** The checks' status records in the state directory; a record being replaced or torn is skipped. */
-export function readCheckRecords(stateDir: string): StatusRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(stateDir).filter((name) => /^check-.+\.json$/.test(name));
-  } catch {
-    return [];
-  }
-  const records: StatusRecord[] = [];
-  for (const name of names) {
+/**
+ * A status record is about 200 bytes (core/probe.ts writes it, the reason line is short); 64 KiB is
+ * far above any real one and still bounds what one scrape reads per file.
+ */
+export const MAX_STATUS_RECORD_BYTES = 64 * 1024;
+
+const CHECK_RECORD_NAME = /^check-.+\.json$/;
+
+/**
+ * The record's problem, or undefined when it has every field core/report.ts's StatusRecord promises
+ * with the right type. Fields it does not know are accepted: the record may gain some (a count, say)
+ * before the exporter is upgraded.
+ */
+export function statusRecordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `expected a JSON object, got ${describeValue(value)}`;
+  const record = value as Record<string, unknown>;
+  const expect = (field: string, what: string, ok: (field: unknown) => boolean) =>
+    ok(record[field]) ? undefined : `${field}: expected ${what}, got ${describeValue(record[field])}`;
+  const finite = (field: unknown) => typeof field === 'number' && Number.isFinite(field);
+  const count = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
+  return (
+    expect('check', 'a non-empty string', (field) => typeof field === 'string' && field !== '') ??
+    expect('ok', 'true or false', (field) => typeof field === 'boolean') ??
+    expect('passing', 'true or false', (field) => typeof field === 'boolean') ??
+    expect('reason', 'a string', (field) => typeof field === 'string') ??
+    expect('duration_ms', 'a finite number', finite) ??
+    expect('at', 'a finite number of epoch seconds', finite) ??
+    expect('consecutive_failures', 'a non-negative integer', count) ??
+    expect('consecutive_passes', 'a non-negative integer', count)
+  );
+}
+
+/** A value for a one-line message: as JSON, and short. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * The checks' status records in the state directory. A record that cannot be used (not a regular
+ * file, too large, not JSON, a field missing or of the wrong type) is skipped, logged once and
+ * counted per file in `invalid`, once for each version of the file (its inode, size and times), so
+ * the count does not depend on how often it is scraped. A file that vanished between the listing and
+ * the read is being replaced by its check's rename: skipped silently.
+ */
+export class CheckRecords {
+  /** File name → how many invalid versions of it were seen. */
+  readonly invalid = new Map<string, number>();
+  /** File name → the identity of its last version found invalid. */
+  private readonly invalidVersion = new Map<string, string>();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  read(): StatusRecord[] {
+    let names: string[];
     try {
-      const record = JSON.parse(readFileSync(join(stateDir, name), 'utf8')) as StatusRecord;
-      if (typeof record.check === 'string' && typeof record.ok === 'boolean') records.push(record);
+      names = readdirSync(this.stateDir).filter((name) => CHECK_RECORD_NAME.test(name));
     } catch {
-      // Written by temp file and rename, so a failed read is a file that vanished in between.
+      return [];
     }
+    const records: StatusRecord[] = [];
+    for (const name of names) {
+      const path = join(this.stateDir, name);
+      let version = 'unknown';
+      let problem: string | undefined;
+      try {
+        // stat(2) opens nothing, so it cannot block on a FIFO; it identifies the version being read.
+        const stats = statSync(path);
+        version = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+        const parsed: unknown = JSON.parse(readRegularText(path, MAX_STATUS_RECORD_BYTES));
+        problem = statusRecordProblem(parsed);
+        if (!problem) {
+          records.push(parsed as StatusRecord);
+          this.invalidVersion.delete(name);
+          continue;
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        problem = describeError(error);
+      }
+      const previous = this.invalidVersion.get(name);
+      if (previous === version) continue;
+      if (previous === undefined) this.log(`skipping the status record ${name}: ${problem}`);
+      this.invalidVersion.set(name, version);
+      this.invalid.set(name, (this.invalid.get(name) ?? 0) + 1);
+    }
+    // Files that are gone no longer have a version to remember; their counts stay, as counters do.
+    const present = new Set(names);
+    for (const name of this.invalidVersion.keys()) if (!present.has(name)) this.invalidVersion.delete(name);
+    return records;
   }
-  return records;
 }

@@ -39,13 +39,23 @@ export interface SpoolState {
     rotations: number;
     resets: number;
     bytes: number;
+    /** Lines longer than MAX_LINE_BYTES (spool.ts), skipped unparsed; also counted in `lines`. */
+    oversizedLines: number;
   };
+}
+
+/**
+ * A map keyed by names from the spool, without a prototype: `__proto__` or `constructor` is a name
+ * notify.sh lets through (NAME_PATTERN), and must be an entry like any other, not Object.prototype's.
+ */
+export function dictionary<T>(entries: Iterable<readonly [string, T]> = []): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(entries));
 }
 
 export function emptyState(): SpoolState {
   return {
-    instances: {},
-    transitions: {},
+    instances: dictionary(),
+    transitions: dictionary(),
     recent: [],
     counters: {
       lines: 0,
@@ -56,6 +66,7 @@ export function emptyState(): SpoolState {
       rotations: 0,
       resets: 0,
       bytes: 0,
+      oversizedLines: 0,
     },
   };
 }

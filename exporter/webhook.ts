@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularText } from '../core/bounded-file.ts';
 import { describeError } from '../core/errors.ts';
 import type { Ingestor } from './ingest.ts';
 import type { RecentTransition } from './state.ts';
@@ -13,6 +13,8 @@ export interface WebhookOptions {
 }
 
 const TIMEOUT_MS = 5000;
+/** A bearer token is a few KiB at most (a service-account JWT is about 1 KiB); anything larger is not one. */
+const MAX_TOKEN_BYTES = 64 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 
 /**
@@ -76,7 +78,7 @@ export class WebhookForwarder {
     let delay = 0;
     try {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      const token = this.options.tokenFile ? readFileSync(this.options.tokenFile, 'utf8').trim() : '';
+      const token = this.options.tokenFile ? readToken(this.options.tokenFile) : '';
       if (token) headers.authorization = `Bearer ${token}`;
       const { url } = this.options;
       const response = await fetch(url, {
@@ -109,5 +111,15 @@ export class WebhookForwarder {
       this.options.log(`cannot save the checkpoint: ${describeError(error)}`);
     }
     this.schedule(delay);
+  }
+}
+
+/** Read at each send, so a rotated token is picked up; non-blocking and bounded, like every file the exporter reads. */
+function readToken(path: string): string {
+  try {
+    return readRegularText(path, MAX_TOKEN_BYTES).trim();
+  } catch (error) {
+    // The error names the file and what is wrong with it; it never holds the token.
+    throw new Error(`IPF_WEBHOOK_TOKEN_FILE: ${describeError(error)}`);
   }
 }

@@ -47,17 +47,10 @@ export interface RunningExporter {
   stderr: () => string;
 }
 
-/** The built dist/exporter/exporter.js as a process on a loopback port. */
-export async function startExporter(env: Env): Promise<RunningExporter> {
-  const port = await freePort();
+/** The built dist/exporter/exporter.js as a process, not waited for: for runs that must fail to start. */
+export function spawnExporter(env: Env): RunningExporter {
   const child = spawn(process.execPath, ['dist/exporter/exporter.js'], {
-    env: {
-      PATH: process.env.PATH,
-      IPF_EXPORTER_HOST: '127.0.0.1',
-      IPF_EXPORTER_PORT: String(port),
-      IPF_LOG_TO: 'none',
-      ...env,
-    },
+    env: { PATH: process.env.PATH, IPF_EXPORTER_HOST: '127.0.0.1', IPF_LOG_TO: 'none', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -65,20 +58,45 @@ export async function startExporter(env: Env): Promise<RunningExporter> {
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  const url = `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${env.IPF_EXPORTER_PORT}`, child, stderr: () => stderr };
+}
+
+/** The built dist/exporter/exporter.js as a process on a loopback port. */
+export async function startExporter(env: Env): Promise<RunningExporter> {
+  const port = await freePort();
+  const exporter = spawnExporter({ IPF_EXPORTER_PORT: String(port), ...env });
+  const { url, child, stderr } = exporter;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the exporter exited ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`the exporter exited ${child.exitCode}: ${stderr()}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child, stderr: () => stderr };
+      if ((await fetch(`${url}/healthz`)).ok) return exporter;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  throw new Error(`the exporter did not answer within 10 s: ${stderr}`);
+  throw new Error(`the exporter did not answer within 10 s: ${stderr()}`);
 }
 
-async function freePort(): Promise<number> {
+/** The exit code of a child, or undefined if it is still running after `timeoutMs`. */
+export async function exitCode(child: ChildProcess, timeoutMs: number): Promise<number | null | undefined> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** GET with a deadline, so a server that hangs fails the test with a message instead of its timeout. */
+export async function get(url: string, timeoutMs = 5000): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, text: await response.text() };
+}
+
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
