@@ -181,6 +181,25 @@ or
     ],
   },
   {
+    alert: 'ProberDown',
+    severity: 'critical',
+    // Sooner than CheckStale (2 minutes): verdict.sh fails every run without the prober, so the node's
+    // VIPs leave once IPF_CHECK_FALL runs have failed, and this says why.
+    for: '30s',
+    expr: ({ select }) => `${select('ipfailover_prober_up')} == 0`,
+    summary: 'The ipfailover prober on {{ $labels.node }} is down',
+    description: () =>
+      'The ipft-prober container on node {{ $labels.node }} has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
+    runbook: (c) => [
+      `1. ${setNs(c)} ${setNode}`,
+      `2. ${podOnNode}`,
+      '3. The prober container: oc -n "$NS" get pod "$POD" -o jsonpath=\'{.status.initContainerStatuses[?(@.name=="ipft-prober")]}{.status.containerStatuses[?(@.name=="ipft-prober")]}\' (restarts, OOMKilled, a failing startupProbe).',
+      '4. Its log: oc -n "$NS" logs "$POD" -c ipft-prober --previous; bad settings exit 1 at start with one line per setting (the envFrom ConfigMap ipfailover-toolkit-settings).',
+      '5. What keepalived sees: oc -n "$NS" logs "$POD" -c <keepalived container> | grep verdict.sh ("no prober on 127.0.0.1:PORT" or "no answer").',
+      '6. Another process on the prober port answers instead: oc debug node/"$NODE" -- chroot /host ss -ltnp | grep <IPF_PROBER_PORT>.',
+    ],
+  },
+  {
     alert: 'StateMismatch',
     severity: 'critical',
     for: '1m',

@@ -5,6 +5,7 @@ import { planInstances } from '../core/ipfailover/instances.ts';
 import type { Env, SettingValues } from '../core/settings.ts';
 import { Ingestor } from './ingest.ts';
 import { createMetrics } from './metrics.ts';
+import { usesProber } from './prober.ts';
 import type { exporterSettings } from './settings.ts';
 import { CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { WebhookForwarder } from './webhook.ts';
@@ -83,6 +84,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     node: options.node,
     version: options.version,
     webhookQueue: () => webhook?.queueLength() ?? 0,
+    prober: usesProber(options.env.OPENSHIFT_HA_CHECK_SCRIPT) ? { stateDir } : undefined,
   });
 
   const app = Fastify({ logger: false, ...serverLimits });

@@ -2,6 +2,7 @@ import { Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { InstancePlan } from '../core/ipfailover/instances.ts';
 import type { StatusRecord } from '../core/report.ts';
 import type { Ingestor } from './ingest.ts';
+import { proberUp, readProberRecord, refusalKinds } from './prober.ts';
 import { type CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { MAX_LINE_BYTES } from './spool.ts';
 import { exportedStates } from './state.ts';
@@ -13,6 +14,8 @@ export interface MetricSources {
   readonly node: string;
   readonly version: string;
   readonly webhookQueue: () => number;
+  /** Prober mode (keepalived runs verdict.sh): the prober's heartbeat and counters are exported. */
+  readonly prober: { readonly stateDir: string } | undefined;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface MetricSources {
 export function createMetrics(sources: MetricSources): Registry {
   const { ingestor } = sources;
   const registry = new CachingRegistry();
+  const oncePerScrape = oncePerScrapeOf(registry);
   const spoolVersion = () => String(ingestor.version);
   const addresses = oncePerScrape(localAddresses);
   // The four check gauges collect in the same scrape: the records are read once for all of them.
@@ -241,6 +245,39 @@ export function createMetrics(sources: MetricSources): Registry {
       this.set(sources.webhookQueue());
     },
   });
+  if (sources.prober) {
+    const { stateDir } = sources.prober;
+    const record = oncePerScrape(() => readProberRecord(stateDir));
+    new Gauge({
+      name: 'ipfailover_prober_up',
+      help: 'Whether the resident prober on this node is beating (prober.json rewritten in the last 6 s); 0: verdict.sh fails every run.',
+      registers: [registry],
+      collect() {
+        this.set(proberUp(record(), Date.now()) ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'ipfailover_prober_refused_requests_total',
+      help: 'Requests the prober refused, by reason: another pod’s identity, an unknown protocol version, a malformed line, a check it does not serve. Resets when the prober restarts.',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const refused = record()?.refused;
+        for (const reason of refusalKinds) this.inc({ reason }, refused?.[reason] ?? 0);
+      },
+    });
+    new Counter({
+      name: 'ipfailover_prober_probes_total',
+      help: 'Probes the prober ran, by check; requests inside IPF_PROBER_MIN_GAP_MS share one. Resets when the prober restarts.',
+      labelNames: ['check'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [check, count] of Object.entries(record()?.probes ?? {})) this.inc({ check }, count);
+      },
+    });
+  }
   new Gauge({
     name: 'ipfailover_exporter_build_info',
     help: 'The exporter’s version and the node it runs on.',
@@ -250,17 +287,17 @@ export function createMetrics(sources: MetricSources): Registry {
   return registry;
 }
 
-/** A value computed at most once per scrape: every collect() of one scrape runs before the next tick. */
-function oncePerScrape<T>(compute: () => T): () => T {
-  let cached: { value: T } | undefined;
-  return () => {
-    if (!cached) {
-      cached = { value: compute() };
-      setImmediate(() => {
-        cached = undefined;
-      });
-    }
-    return cached.value;
+/**
+ * A value computed at most once per scrape. A scrape is one registry.metrics() call: two scrapes in
+ * the same tick (fastify's inject, or two requests read in one turn of the loop) still read anew.
+ */
+function oncePerScrapeOf(registry: CachingRegistry) {
+  return <T>(compute: () => T): (() => T) => {
+    let cached: { scrape: number; value: T } | undefined;
+    return () => {
+      if (cached?.scrape !== registry.scrape) cached = { scrape: registry.scrape, value: compute() };
+      return cached.value;
+    };
   };
 }
 
@@ -271,8 +308,15 @@ function oncePerScrape<T>(compute: () => T): () => T {
  * garbage set the p99 (bench/exporter.ts). Their values are still read at scrape time.
  */
 class CachingRegistry extends Registry {
+  /** Counts scrapes, for oncePerScrapeOf. */
+  scrape = 0;
   private readonly keys = new WeakMap<object, () => string>();
   private readonly cached = new WeakMap<object, { key: string; text: Promise<string> }>();
+
+  override metrics(): Promise<string> {
+    this.scrape += 1;
+    return super.metrics();
+  }
 
   /** Renders `metric` again only when `key()` changes. */
   cacheBy<T extends object>(key: () => string, metric: T): T {

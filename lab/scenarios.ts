@@ -448,7 +448,7 @@ export const scenarios: Record<string, Scenario> = {
           }
         }
         const before = new Map<LabHost, number>();
-        for (const subject of subjects) before.set(subject.host, await transitions(lab, [subject.host]));
+        for (const subject of subjects) before.set(subject.host, await transitions(lab, [subject.host], 'fault'));
         for (const subject of subjects) {
           const options = withInterval(
             {
@@ -472,14 +472,14 @@ export const scenarios: Record<string, Scenario> = {
           await sleep(2000);
         for (const subject of subjects) {
           const times = readRunTimes(subject.log);
-          const changed = (await transitions(lab, [subject.host])) - (before.get(subject.host) ?? 0);
+          const changed = (await transitions(lab, [subject.host], 'fault')) - (before.get(subject.host) ?? 0);
           report.line(
-            `  ${subject.mode.padEnd(8)} at ${interval} s on ${subject.host.host.name}: ${times.started} runs, ${times.timedOut} timed out, ${times.failed} failed, ${changed} transitions; run time p50 ${percentile(times.ms, 50).toFixed(0)} ms, p90 ${percentile(times.ms, 90).toFixed(0)} ms, p99 ${percentile(times.ms, 99).toFixed(0)} ms, max ${Math.max(...times.ms).toFixed(0)} ms`,
+            `  ${subject.mode.padEnd(8)} at ${interval} s on ${subject.host.host.name}: ${times.started} runs, ${times.timedOut} timed out, ${times.failed} failed, ${changed} transitions to FAULT; run time p50 ${percentile(times.ms, 50).toFixed(0)} ms, p90 ${percentile(times.ms, 90).toFixed(0)} ms, p99 ${percentile(times.ms, 99).toFixed(0)} ms, max ${Math.max(...times.ms).toFixed(0)} ms`,
           );
           if (subject.mode === 'prober') {
             report.expect(times.started >= runs, `prober at ${interval} s: ${times.started} ≥ ${runs} runs`);
             report.expect(times.timedOut === 0, `prober at ${interval} s: no run timed out`);
-            report.expect(changed === 0, `prober at ${interval} s: no transition`);
+            report.expect(changed === 0, `prober at ${interval} s: no transition to FAULT`);
           }
         }
         for (const subject of subjects) {
@@ -500,13 +500,17 @@ export const scenarios: Record<string, Scenario> = {
   },
 };
 
-/** All transitions the exporters have counted, over every host or the hosts given. */
-async function transitions(lab: Lab, hosts: readonly LabHost[] = lab.hosts): Promise<number> {
+/**
+ * All transitions the exporters have counted, over every host or the hosts given; `to` counts only
+ * those into one state (a host's own check failing shows as transitions to fault).
+ */
+async function transitions(lab: Lab, hosts: readonly LabHost[] = lab.hosts, to?: string): Promise<number> {
   let total = 0;
   for (const { host } of hosts) {
     const metrics = (await get(`http://${host.address}:${EXPORTER_PORT}/metrics`))?.body ?? '';
-    for (const match of metrics.matchAll(/^ipfailover_vrrp_transitions_total\{[^}]*\} (\d+)$/gm))
-      total += Number(match[1]);
+    for (const match of metrics.matchAll(/^ipfailover_vrrp_transitions_total\{([^}]*)\} (\d+)$/gm)) {
+      if (to === undefined || match[1]?.includes(`to="${to}"`)) total += Number(match[2]);
+    }
   }
   return total;
 }

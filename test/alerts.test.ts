@@ -458,6 +458,37 @@ const groups: TestGroup[] = [
     alert_rule_test: quiet('StateMismatch', '2m', '5m30s', '9m'),
   },
   {
+    name: 'ProberDown fires: the prober stops beating, 30 s later',
+    input_series: [
+      series('ipfailover_prober_up', targetLabels(worker1), '1x39'),
+      series('ipfailover_prober_up', targetLabels(worker2), runs([1, 4], [0, 36])),
+    ],
+    alert_rule_test: [
+      // 0 from 1m on: pending at 1m and 1m15s, firing from 1m30s on.
+      ...quiet('ProberDown', '1m15s'),
+      {
+        eval_time: '2m',
+        alertname: 'ProberDown',
+        exp_alerts: [
+          fired(
+            'ProberDown',
+            { ...targetLabels(worker2), severity: 'critical' },
+            'The ipfailover prober on worker-2 is down',
+            'The ipft-prober container on node worker-2 has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
+          ),
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ProberDown quiet: one missed scrape, and one-shot mode (no prober series at all)',
+    input_series: [
+      series('ipfailover_prober_up', targetLabels(worker1), runs([1, 4], [0, 1], [1, 35])),
+      series('ipfailover_check_success', { ...targetLabels(worker2), check: 'http-check' }, '1x39'),
+    ],
+    alert_rule_test: quiet('ProberDown', '1m', '1m15s', '2m', '9m'),
+  },
+  {
     name: 'ExporterDown fires: one target down for 5 minutes',
     input_series: [
       series('up', targetLabels(worker1), '1x39'),
@@ -545,6 +576,7 @@ describe('alert rules', () => {
       'NodeFault',
       'CheckFailing',
       'CheckStale',
+      'ProberDown',
       'StateMismatch',
       'ExporterDown',
     ]);
