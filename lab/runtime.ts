@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { $ } from 'zx';
@@ -118,10 +118,10 @@ export class CpuLimit {
   private readonly version: 1 | 2;
 
   constructor(name: string, percentOfOneCpu: number) {
-    this.version = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1;
-    this.dir =
-      this.version === 2 ? `/sys/fs/cgroup/${PREFIX}-${name}` : `/sys/fs/cgroup/cpu/${PREFIX}-${name}`;
-    mkdirSync(this.dir, { recursive: true });
+    const root = cgroupRoot();
+    this.version = root.version;
+    this.dir = join(root.path, `${PREFIX}-${name}`);
+    mkdirSync(this.dir);
     const period = 100_000;
     const quota = Math.round((period * percentOfOneCpu) / 100);
     if (this.version === 2) writeFileSync(join(this.dir, 'cpu.max'), `${quota} ${period}`);
@@ -146,9 +146,32 @@ export class CpuLimit {
   }
 }
 
+/** Where the lab mounts the CPU controller when /sys shows none: `ip netns exec` remounts /sys without cgroups. */
+const CGROUP_MOUNT = `/run/${PREFIX}-cgroup`;
+let mounted: { path: string; version: 1 | 2 } | undefined;
+
+/** The CPU controller's hierarchy: cgroup v2's unified one or v1's cpu, mounted here if need be. */
+function cgroupRoot(): { path: string; version: 1 | 2 } {
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return { path: '/sys/fs/cgroup', version: 2 };
+  if (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) return { path: '/sys/fs/cgroup/cpu', version: 1 };
+  if (mounted) return mounted;
+  mkdirSync(CGROUP_MOUNT, { recursive: true });
+  // In this process's own mount namespace: it goes with the process.
+  for (const [args, version] of [
+    [['-t', 'cgroup', '-o', 'cpu', 'cgroup', CGROUP_MOUNT], 1],
+    [['-t', 'cgroup2', 'cgroup2', CGROUP_MOUNT], 2],
+  ] as const) {
+    if (spawnSync('mount', args, { stdio: 'ignore' }).status === 0) {
+      mounted = { path: CGROUP_MOUNT, version };
+      return mounted;
+    }
+  }
+  throw new Error('cpu-pressure needs the cgroup CPU controller (v1 cpu or v2), and none could be mounted');
+}
+
 /** Every lab cgroup, for cleanup after a crash. */
 export function labCgroups(): string[] {
-  return ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu'].flatMap((root) => {
+  return ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu', CGROUP_MOUNT].flatMap((root) => {
     try {
       return readdirSync(root)
         .filter((name) => name.startsWith(`${PREFIX}-`))

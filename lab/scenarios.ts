@@ -54,6 +54,27 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
+/** Polls until a host other than `from` answers on `vip`; the host, or undefined after 20 s. */
+async function servedByAnother(vip: string, from: string): Promise<string | undefined> {
+  const started = Date.now();
+  while (Date.now() - started < 20_000) {
+    const to = await servedBy(vip, 100);
+    if (to !== undefined && to !== from) return to;
+    await sleep(5);
+  }
+  return undefined;
+}
+
+/** The soft-failure bound: the check interval plus the new master's skew time, (256 − priority)/256 s. */
+async function failoverBoundMs(lab: Lab, vip: string, to: string | undefined): Promise<number> {
+  const priority =
+    (await lab.views())
+      .find((view) => view.host.name === to)
+      ?.instances?.find((instance) => instance.vips.some((entry) => entry.vip === vip))?.priority ?? 1;
+  const interval = Number(lab.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+  return interval * 1000 + ((256 - priority) / 256) * 1000;
+}
+
 /**
  * Kills the app on the host serving `vip` `phaseMs` after that host's check connected to it, and
  * measures until the first successful request to the VIP that another host answers. Restores the
@@ -68,21 +89,10 @@ export async function measureFailover(lab: Lab, vip: string, phaseMs: number): P
   await sleep(phaseMs);
   const started = Date.now();
   await owner.stopApp();
-  let to: string | undefined;
-  while (Date.now() - started < 20_000) {
-    to = await servedBy(vip, 100);
-    if (to !== undefined && to !== from) break;
-    await sleep(5);
-  }
+  const to = await servedByAnother(vip, from);
   const ms = Date.now() - started;
-  if (to === undefined || to === from) throw new Error(`${vip} was not served by another host within 20 s`);
-  const views = await lab.views();
-  const priority =
-    views
-      .find((view) => view.host.name === to)
-      ?.instances?.find((instance) => instance.vips.some((entry) => entry.vip === vip))?.priority ?? 1;
-  const interval = Number(lab.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
-  const boundMs = interval * 1000 + ((256 - priority) / 256) * 1000;
+  if (to === undefined) throw new Error(`${vip} was not served by another host within 20 s`);
+  const boundMs = await failoverBoundMs(lab, vip, to);
   owner.startApp();
   const back = Date.now();
   while ((await servedBy(vip, 200)) !== from && Date.now() - back < 30_000) await sleep(100);
@@ -199,12 +209,7 @@ export const scenarios: Record<string, Scenario> = {
     const victim = lab.host(owners.get(vip) ?? '');
     const started = Date.now();
     await victim.stopKeepalived('SIGKILL');
-    let to: string | undefined;
-    while (Date.now() - started < 20_000) {
-      to = await servedBy(vip, 100);
-      if (to !== undefined && to !== victim.host.name) break;
-      await sleep(20);
-    }
+    const to = await servedByAnother(vip, victim.host.name);
     report.line(
       `keepalived on ${victim.host.name} killed; ${vip} served by ${to} after ${Date.now() - started} ms`,
     );
@@ -359,18 +364,9 @@ export const scenarios: Record<string, Scenario> = {
     const master = lab.host(owners.get(vip) ?? '');
     const started = Date.now();
     await master.stopProber('SIGKILL');
-    let to: string | undefined;
-    while (Date.now() - started < 20_000) {
-      to = await servedBy(vip, 100);
-      if (to !== undefined && to !== master.host.name) break;
-      await sleep(5);
-    }
+    const to = await servedByAnother(vip, master.host.name);
     const movedMs = Date.now() - started;
-    const priority =
-      (await lab.views())
-        .find((view) => view.host.name === to)
-        ?.instances?.find((instance) => instance.vips.some((entry) => entry.vip === vip))?.priority ?? 1;
-    const boundMs = interval * 1000 + ((256 - priority) / 256) * 1000;
+    const boundMs = await failoverBoundMs(lab, vip, to);
     report.line(
       `IPF_CHECK_FALL=1: prober on ${master.host.name} killed; ${vip} served by ${to} after ${movedMs} ms`,
     );
@@ -448,7 +444,8 @@ export const scenarios: Record<string, Scenario> = {
           }
         }
         const before = new Map<LabHost, number>();
-        for (const subject of subjects) before.set(subject.host, await transitions(lab, [subject.host], 'fault'));
+        for (const subject of subjects)
+          before.set(subject.host, await transitions(lab, [subject.host], 'fault'));
         for (const subject of subjects) {
           const options = withInterval(
             {
