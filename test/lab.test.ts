@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scenarios } from '../lab/scenarios.ts';
+import { PROBER_ONLY, scenarios } from '../lab/scenarios.ts';
 
 /**
- * The lab's scenarios under real keepalived, Prometheus and namespaces. They take minutes and need
- * root, so CI (CI=true) always runs them and fails when the lab cannot start; elsewhere they run
- * with IPF_LAB=1 and are skipped otherwise, with this message.
+ * The lab's scenarios under real keepalived, Prometheus and namespaces, in both modes: the prober
+ * (the default) and one-shot. They take many minutes and need root, so CI (CI=true) always runs them
+ * and fails when the lab cannot start; elsewhere they run with IPF_LAB=1 and are skipped otherwise,
+ * with this message. The lab's own report lines are passed through as they come.
  */
 const run = process.env.CI === 'true' || process.env.IPF_LAB === '1';
 if (!run) {
@@ -14,24 +15,48 @@ if (!run) {
   );
 }
 
-describe.runIf(run)('lab scenarios (npm run lab -- --scenario all)', () => {
+function runLab(
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ output: string; status: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'lab', '--', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const pass = (chunk: Buffer) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    };
+    child.stdout.on('data', pass);
+    child.stderr.on('data', pass);
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ output, status });
+    });
+  });
+}
+
+describe.each([
+  { mode: 'prober', names: Object.keys(scenarios), minutes: 55 },
+  { mode: 'oneshot', names: Object.keys(scenarios).filter((name) => !PROBER_ONLY.has(name)), minutes: 25 },
+])('lab scenarios in $mode mode (npm run lab -- --mode $mode --scenario all)', ({ mode, names, minutes }) => {
   let output = '';
   let status: number | null = null;
-  beforeAll(() => {
-    const result = spawnSync('npm', ['run', '--silent', 'lab', '--', '--scenario', 'all'], {
-      encoding: 'utf8',
-      timeout: 25 * 60_000,
-    });
-    output = `${result.stdout}\n${result.stderr}`;
-    status = result.status;
-    console.log(output);
-  }, 26 * 60_000);
+  beforeAll(
+    async () => {
+      if (!run) return;
+      ({ output, status } = await runLab(['--mode', mode, '--scenario', 'all'], minutes * 60_000));
+    },
+    (minutes + 1) * 60_000,
+  );
 
-  it.each(Object.keys(scenarios))('%s passes', (name) => {
+  it.runIf(run).each(names)('%s passes', (name) => {
     expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
   });
 
-  it('the lab run exits 0 and leaves no namespace behind', () => {
+  it.runIf(run)('the lab run exits 0 and leaves no namespace behind', () => {
     expect(status).toBe(0);
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/ipftlab-/);
   });

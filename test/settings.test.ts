@@ -30,11 +30,7 @@ describe('bad settings: each value paired with its exact message', () => {
       '::1:80',
       'IPF_TCP_TARGETS: expected host:port, with IPv6 written as [addr]:port, got "::1:80" (entry 1 of 1)',
     ],
-    [
-      'IPF_TCP_TARGETS',
-      ',',
-      'IPF_TCP_TARGETS: expected a comma-separated list of 1 to 64 entries, got ","',
-    ],
+    ['IPF_TCP_TARGETS', ',', 'IPF_TCP_TARGETS: expected a comma-separated list of 1 to 64 entries, got ","'],
     ['IPF_TCP_MODE', 'most', 'IPF_TCP_MODE: expected one of all, any, got "most"'],
     [
       'IPF_TCP_EXPECT',

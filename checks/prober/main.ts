@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { probeSettings } from '../../core/common-settings.ts';
 import { describeError } from '../../core/errors.ts';
 import { type Check, exitWhenFlushed, oneLine, runCheckWithResult } from '../../core/probe.ts';
 import { PROBER_HEARTBEAT_MS, PROBER_RECORD, type ProberCheck } from '../../core/prober-protocol.ts';
@@ -18,6 +19,9 @@ const allChecks: Readonly<Record<ProberCheck, Check<SettingSpec, unknown>>> = {
   'externalip-check': externalIpCheck as Check<SettingSpec, unknown>,
 };
 
+/** The settings of core/probe.ts, read alike by every check. */
+const sharedPrefixes = Object.keys(probeSettings);
+
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export interface StartedProber {
@@ -35,9 +39,10 @@ export interface StartedProber {
 export async function startProber(env: Env): Promise<StartedProber | string[]> {
   const { values, problems } = readSettings(proberSettings, env);
   problems.push(...unknownSettings(env, knownSettingNames));
-  if (!values.IPF_CHECKS)
+  // Only when unset: a value that did not parse has its own line above, and one line per setting.
+  if (!env.IPF_CHECKS)
     problems.push(invalid('IPF_CHECKS', `a comma list of ${Object.keys(allChecks).join(', ')}`, 'nothing'));
-  if (!values.IPF_POD_UID) {
+  if (!env.IPF_POD_UID) {
     problems.push(
       invalid('IPF_POD_UID', 'the pod UID from the downward API (fieldRef metadata.uid)', 'nothing'),
     );
@@ -53,8 +58,13 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
       stdout: () => {},
       stderr: (line) => lines.push(line),
     });
-    // Each check reports the unknown names too: they are listed once, above.
-    problems.push(...lines.filter((line) => !line.includes(': unknown setting; did you mean')));
+    // Each check reports the unknown names too: they are listed once, above. A setting every check
+    // reads (OPENSHIFT_HA_CHECK_INTERVAL, IPF_CHECK_*) is listed once too, without a check's name.
+    for (const line of lines) {
+      if (line.includes(': unknown setting; did you mean')) continue;
+      const shared = sharedPrefixes.some((name) => line.startsWith(`${check.name}: ${name}: `));
+      problems.push(shared ? line.slice(check.name.length + 2) : line);
+    }
   }
   if (problems.length > 0 || !values.IPF_POD_UID) return [...new Set(problems)];
   const stateDir = values.IPF_STATE_DIR;
@@ -138,7 +148,6 @@ export function main(): void {
         return exitWhenFlushed(1);
       }
       started = result;
-      log(`prober: listening on 127.0.0.1:${result.port}`);
       let draining = false;
       const stop = () => {
         if (draining) return;
@@ -147,6 +156,8 @@ export function main(): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // Only now: a SIGTERM sent by whoever saw this line must find the handler, not the default action.
+      log(`prober: listening on 127.0.0.1:${result.port}`);
     },
     (error: unknown) => {
       log(`prober: internal error at start: ${oneLine(describeError(error))}`);

@@ -38,7 +38,7 @@ const REQUEST_TIMEOUT_MS = 2000;
 /** verdict.sh reads its file right after the reply; older ones are left-overs. */
 const VERDICT_TTL_MS = 5000;
 /** Verdict files alive at most: a flood of requests cannot fill the emptyDir. */
-const VERDICT_FILES_MAX = 1024;
+export const VERDICT_FILES_MAX = 1024;
 /** Connections at once; more are closed by the kernel's accept path (server.maxConnections). */
 const CONNECTIONS_MAX = 256;
 /** The kernel queues this many handshakes while the loop is busy: a bash connect cannot time out. */
@@ -72,10 +72,16 @@ class CheckSchedule {
     if (this.last && now - this.last.endedAt < this.options.minGapMs)
       return Promise.resolve(this.last.result);
     this.counters.probes[this.check.name] = (this.counters.probes[this.check.name] ?? 0) + 1;
+    // A signal of this probe's own: runCheckWithResult leaves its listener on the signal it is given,
+    // so on the prober's long-lived one every probe would leave one behind (a leak, and O(n) adds).
+    const crashed = this.crashed();
+    const probe = new AbortController();
+    const forward = () => probe.abort(crashed.reason);
+    crashed.addEventListener('abort', forward, { once: true });
     const running = runCheckWithResult(this.check, {
       argv: [],
       env: this.options.env,
-      crashed: this.crashed(),
+      crashed: probe.signal,
       stderr: this.options.log,
       resident: { deadlineMs },
     }).then(
@@ -84,6 +90,7 @@ class CheckSchedule {
     );
     this.running = running;
     running.then((result) => {
+      crashed.removeEventListener('abort', forward);
       this.running = undefined;
       this.last = { result, endedAt: this.now() };
     });
@@ -210,12 +217,14 @@ class VerdictFiles {
 
   write(request: ProbeRequest, verdict: ProbeResult): void {
     const path = join(this.directory, verdictFileName(request.nonce));
+    // The oldest goes first, so that the directory never holds more than VERDICT_FILES_MAX, its
+    // temporary file included, not even between the rename and the removal.
+    while (this.written.length >= VERDICT_FILES_MAX) removeQuietly(this.written.shift()?.path ?? '');
     writeFileAtomic(
       path,
       formatVerdict(request, { ok: verdict.ok, reason: verdict.ok ? '' : verdict.reason }),
     );
     this.written.push({ path, at: this.now() });
-    while (this.written.length > VERDICT_FILES_MAX) removeQuietly(this.written.shift()?.path ?? '');
     this.sweeper ??= setInterval(() => this.sweep(), VERDICT_TTL_MS).unref();
   }
 

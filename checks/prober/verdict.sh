@@ -143,17 +143,13 @@ readonly nonce=$SRANDOM$SRANDOM
 readonly verdict_file=$state_dir/verdict-$nonce
 readonly where="127.0.0.1:$port"
 
-# remaining: sets `left` to the seconds left of the budget, as read -t takes them; 1 when none is left.
-remaining() {
-  now_us
-  local us=$((deadline_us - now))
-  ((us > 0)) || return 1
-  printf -v left '%d.%06d' $((us / 1000000)) $((us % 1000000))
-}
-
-# ask VERSION: one request; sets `reply` (the prober's line) or `problem`. Returns 0 on a whole line.
-ask() {
-  local version=$1 fd request
+# Straight-line code, no functions: bash copies a function's whole command tree when it defines one,
+# which made up half of this script's instructions (valgrind --tool=callgrind). Each `while` below runs
+# once; `break` leaves it with `ok` and `reason` set.
+ok=0
+reason=''
+version=ipft2
+while :; do
   if [[ $version == ipft2 ]]; then
     now_us
     request="ipft2 $uid $checks $nonce $(((deadline_us - now) / 1000))"
@@ -161,68 +157,57 @@ ask() {
     request="ipft1 $uid $checks $nonce"
   fi
   if ! { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-    problem="no prober on $where: is the ipft-prober container running?"
-    return 1
+    reason="no prober on $where: is the ipft-prober container running?"
+    break
   fi
   if ! { printf '%s\n' "$request" >&"$fd"; } 2>/dev/null; then
     exec {fd}>&-
-    problem="the connection to $where closed before the request was sent: is the ipft-prober container restarting?"
-    return 1
+    reason="the connection to $where closed before the request was sent: is the ipft-prober container restarting?"
+    break
   fi
-  if ! remaining; then
+  now_us
+  left_us=$((deadline_us - now))
+  if ((left_us <= 0)); then
     exec {fd}>&-
-    problem="no time left to wait for $where within $budget_ms ms"
-    return 1
+    reason="no time left to wait for $where within $budget_ms ms"
+    break
   fi
+  printf -v left '%d.%06d' $((left_us / 1000000)) $((left_us % 1000000))
   reply=''
   # read keeps what arrived before a time-out or EOF: its status, not the variable, says a line came.
   # A reset would have read print its own error: the reason line below is the run's one line.
   read -r -t "$left" -n 256 -u "$fd" reply 2>/dev/null
-  local status=$?
+  status=$?
   exec {fd}>&-
   if ((status > 128)); then
-    problem="no answer from $where within $budget_ms ms: is the ipft-prober container stopped or overloaded?"
-    return 1
+    reason="no answer from $where within $budget_ms ms: is the ipft-prober container stopped or overloaded?"
+    break
   elif ((status != 0)); then
-    problem="$where closed the connection without a whole answer (${#reply} bytes): is the ipft-prober container restarting?"
-    return 1
+    reason="$where closed the connection without a whole answer (${#reply} bytes): is the ipft-prober container restarting?"
+    break
   fi
-  return 0
-}
-
-# decide: sets `ok` (1 or 0) and `reason` for this run.
-decide() {
-  ok=0
-  local version=ipft2
-  if ! ask $version; then
-    reason=$problem
-    return
-  fi
-  if [[ $reply == 'refused unknown protocol version'* ]]; then
+  if [[ $version == ipft2 && $reply == 'refused unknown protocol version'* ]]; then
     # A prober older than this script: ask again in the version before, within the same budget.
     version=ipft1
-    if ! ask $version; then
-      reason=$problem
-      return
-    fi
+    continue
   fi
   if [[ $reply == refused\ * ]]; then
     # Whatever holds the port wrote this: a control byte must not reach the log or the JSON record.
-    local said=${reply#refused }
+    said=${reply#refused }
     reason="the prober on $where refused the request: ${said//[^[:print:]]/?}"
-    return
+    break
   fi
   if [[ $reply != "ready $nonce" ]]; then
     reason="a malformed answer from $where: another process may hold the port (ss -ltnp | grep :$port)"
-    return
+    break
   fi
   if [[ ! -f $verdict_file ]]; then
     reason="no verdict file for this run in $state_dir: whatever answered on $where is not this pod's prober"
-    return
+    break
   fi
-  local line=''
+  line=''
   read -r -n 2048 line <"$verdict_file" 2>/dev/null
-  local head="$version $uid $checks $nonce"
+  head="$version $uid $checks $nonce"
   if [[ $line == "$head pass" ]]; then
     ok=1
   elif [[ $line == "$head fail "* ]]; then
@@ -230,9 +215,8 @@ decide() {
   else
     reason="the verdict file $verdict_file does not match this run"
   fi
-}
-
-decide
+  break
+done
 
 if ((dry_run)); then
   if ((ok)); then printf '%s\n' "$prog: PASS $checks"; else printf '%s\n' "$prog: FAIL $reason"; fi
