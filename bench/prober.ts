@@ -135,9 +135,12 @@ for (const command of commands) {
 }
 
 // The prober's own cost: CPU per probe from /proc over many sequential requests, steady RSS after.
+// Idle: after a pause for what the rounds above left running (GC, compilation), over 20 s, since /proc
+// counts in 10 ms ticks.
+await new Promise((resolve) => setTimeout(resolve, 3000));
 const idleFrom = cpuSeconds(pid);
-await new Promise((resolve) => setTimeout(resolve, 10_000));
-const idlePerSecondMs = ((cpuSeconds(pid) - idleFrom) / 10) * 1000;
+await new Promise((resolve) => setTimeout(resolve, 20_000));
+const idlePerSecondMs = ((cpuSeconds(pid) - idleFrom) / 20) * 1000;
 const perProbeMs: Record<string, number> = {};
 let nonce = 2;
 for (const check of ['tcp-check', 'http-check']) {
