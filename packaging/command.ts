@@ -5,22 +5,39 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
 import { type CliContext, UsageError } from '../cli/context.ts';
 import { describeError } from '../core/errors.ts';
 import { ManifestError, readManifests } from '../core/ipfailover/manifests.ts';
-import { CONFIGMAP_MAX_BYTES, configMapDataBytes, PackageError, scriptsData } from './configmaps.ts';
+import { PROBER_CHECKS } from '../core/prober-protocol.ts';
+import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
+import {
+  CONFIGMAP_MAX_BYTES,
+  configMapDataBytes,
+  configMapNames,
+  exporterData,
+  PackageError,
+  proberData,
+  scriptsData,
+} from './configmaps.ts';
 import { scriptValues } from './deployment-patch.ts';
 import {
   DEFAULT_CHECK,
   DEFAULT_CONTAINER,
   DEFAULT_DEPLOYMENT,
+  DEFAULT_MODE,
   DEFAULT_NODE_IMAGE,
+  DEFAULT_SIDECAR,
+  derivedPorts,
   EXPORTER_BUNDLE,
-  EXPORTER_CONFIGMAP,
+  MODES,
+  type Mode,
   NOTIFY_SCRIPT,
   PROBER_BUNDLE,
+  RESERVED_PORTS,
   SCRIPT_VARIABLES,
-  SCRIPTS_CONFIGMAP,
+  SETTINGS_CONFIGMAP,
+  SIDECARS,
   VERDICT_SCRIPT,
 } from './layout.ts';
 import {
@@ -31,6 +48,7 @@ import {
   type PackageOptions,
   patchedManifest,
   patchFor,
+  shellWord,
 } from './package.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
 
@@ -94,16 +112,71 @@ function checkName(flag: string, value: string | undefined, pattern: RegExp, wha
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
+function oneOfFlag<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(`--${flag}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function portFlag(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = /^[0-9]{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new UsageError(`--${flag}: expected a port from 1 to 65535, got ${JSON.stringify(value)}`);
+  }
+  const reserved = RESERVED_PORTS.find(([from, to]) => port >= from && port <= to);
+  if (reserved) {
+    const [from, to, why] = reserved;
+    throw new UsageError(
+      `--${flag}: ${port} is ${from === to ? '' : `in ${from}-${to}, `}${why}; expected a port such as the derived ${fallback} (see packaging/layout.ts)`,
+    );
+  }
+  return port;
+}
+
+/** The checks of --check: one bundle (one-shot), or a comma list of what the prober serves. */
+function checksOf(value: string, mode: Mode, bundles: Bundles, dist: string): string[] {
+  if (mode === 'oneshot') {
+    if (!(value in bundles.checks)) {
+      throw new UsageError(
+        `--check: expected one of ${Object.keys(bundles.checks).join(', ')} (the bundles in ${join(dist, 'checks')}), got ${JSON.stringify(value)}`,
+      );
+    }
+    return [value];
+  }
+  const checks = value.split(',');
+  if (
+    checks.some((check) => !(PROBER_CHECKS as readonly string[]).includes(check)) ||
+    new Set(checks).size !== checks.length
+  ) {
+    throw new UsageError(
+      `--check: expected one or a comma list of ${PROBER_CHECKS.join(', ')} (what the prober serves), each once, got ${JSON.stringify(value)}`,
+    );
+  }
+  return checks;
+}
+
 export function packageCommand(args: string[], context: CliContext): number {
   const { values } = parseArgs({
     args,
     options: {
       'from-deployment': { type: 'string' },
+      mode: { type: 'string' },
+      sidecar: { type: 'string' },
       check: { type: 'string' },
       deployment: { type: 'string' },
       container: { type: 'string' },
       namespace: { type: 'string' },
       'node-image': { type: 'string' },
+      'exporter-port': { type: 'string' },
+      'prober-port': { type: 'string' },
       dist: { type: 'string', default: 'dist' },
       out: { type: 'string' },
     },
@@ -117,28 +190,63 @@ export function packageCommand(args: string[], context: CliContext): number {
     context.stderr(`ipft package: ${error.message}\n`);
     return 2;
   }
-  const options: PackageOptions = {
-    deployment:
-      agreeing('deployment', values.deployment, source?.name, DEFAULT_DEPLOYMENT) ?? DEFAULT_DEPLOYMENT,
-    container:
-      agreeing('container', values.container, source?.container, DEFAULT_CONTAINER) ?? DEFAULT_CONTAINER,
-    namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
-    check: values.check ?? DEFAULT_CHECK,
-    nodeImage: values['node-image'] ?? DEFAULT_NODE_IMAGE,
+  const mode = oneOfFlag('mode', values.mode, MODES, DEFAULT_MODE);
+  if (mode === 'oneshot') {
+    for (const flag of ['sidecar', 'prober-port'] as const) {
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag}: only with --mode prober, got --mode oneshot`);
+    }
+  }
+  const deployment =
+    agreeing('deployment', values.deployment, source?.name, DEFAULT_DEPLOYMENT) ?? DEFAULT_DEPLOYMENT;
+  checkName('deployment', deployment, dnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
+  const derived = derivedPorts(deployment);
+  // An upgrade keeps the ports the installed Deployment has, unless they are the fixed defaults of
+  // earlier versions (9871, 9872), which collide between deployments: those are derived afresh.
+  const kept = (key: 'exporter' | 'prober', oldDefault: number) => {
+    const installed = source?.installedPorts[key];
+    return installed !== undefined && installed !== oldDefault ? installed : undefined;
   };
-  checkName('deployment', options.deployment, dnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
-  checkName('container', options.container, dnsLabel, 'a container name (DNS-1123 label)');
-  checkName('namespace', options.namespace, dnsLabel, 'a namespace name (DNS-1123 label)');
-  if (options.nodeImage.trim() === '' || /\s/.test(options.nodeImage)) {
+  const fallback = {
+    exporter: kept('exporter', Number(DEFAULT_EXPORTER_PORT)) ?? derived.exporter,
+    prober: kept('prober', Number(DEFAULT_PROBER_PORT)) ?? derived.prober,
+  };
+  const ports = {
+    exporter: portFlag('exporter-port', values['exporter-port'], fallback.exporter),
+    prober: portFlag('prober-port', values['prober-port'], fallback.prober),
+  };
+  if (mode === 'prober' && ports.exporter === ports.prober) {
     throw new UsageError(
-      `--node-image: expected an image reference such as ${DEFAULT_NODE_IMAGE}, got ${JSON.stringify(options.nodeImage)}`,
+      `--prober-port: expected a port other than the exporter's ${ports.exporter}, got it`,
+    );
+  }
+  const nodeImage = values['node-image'] ?? DEFAULT_NODE_IMAGE;
+  if (nodeImage.trim() === '' || /\s/.test(nodeImage)) {
+    throw new UsageError(
+      `--node-image: expected an image reference such as ${DEFAULT_NODE_IMAGE}, got ${JSON.stringify(nodeImage)}`,
     );
   }
   const bundles = readBundles(values.dist);
-  if (!(options.check in bundles.checks)) {
-    throw new UsageError(
-      `--check: expected one of ${Object.keys(bundles.checks).join(', ')} (the bundles in ${join(values.dist, 'checks')}), got ${JSON.stringify(options.check)}`,
+  const options: PackageOptions = {
+    deployment,
+    container:
+      agreeing('container', values.container, source?.container, DEFAULT_CONTAINER) ?? DEFAULT_CONTAINER,
+    namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
+    mode,
+    sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, DEFAULT_SIDECAR),
+    checks: checksOf(values.check ?? DEFAULT_CHECK, mode, bundles, values.dist),
+    nodeImage,
+    ports,
+  };
+  checkName('container', options.container, dnsLabel, 'a container name (DNS-1123 label)');
+  checkName('namespace', options.namespace, dnsLabel, 'a namespace name (DNS-1123 label)');
+  const fromValues =
+    mode === 'prober' ? (source?.checkSettings ?? []).filter((entry) => entry.valueFrom) : [];
+  if (fromValues.length > 0) {
+    context.stderr(
+      `ipft package: ${fromValues.map(({ name }) => name).join(', ')} on container ${options.container}: expected literal values, got valueFrom; in prober mode check settings belong to ConfigMap ${SETTINGS_CONFIGMAP} (the prober's envFrom), and ipft package moves literal ones only: move ${fromValues.length === 1 ? 'it' : 'them'} there by hand, or keep --mode oneshot\n`,
     );
+    return 2;
   }
 
   let files: ReturnType<typeof generatePackage>;
@@ -155,22 +263,40 @@ export function packageCommand(args: string[], context: CliContext): number {
   for (const name of Object.values(PACKAGE_FILES)) rmSync(join(out, name), { force: true });
   for (const { name, contents } of files) writeFileSync(join(out, name), contents);
 
+  const names = configMapNames(bundles, mode);
   const sizes = [
-    [SCRIPTS_CONFIGMAP, configMapDataBytes(scriptsData(bundles))],
-    [EXPORTER_CONFIGMAP, configMapDataBytes({ [EXPORTER_BUNDLE]: bundles.exporter })],
+    [names.scripts, configMapDataBytes(scriptsData(bundles, mode))],
+    [names.exporter, configMapDataBytes(exporterData(bundles.exporter))],
+    ...(names.prober ? [[names.prober, configMapDataBytes(proberData(bundles.prober))] as const] : []),
   ] as const;
+  const origin = (key: 'exporter' | 'prober') =>
+    values[`${key}-port`] !== undefined
+      ? 'as given'
+      : ports[key] === derived[key]
+        ? `derived from the name "${deployment}"`
+        : 'as installed';
+  const origins = new Set([origin('exporter'), ...(mode === 'prober' ? [origin('prober')] : [])]);
+  const derivedNote =
+    origins.size === 1 ? [...origins][0] : `exporter ${origin('exporter')}, prober ${origin('prober')}`;
   context.stdout(
-    `ipft package: wrote ${files.length} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, check ${options.check}; ConfigMaps ${sizes
+    `ipft package: wrote ${files.length} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ConfigMaps ${sizes
       .map(([name, bytes]) => `${name} ${kib(bytes)}`)
-      .join(', ')} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)\n`,
+      .join(
+        ', ',
+      )} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)${mode === 'prober' ? `, and ${SETTINGS_CONFIGMAP} for the check settings` : ''}\n`,
   );
   if (!source || file === undefined) {
     context.stdout(
-      `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter has no OPENSHIFT_HA_* env\n`,
+      `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter${mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env\n`,
     );
     return 0;
   }
-  const ours = scriptValues(options.check);
+  if (source.installedMode !== undefined && source.installedMode !== mode) {
+    context.stdout(
+      `ipft package: deploy/${source.name} runs the toolkit in ${source.installedMode === 'prober' ? 'prober' : 'one-shot'} mode; this package switches it to ${mode === 'prober' ? 'prober' : 'one-shot'} mode (--mode ${source.installedMode} keeps it)\n`,
+    );
+  }
+  const ours = scriptValues(mode, options.checks);
   for (const name of SCRIPT_VARIABLES) {
     const before = source.replaced[name];
     if (before !== ours[name]) {
@@ -179,10 +305,14 @@ export function packageCommand(args: string[], context: CliContext): number {
       );
     }
   }
+  reportCheckSettings(source, options, out, context);
   // Findings the Deployment already had are reported apart from any the patch would bring.
   const key = (finding: { rule: string; field: string }) => `${finding.rule} ${finding.field}`;
   const before = new Set(lintDeploymentBody(source.manifest, file).map(key));
-  const findings = lintDeploymentBody(patchedManifest(source, patchFor(options, source)), `${file} patched`);
+  const findings = lintDeploymentBody(
+    patchedManifest(source, patchFor(options, source, names)),
+    `${file} patched`,
+  );
   for (const finding of findings) {
     const origin = before.has(key(finding)) ? 'already in the Deployment' : 'NEW with the patch';
     context.stdout(
@@ -194,4 +324,40 @@ export function packageCommand(args: string[], context: CliContext): number {
     `ipft package: ipft lint of the patched Deployment: ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s), ${added} of them new with the patch`}\n`,
   );
   return 0;
+}
+
+/**
+ * Check settings on the keepalived container: in prober mode the patch takes them off (verdict.sh
+ * fails every run with them there) and the prober reads them from the settings ConfigMap, so the
+ * commands that put them there are printed, to run before the apply. In one-shot mode, settings that
+ * an earlier prober install moved come back on the container from its record.
+ */
+function reportCheckSettings(
+  source: SourceDeployment,
+  options: PackageOptions,
+  out: string,
+  context: CliContext,
+): void {
+  const settings = source.checkSettings;
+  if (settings.length === 0) return;
+  const list = settings.map(({ name }) => name).join(', ');
+  if (options.mode === 'oneshot') {
+    if (source.installedMode === 'prober') {
+      context.stdout(
+        `ipft package: ${list} come${settings.length === 1 ? 's' : ''} back on container ${options.container} as recorded when ${settings.length === 1 ? 'it' : 'they'} moved to ConfigMap ${SETTINGS_CONFIGMAP}; if you changed ${settings.length === 1 ? 'it' : 'them'} there since, set ${settings.length === 1 ? 'it' : 'them'} again with oc set env -c ${options.container}\n`,
+      );
+    }
+    return;
+  }
+  if (source.installedMode === 'prober') {
+    context.stdout(
+      `ipft package: ${list}: kept in ConfigMap ${SETTINGS_CONFIGMAP}, and in the Deployment's record for ${PACKAGE_FILES.uninstallPatch}\n`,
+    );
+    return;
+  }
+  const assignments = settings.map(({ name, value }) => shellWord(`${name}=${value ?? ''}`)).join(' ');
+  context.stdout(
+    `ipft package: ${list} on container ${options.container} move${settings.length === 1 ? 's' : ''} to ConfigMap ${SETTINGS_CONFIGMAP}, where the prober reads ${settings.length === 1 ? 'it' : 'them'}; the patch takes ${settings.length === 1 ? 'it' : 'them'} off the container (${PACKAGE_FILES.uninstallPatch} puts ${settings.length === 1 ? 'it' : 'them'} back). Before the apply, run:\n` +
+      `  oc apply --server-side -f ${join(out, PACKAGE_FILES.settings)} && oc set data cm/${SETTINGS_CONFIGMAP} ${assignments}\n`,
+  );
 }

@@ -1,16 +1,29 @@
 /**
- * The two ConfigMaps that carry the toolkit into the pod, so that no image has to be built: the
- * scripts (check bundles, their wrappers, the notify hook, the runtime installer) and, apart, the
- * exporter, which is larger than all the checks together.
+ * The ConfigMaps that carry the toolkit into the pod, so that no image has to be built:
+ *
+ * - scripts, in the keepalived container: notify.sh, and verdict.sh (prober mode) or every check
+ *   bundle with its bash wrapper and the runtime installer (one-shot mode);
+ * - exporter and prober, one bundle each (each larger than all the checks together: one ConfigMap
+ *   holds at most 1 MiB);
+ * - settings (prober mode), the prober's envFrom: IPF_CHECKS, and the check settings the administrator adds.
+ *
+ * The mounted ones are named after their data (`<name>-<8 hex of sha256>`) and immutable: the patch
+ * names them, so that a change is a new pod template revision.
  */
+import { createHash } from 'node:crypto';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import {
   EXPORTER_BUNDLE,
   EXPORTER_CONFIGMAP,
+  type Mode,
   NOTIFY_SCRIPT,
+  PROBER_BUNDLE,
+  PROBER_CONFIGMAP,
   RUNTIME_INSTALLER,
   SCRIPTS_CONFIGMAP,
+  SETTINGS_CONFIGMAP,
   toolkitLabels,
+  VERDICT_SCRIPT,
 } from './layout.ts';
 import { checkWrapper, installNodeRuntimeScript } from './runtime-scripts.ts';
 
@@ -52,10 +65,26 @@ export function assertConfigMapFits(name: string, data: ConfigMapData, limit = C
   );
 }
 
-function configMap(name: string, component: string, data: ConfigMapData, namespace?: string): ConfigMap {
+/** `<base>-<the first 8 hex digits of the sha256 of the data>`: keys sorted, each key and value length-prefixed. */
+export function hashedName(base: string, data: ConfigMapData): string {
+  const hash = createHash('sha256');
+  for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const part of [key, value]) hash.update(`${Buffer.byteLength(part)}:`).update(part);
+  }
+  return `${base}-${hash.digest('hex').slice(0, 8)}`;
+}
+
+function configMap(
+  name: string,
+  component: string,
+  data: ConfigMapData,
+  namespace: string | undefined,
+  immutable: boolean,
+): ConfigMap {
   assertConfigMapFits(name, data);
   const object = new ConfigMap({
     metadata: { name, ...(namespace ? { namespace } : {}), labels: toolkitLabels(component) },
+    ...(immutable ? { immutable: true } : {}),
     data: { ...data },
   });
   object.validate();
@@ -66,11 +95,20 @@ function configMap(name: string, component: string, data: ConfigMapData, namespa
 export interface ScriptBundles {
   readonly checks: Readonly<Record<string, string>>;
   readonly notify: string;
+  readonly verdict: string;
 }
 
-/** Keys are file names in the mount: `tcp-check` (the wrapper), `tcp-check.js`, `notify.sh`, the installer. */
-export function scriptsData(bundles: ScriptBundles): Record<string, string> {
+/**
+ * Keys are file names in the mount. One-shot: `tcp-check` (the wrapper), `tcp-check.js`, …,
+ * `notify.sh`, the installer. Prober: `verdict.sh` and `notify.sh`, bash both: no Node.js at all.
+ */
+export function scriptsData(bundles: ScriptBundles, mode: Mode): Record<string, string> {
   const data: Record<string, string> = {};
+  if (mode === 'prober') {
+    data[VERDICT_SCRIPT] = bundles.verdict;
+    data[NOTIFY_SCRIPT] = bundles.notify;
+    return data;
+  }
   for (const [check, bundle] of Object.entries(bundles.checks).sort(([a], [b]) => a.localeCompare(b))) {
     data[check] = checkWrapper(check);
     data[`${check}.js`] = bundle;
@@ -80,10 +118,58 @@ export function scriptsData(bundles: ScriptBundles): Record<string, string> {
   return data;
 }
 
-export function scriptsConfigMap(bundles: ScriptBundles, namespace?: string): ConfigMap {
-  return configMap(SCRIPTS_CONFIGMAP, 'scripts', scriptsData(bundles), namespace);
+export const exporterData = (bundle: string) => ({ [EXPORTER_BUNDLE]: bundle });
+export const proberData = (bundle: string) => ({ [PROBER_BUNDLE]: bundle });
+/** What `ipft package` owns in the settings ConfigMap: IPF_CHECKS alone; the check settings are the administrator's. */
+export const settingsData = (checks: readonly string[]) => ({ IPF_CHECKS: checks.join(',') });
+
+/** The hashed ConfigMap names the patch refers to; `prober` only in prober mode. */
+export interface ConfigMapNames {
+  readonly scripts: string;
+  readonly exporter: string;
+  readonly prober: string | undefined;
 }
 
-export function exporterConfigMap(exporterBundle: string, namespace?: string): ConfigMap {
-  return configMap(EXPORTER_CONFIGMAP, 'exporter', { [EXPORTER_BUNDLE]: exporterBundle }, namespace);
+export interface ToolkitBundles extends ScriptBundles {
+  readonly exporter: string;
+  readonly prober: string;
+}
+
+export function configMapNames(bundles: ToolkitBundles, mode: Mode): ConfigMapNames {
+  return {
+    scripts: hashedName(SCRIPTS_CONFIGMAP, scriptsData(bundles, mode)),
+    exporter: hashedName(EXPORTER_CONFIGMAP, exporterData(bundles.exporter)),
+    prober: mode === 'prober' ? hashedName(PROBER_CONFIGMAP, proberData(bundles.prober)) : undefined,
+  };
+}
+
+export interface ToolkitConfigMaps {
+  readonly scripts: ConfigMap;
+  readonly exporter: ConfigMap;
+  /** Prober mode only. */
+  readonly prober: ConfigMap | undefined;
+  readonly settings: ConfigMap | undefined;
+}
+
+/** Every ConfigMap of the package, validated, each within 1 MiB (else a PackageError). */
+export function toolkitConfigMaps(
+  bundles: ToolkitBundles,
+  mode: Mode,
+  checks: readonly string[],
+  namespace?: string,
+): ToolkitConfigMaps {
+  const named = (base: string, component: string, data: ConfigMapData) => {
+    // Checked under the base name first: the hash of data that does not fit names nothing.
+    assertConfigMapFits(base, data);
+    return configMap(hashedName(base, data), component, data, namespace, true);
+  };
+  return {
+    scripts: named(SCRIPTS_CONFIGMAP, 'scripts', scriptsData(bundles, mode)),
+    exporter: named(EXPORTER_CONFIGMAP, 'exporter', exporterData(bundles.exporter)),
+    prober: mode === 'prober' ? named(PROBER_CONFIGMAP, 'prober', proberData(bundles.prober)) : undefined,
+    settings:
+      mode === 'prober'
+        ? configMap(SETTINGS_CONFIGMAP, 'settings', settingsData(checks), namespace, false)
+        : undefined,
+  };
 }

@@ -75,7 +75,8 @@ export interface GrafanaDashboard {
 const datasource: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 /** The alerts of exporter/alerts.ts, as the brief selects them (every name matches; the test checks it). */
-export const ALERTS_SELECTOR = 'ALERTS{alertname=~"VIP.*|NodeFault|Check.*|StateMismatch|ExporterDown"}';
+export const ALERTS_SELECTOR =
+  'ALERTS{alertname=~"VIP.*|NodeFault|Check.*|ProberDown|StateMismatch|ExporterDown"}';
 
 export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): GrafanaDashboard {
   const select = (metric: string) => `${metric}{${jobSelector}, namespace=~"$namespace"}`;

@@ -3,17 +3,45 @@
  * hold, the wrappers look where the init container copies, the PodMonitor selects the label the patch
  * adds. Kept in one place so that they cannot drift apart.
  */
+import { createHash } from 'node:crypto';
 import { defaultStateDir } from '../core/common-settings.ts';
-import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
 
+/**
+ * The ConfigMaps the pod mounts. Their names get `-<8 hex of the sha256 of their data>`
+ * (configmaps.ts), and the patch names them so: a new bundle is a new pod template, which the
+ * Deployment rolls out as a revision (and `oc rollout undo` rolls back), instead of the kubelet
+ * swapping the files under every running pod at once.
+ */
 export const SCRIPTS_CONFIGMAP = 'ipfailover-toolkit-scripts';
 export const EXPORTER_CONFIGMAP = 'ipfailover-toolkit-exporter';
+export const PROBER_CONFIGMAP = 'ipfailover-toolkit-prober';
+/**
+ * The prober's `envFrom`, the one place for the check settings (IPF_HTTP_*, IPF_TCP_*,
+ * IPF_EXTERNALIP_*). Not hashed: the administrator edits it (`oc set data`), and verdict.sh names it.
+ */
+export const SETTINGS_CONFIGMAP = 'ipfailover-toolkit-settings';
 
 /** The name `oc adm ipfailover` and the product docs give the Deployment and its container. */
 export const DEFAULT_DEPLOYMENT = 'ipfailover-keepalived';
 export const DEFAULT_CONTAINER = 'openshift-ipfailover';
 /** Does what the image's own check does, with no settings: the safe default to replace it with. */
 export const DEFAULT_CHECK = 'tcp-check';
+
+/**
+ * prober (the default): keepalived runs verdict.sh, bash, which asks the resident prober in its own
+ * container. oneshot: keepalived runs a check bundle per run with a node copied into its container.
+ */
+export const MODES = ['prober', 'oneshot'] as const;
+export type Mode = (typeof MODES)[number];
+export const DEFAULT_MODE: Mode = 'prober';
+/**
+ * native: the prober is an init container with restartPolicy Always (Kubernetes 1.29, OpenShift
+ * 4.16 and later), started and probed before keepalived. regular: an ordinary container, for older
+ * clusters, which reject the native one.
+ */
+export const SIDECARS = ['native', 'regular'] as const;
+export type Sidecar = (typeof SIDECARS)[number];
+export const DEFAULT_SIDECAR: Sidecar = 'native';
 
 /**
  * Red Hat's UBI 9 Node.js 20 minimal image: the same RHEL 9 base (and glibc) as the ipfailover image,
@@ -23,11 +51,13 @@ export const DEFAULT_CHECK = 'tcp-check';
 export const DEFAULT_NODE_IMAGE = 'registry.access.redhat.com/ubi9/nodejs-20-minimal:9.7-1778604817';
 
 export const paths = {
-  /** The scripts ConfigMap in the keepalived container: wrappers, bundles, notify.sh. */
+  /** The scripts ConfigMap in the keepalived container: wrappers, bundles (one-shot) or verdict.sh, notify.sh. */
   scripts: '/etc/ipfailover-toolkit',
   /** The exporter ConfigMap in the exporter container. */
   exporter: '/etc/ipfailover-toolkit-exporter',
-  /** The emptyDir the init container copies node into; the wrappers look here first. */
+  /** The prober ConfigMap in the prober container. */
+  prober: '/etc/ipfailover-toolkit-prober',
+  /** The emptyDir the init container copies node into (one-shot); the wrappers look here first. */
   runtime: '/opt/ipfailover-toolkit/runtime',
   /** IPF_STATE_DIR: the emptyDir shared by the checks, the notify hook and the exporter. */
   state: defaultStateDir,
@@ -36,15 +66,69 @@ export const paths = {
 export const names = {
   scriptsVolume: 'ipft-scripts',
   exporterVolume: 'ipft-exporter-bundle',
+  proberVolume: 'ipft-prober-bundle',
   runtimeVolume: 'ipft-runtime',
   stateVolume: 'ipft-state',
   exporterContainer: 'ipft-exporter',
+  proberContainer: 'ipft-prober',
   runtimeInitContainer: 'ipft-node-runtime',
-  /** A port name (at most 15 characters) for the PodMonitor to select. */
+  /** Port names (at most 15 characters): the PodMonitor selects the first. */
   metricsPort: 'ipft-metrics',
+  proberPort: 'ipft-prober',
 } as const;
 
-export const EXPORTER_PORT = Number(DEFAULT_EXPORTER_PORT);
+/**
+ * Each deployment's own exporter and prober ports. Both listen on the node's network (the pod has
+ * hostNetwork), so two ipfailover deployments whose pods share a node need different ports, or the
+ * second exporter (or prober) never binds. `ipft package` derives them from the Deployment name:
+ * slot = the first 4 bytes of sha256(name) modulo 29, exporter = 9871 + slot (9871-9899),
+ * prober = 9900 + slot (9900-9928). Deterministic, so that packaging again (an upgrade) keeps them;
+ * one slot for both, so that two deployments either collide on both ports or on neither, and the
+ * exporter's port, which every scheduler counts, also keeps a pod whose prober would collide off the
+ * node (kube-scheduler counts host ports of native sidecars only since Kubernetes 1.34, #132040).
+ * `--exporter-port` and `--prober-port` override them, and `ipft lint` flags deployments that can
+ * share a node with colliding ports. Why these ranges:
+ *
+ * - inside 9000-9999, which OpenShift opens between nodes for host-level services;
+ * - outside the NodePort range (30000-32767) and the ephemeral range (32768-60999), so neither a
+ *   Service nor an outgoing connection can hold the port first;
+ * - clear of the ports OpenShift node components listen on: 9100-9107, 9192, 9537, 9637, 9641-9644,
+ *   9978-9980, 10248-10259 (and of the keepalived exporters' 9165 and 9650);
+ * - the exporter's range starts at its default 9871 and so may give it; the prober's default 9872
+ *   falls in the exporter's range, which only matters beside a prober installed by hand on its default
+ *   (`ipft lint` compares every toolkit port with every other for that reason).
+ */
+export const PORT_SLOTS = 29;
+export const EXPORTER_PORT_BASE = 9871;
+export const PROBER_PORT_BASE = 9900;
+
+export interface ToolkitPorts {
+  readonly exporter: number;
+  readonly prober: number;
+}
+
+export function portSlot(deployment: string): number {
+  return createHash('sha256').update(deployment).digest().readUInt32BE(0) % PORT_SLOTS;
+}
+
+export function derivedPorts(deployment: string): ToolkitPorts {
+  const slot = portSlot(deployment);
+  return { exporter: EXPORTER_PORT_BASE + slot, prober: PROBER_PORT_BASE + slot };
+}
+
+/** Ports `--exporter-port` / `--prober-port` refuse, with the reason. */
+export const RESERVED_PORTS: readonly (readonly [from: number, to: number, why: string])[] = [
+  [0, 1023, 'a privileged port, which the unprivileged containers cannot bind'],
+  [9100, 9107, 'used by OpenShift node components'],
+  [9192, 9192, 'used by an OpenShift node component'],
+  [9537, 9537, 'used by CRI-O'],
+  [9637, 9637, 'used by an OpenShift node component'],
+  [9641, 9644, 'used by OVN-Kubernetes'],
+  [9978, 9980, 'used by etcd'],
+  [10248, 10259, 'used by the kubelet and the control plane'],
+  [30000, 32767, 'the NodePort range'],
+  [32768, 60999, 'the ephemeral range, where an outgoing connection can hold it'],
+];
 
 export const NOTIFY_SCRIPT = 'notify.sh';
 export const RUNTIME_INSTALLER = 'install-node-runtime.sh';
@@ -62,6 +146,12 @@ export const REPLACED_ENV_ANNOTATION = 'ipfailover-toolkit/replaced-env';
 
 /** The image variables the patch sets in the keepalived container. */
 export const SCRIPT_VARIABLES = ['OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_NOTIFY_SCRIPT'] as const;
+
+/**
+ * The check settings verdict.sh refuses to find in the keepalived container (they would be ignored
+ * there): in prober mode they belong to the settings ConfigMap. Prefixes, as verdict.sh tests them.
+ */
+export const CHECK_SETTING = /^IPF_(HTTP_|TCP_|EXTERNALIP_|KUBECONFIG|CHECKS)/;
 
 /**
  * What the ipfailover image reads from its environment (conf/settings.sh): the exporter needs them to

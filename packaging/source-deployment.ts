@@ -12,7 +12,14 @@ import {
   type ManifestObject,
 } from '../core/ipfailover/manifests.ts';
 import { type ReplacedScripts, uninstallPatch } from './deployment-patch.ts';
-import { IMAGE_VARIABLE, names, REPLACED_ENV_ANNOTATION, SCRIPT_VARIABLES } from './layout.ts';
+import {
+  CHECK_SETTING,
+  IMAGE_VARIABLE,
+  type Mode,
+  names,
+  REPLACED_ENV_ANNOTATION,
+  SCRIPT_VARIABLES,
+} from './layout.ts';
 import { strategicMerge } from './strategic-merge.ts';
 
 export interface SourceDeployment {
@@ -24,8 +31,17 @@ export interface SourceDeployment {
   readonly replicas: number;
   /** Its OPENSHIFT_HA_* (and other image) variables, in manifest order. */
   readonly imageEnv: readonly IEnvVar[];
-  /** The check and notify scripts it had before the toolkit. */
+  /** The check and notify scripts it had before the toolkit (and check settings a prober install moved). */
   readonly replaced: ReplacedScripts;
+  /** The mode of an earlier install of the toolkit; undefined when there is none. */
+  readonly installedMode: Mode | undefined;
+  /**
+   * Check settings (IPF_HTTP_*, IPF_TCP_*, …) on the original keepalived container, as written there:
+   * in prober mode they belong to the settings ConfigMap instead.
+   */
+  readonly checkSettings: readonly IEnvVar[];
+  /** The exporter's and the prober's ports of an earlier install, as their env sets them. */
+  readonly installedPorts: Partial<Record<'exporter' | 'prober', number>>;
   readonly podSpec: Readonly<Record<string, unknown>>;
   /**
    * The manifest for the kustomization: without status and the fields the API server owns, and without
@@ -54,14 +70,46 @@ function withoutServerFields(body: Record<string, unknown>): Record<string, unkn
   return { ...rest, metadata };
 }
 
-function isPatched(container: Record<string, unknown>, podSpec: Record<string, unknown>): boolean {
-  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
-  return (
-    containers.some((entry) => isRecord(entry) && entry.name === names.exporterContainer) ||
-    (Array.isArray(container.volumeMounts) &&
-      container.volumeMounts.some((mount) => isRecord(mount) && mount.name === names.scriptsVolume))
+const hasContainer = (podSpec: Record<string, unknown>, name: string) =>
+  [podSpec.containers, podSpec.initContainers].some(
+    (list) => Array.isArray(list) && list.some((entry) => isRecord(entry) && entry.name === name),
   );
+
+/** The mode of an earlier install: the prober container says prober; the exporter or the scripts mount alone, one-shot. */
+function installedModeOf(
+  container: Record<string, unknown>,
+  podSpec: Record<string, unknown>,
+): Mode | undefined {
+  if (hasContainer(podSpec, names.proberContainer)) return 'prober';
+  const mounted =
+    Array.isArray(container.volumeMounts) &&
+    container.volumeMounts.some((mount) => isRecord(mount) && mount.name === names.scriptsVolume);
+  return hasContainer(podSpec, names.exporterContainer) || mounted ? 'oneshot' : undefined;
 }
+
+/** IPF_EXPORTER_PORT of ipft-exporter and IPF_PROBER_PORT of ipft-prober, wherever they are in the pod spec. */
+function installedPortsOf(podSpec: Record<string, unknown>): Partial<Record<'exporter' | 'prober', number>> {
+  const ports: Partial<Record<'exporter' | 'prober', number>> = {};
+  const wanted = [
+    ['exporter', names.exporterContainer, 'IPF_EXPORTER_PORT'],
+    ['prober', names.proberContainer, 'IPF_PROBER_PORT'],
+  ] as const;
+  for (const list of [podSpec.containers, podSpec.initContainers]) {
+    for (const container of Array.isArray(list) ? list.filter(isRecord) : []) {
+      for (const [key, name, variable] of wanted) {
+        if (container.name !== name || !Array.isArray(container.env)) continue;
+        const entry = container.env.find((item) => isRecord(item) && item.name === variable);
+        const value = isRecord(entry) ? entry.value : undefined;
+        if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) ports[key] = Number(value);
+      }
+    }
+  }
+  return ports;
+}
+
+/** Literal values of the record: script variables and the check settings a prober install moved. */
+const recorded = (name: string) =>
+  (SCRIPT_VARIABLES as readonly string[]).includes(name) || CHECK_SETTING.test(name);
 
 /** The annotation an earlier install left, checked: a string value per script variable. */
 function readReplaced(object: ManifestObject): ReplacedScripts {
@@ -79,15 +127,32 @@ function readReplaced(object: ManifestObject): ReplacedScripts {
       `${object.file}: ${describeObject(object)}: metadata.annotations["${REPLACED_ENV_ANNOTATION}"]: expected the JSON object of script paths an earlier ipft package wrote, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}; the toolkit is installed but its uninstall record is missing`,
     );
   }
-  return Object.fromEntries(
-    SCRIPT_VARIABLES.filter((name) => name in parsed).map((name) => [name, parsed[name]]),
-  );
+  return Object.fromEntries(Object.entries(parsed).filter(([name]) => recorded(name))) as ReplacedScripts;
+}
+
+/**
+ * The toolkit's containers copy the keepalived container's OPENSHIFT_HA_* env: out of the way, so that
+ * the keepalived container is found whatever order the containers were stored in.
+ */
+function withoutToolkitContainers(body: Record<string, unknown>): Record<string, unknown> {
+  const remove = (name: string) => ({ name, $patch: 'delete' });
+  return strategicMerge(body, {
+    spec: {
+      template: {
+        spec: { containers: [remove(names.exporterContainer), remove(names.proberContainer)] },
+      },
+    },
+  }) as Record<string, unknown>;
 }
 
 export function toSourceDeployment(object: ManifestObject): SourceDeployment {
-  const installed = toIpfailoverDeployment(object);
+  const installed = toIpfailoverDeployment({ ...object, body: withoutToolkitContainers(object.body) });
   const containerName = String(installed.container.name ?? '');
-  const patched = isPatched(installed.container, installed.podSpec);
+  const spec =
+    isRecord(object.body.spec) && isRecord(object.body.spec.template) ? object.body.spec.template : {};
+  const installedSpec = isRecord(spec.spec) ? spec.spec : {};
+  const installedMode = installedModeOf(installed.container, installedSpec);
+  const patched = installedMode !== undefined;
   const replaced = patched
     ? readReplaced(object)
     : Object.fromEntries(
@@ -114,6 +179,11 @@ export function toSourceDeployment(object: ManifestObject): SourceDeployment {
       .filter(([name]) => IMAGE_VARIABLE.test(name))
       .map(([name, { value }]) => ({ name, value })),
     replaced,
+    installedMode,
+    installedPorts: installedPortsOf(installedSpec),
+    checkSettings: (Array.isArray(original.container.env) ? original.container.env : [])
+      .filter((entry): entry is IEnvVar => isRecord(entry) && typeof entry.name === 'string')
+      .filter((entry) => CHECK_SETTING.test(entry.name)),
     podSpec: original.podSpec,
     manifest: withoutServerFields(body),
   };

@@ -1,13 +1,21 @@
-import { DEFAULT_CHECK } from './layout.ts';
+import { DEFAULT_CHECK, EXPORTER_PORT_BASE, PORT_SLOTS, PROBER_PORT_BASE } from './layout.ts';
 
 /** Apart from packaging/command.ts, so that `ipft --help` does not load the schema validators. */
-export const packageUsage = `ipft package [--from-deployment FILE] [--check NAME] [--deployment NAME] [--container NAME]
-             [--namespace NAME] [--node-image IMAGE] [--dist DIR] [--out DIR]
+export const packageUsage = `ipft package [--from-deployment FILE] [--mode prober|oneshot] [--sidecar native|regular]
+             [--check NAME[,NAME…]] [--deployment NAME] [--container NAME] [--namespace NAME]
+             [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--dist DIR] [--out DIR]
 
 Writes the install manifests to --out (default DIST/deploy) from the bundles in --dist (default dist):
-the scripts and exporter ConfigMaps, a strategic merge patch for the ipfailover Deployment with its
+the ConfigMaps (named after their data), a strategic merge patch for the ipfailover Deployment with its
 kustomization.yaml, the PodMonitor, the PrometheusRule, a Grafana dashboard, the uninstall patch, and the
 patch as oc commands. --from-deployment reads the Deployment (oc get deploy/NAME -o yaml): its name,
-namespace and keepalived container, its OPENSHIFT_HA_* env for the exporter, and the removal Job; the
-patched result is linted. --check (default ${DEFAULT_CHECK}) is the check keepalived runs.
+namespace and keepalived container, its OPENSHIFT_HA_* env for the exporter and the prober, and the
+removal Job; the patched result is linted.
+--mode prober (the default): keepalived runs verdict.sh (bash), which asks the resident prober in the
+ipft-prober container; --sidecar native (the default; Kubernetes 1.29+, OpenShift 4.16+) makes it an
+init container with restartPolicy Always, --sidecar regular an ordinary container, for older clusters.
+--mode oneshot: keepalived runs the check's bundle on each run, with node copied by an init container.
+--check (default ${DEFAULT_CHECK}) is the check keepalived runs; in prober mode a comma list may gate on several.
+--exporter-port and --prober-port default to ports derived from the Deployment name
+(${EXPORTER_PORT_BASE}-${EXPORTER_PORT_BASE + PORT_SLOTS - 1} and ${PROBER_PORT_BASE}-${PROBER_PORT_BASE + PORT_SLOTS - 1}), so that deployments sharing a node do not collide.
 Exit 0 written, 1 a ConfigMap over 1 MiB, 2 bad input.`;

@@ -1,5 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
+import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
+import { derivedPorts, names } from '../packaging/layout.ts';
 import { ipft } from './support/cli.ts';
+import { temporaryDirectory } from './support/harness.ts';
 
 type Expected = [rule: string, line: number, field: string, message: string];
 
@@ -398,5 +405,99 @@ describe('ipft lint: input it cannot read, exit 2 with one message naming the pl
     ],
   ])('%j', async (argv, stderr) => {
     expect(await ipft(argv)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
+
+describe('ipft lint: toolkit ports of deployments that can share a node (toolkit-port-collision)', () => {
+  /** good.yaml under another name, with the toolkit's exporter and prober on these ports (undefined: unset). */
+  function deployment(
+    name: string,
+    ports: { exporter?: string; prober?: string },
+    nodeSelector: Record<string, string> | undefined,
+  ): string {
+    const body = parse(readFileSync('test/fixtures/lint/good.yaml', 'utf8'));
+    body.metadata.name = name;
+    const spec = body.spec.template.spec;
+    if (nodeSelector) spec.nodeSelector = nodeSelector;
+    else delete spec.nodeSelector;
+    const env = (variable: string, value: string | undefined) =>
+      value === undefined ? [] : [{ name: variable, value }];
+    spec.containers.push({
+      name: names.exporterContainer,
+      image: 'ubi',
+      env: env('IPF_EXPORTER_PORT', ports.exporter),
+    });
+    spec.initContainers = [
+      {
+        name: names.proberContainer,
+        image: 'ubi',
+        restartPolicy: 'Always',
+        env: env('IPF_PROBER_PORT', ports.prober),
+      },
+    ];
+    const file = join(temporaryDirectory(), `${name}.yaml`);
+    writeFileSync(file, stringify(body));
+    return file;
+  }
+
+  async function collisions(...files: string[]) {
+    const result = await ipft(['lint', '--format', 'json', ...files]);
+    expect(result.stderr).toBe('');
+    return (
+      JSON.parse(result.stdout).findings as { rule: string; field: string; message: string; fix: string }[]
+    ).filter((finding) => finding.rule === 'toolkit-port-collision');
+  }
+
+  it('flags each port that collides, on the later deployment, naming the other and the fix', async () => {
+    const a = deployment('a', { exporter: '9880', prober: '9909' }, { 'node-role.kubernetes.io/worker': '' });
+    const b = deployment('b', { exporter: '9880', prober: '9909' }, { 'node-role.kubernetes.io/worker': '' });
+    const found = await collisions(a, b);
+    expect(found.map(({ field }) => field)).toEqual([
+      'spec.template.spec.containers[1].env[0].value',
+      'spec.template.spec.initContainers[0].env[0].value',
+    ]);
+    expect(found[0]?.message).toBe(
+      `IPF_EXPORTER_PORT of ipft-exporter is 9880, which Deployment ipfailover/a (${a}) also listens on (IPF_EXPORTER_PORT of ipft-exporter), and their nodeSelectors can pick the same node: there the second one cannot bind`,
+    );
+    expect(found[0]?.fix).toContain('--exporter-port and --prober-port');
+  });
+
+  it('compares every toolkit port with every other, defaults included, when one selector is empty or they do not conflict', async () => {
+    // b's exporter is unset (9871), a's prober is 9871; b selects every node.
+    const a = deployment('a', { exporter: '9880', prober: '9871' }, { zone: 'east' });
+    const b = deployment('b', { prober: '9909' }, undefined);
+    const found = await collisions(a, b);
+    expect(found.map(({ message }) => message.split(',')[0])).toEqual([
+      'IPF_EXPORTER_PORT of ipft-exporter (unset: its default) is 9871',
+    ]);
+    // Different labels do not conflict: a node can have both.
+    const c = deployment('c', { exporter: '9880', prober: '9909' }, { role: 'edge' });
+    expect(
+      await collisions(deployment('d', { exporter: '9880', prober: '9909' }, { zone: 'east' }), c),
+    ).toHaveLength(2);
+  });
+
+  it('stays quiet when the selectors cannot meet or the ports differ, as ipft package derives them', async () => {
+    const east = deployment('a', { exporter: '9880', prober: '9909' }, { zone: 'east' });
+    const west = deployment('b', { exporter: '9880', prober: '9909' }, { zone: 'west' });
+    expect(await collisions(east, west)).toEqual([]);
+    const [first, second] = [derivedPorts('ipfailover-keepalived'), derivedPorts('ipfailover-web')];
+    const packagedA = deployment(
+      'a',
+      { exporter: String(first.exporter), prober: String(first.prober) },
+      undefined,
+    );
+    const packagedB = deployment(
+      'b',
+      { exporter: String(second.exporter), prober: String(second.prober) },
+      undefined,
+    );
+    expect(await collisions(packagedA, packagedB)).toEqual([]);
+  });
+
+  it('uses the exporter’s and the prober’s own defaults and container names', () => {
+    expect(DEFAULT_EXPORTER_PORT).toBe('9871');
+    expect(DEFAULT_PROBER_PORT).toBe('9872');
+    expect([names.exporterContainer, names.proberContainer]).toEqual(['ipft-exporter', 'ipft-prober']);
   });
 });

@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+import { DEFAULT_CONTAINER, names } from '../packaging/layout.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { removalCommand } from '../packaging/removal-job.ts';
 import { checkWrapper, installNodeRuntimeScript } from '../packaging/runtime-scripts.ts';
@@ -34,6 +38,15 @@ function readSpool(stateDir: string): Transition[] {
 }
 
 const readText = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+/** `ipft package` into a fresh directory; `read(file)` parses one of its files. */
+async function packaged(...argv: string[]) {
+  const out = temporaryDirectory();
+  const result = await ipft(['package', '--out', out, ...argv]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return (file: string) => parse(readFileSync(join(out, file), 'utf8'));
+}
 
 /** keepalived on a test host with the config `ipft render` makes, tcp-check through `wrapper`, notify.sh. */
 async function keepalivedWithWrapper(host: TestHost, wrapper: string, vip: string) {
@@ -77,8 +90,9 @@ async function keepalivedWithWrapper(host: TestHost, wrapper: string, vip: strin
 
 describe('the check wrapper under a real keepalived', () => {
   it('without a node runtime the check fails with a reason line, and the instance goes to FAULT and stays there', async () => {
-    // The wrapper as shipped in the scripts ConfigMap, with its fixed runtime path, absent here.
-    const shipped = parse(readFileSync(join('dist/deploy', PACKAGE_FILES.scripts), 'utf8')).data['tcp-check'];
+    // The wrapper as shipped in the one-shot scripts ConfigMap, with its fixed runtime path, absent here.
+    const read = await packaged('--mode', 'oneshot');
+    const shipped = read(PACKAGE_FILES.scripts).data['tcp-check'];
     expect(existsSync('/opt/ipfailover-toolkit/runtime/node')).toBe(false);
     const host = singleHost(21);
     const vip = '203.0.113.121';
@@ -134,6 +148,149 @@ describe('the check wrapper under a real keepalived', () => {
     expect(record).toMatchObject({ check: 'tcp-check', ok: true, passing: true });
     expect(readText(logFile)).not.toContain('FAIL');
   }, 40_000);
+});
+
+/** The literal value of a container's env entry, and the entries as a map (valueFrom as it is). */
+function envOf(container: IContainer | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    (container?.env ?? []).map((entry) => [entry.name, entry.value ?? entry.valueFrom]),
+  );
+}
+
+describe('prober mode under a real keepalived', () => {
+  it('verdict.sh (bash, no node) asks the real prober: FAULT while none listens, MASTER when the target listens, FAULT when it stops', async () => {
+    // What the package makes: the scripts ConfigMap, the prober's bundle, the settings, and the patch's env.
+    const read = await packaged('--check', 'tcp-check', '--prober-port', '29871');
+    const scripts = read(PACKAGE_FILES.scripts).data as Record<string, string>;
+    expect(Object.keys(scripts).sort()).toEqual(['notify.sh', 'verdict.sh']);
+    const spec = read(PACKAGE_FILES.patch).spec.template.spec as IPodSpec;
+    const keepalivedEnv = envOf(spec.containers.find((container) => container.name === DEFAULT_CONTAINER));
+    const prober = spec.initContainers?.find((container) => container.name === names.proberContainer);
+    const proberEnv = envOf(prober);
+    expect(keepalivedEnv.OPENSHIFT_HA_CHECK_SCRIPT).toBe('/etc/ipfailover-toolkit/verdict.sh tcp-check');
+    expect(keepalivedEnv.IPF_PROBER_PORT).toBe('29871');
+    expect(proberEnv.IPF_PROBER_PORT).toBe('29871');
+    for (const env of [keepalivedEnv, proberEnv]) {
+      expect(env.IPF_POD_UID).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+    }
+    const settings = read(PACKAGE_FILES.settings).data as Record<string, string>;
+    expect(settings).toEqual({ IPF_CHECKS: 'tcp-check' });
+
+    const work = temporaryDirectory();
+    const mount = join(work, 'etc-ipfailover-toolkit');
+    mkdirSync(mount);
+    for (const [name, text] of Object.entries(scripts)) {
+      writeFileSync(join(mount, name), text);
+      chmodSync(join(mount, name), 0o755);
+    }
+    const proberBundle = join(work, 'prober.js');
+    writeFileSync(proberBundle, read(PACKAGE_FILES.prober).data['prober.js']);
+    const stateDir = join(work, 'state');
+    mkdirSync(stateDir);
+    const logFile = join(work, 'ipf.log');
+    // The downward API gives both containers the same pod UID.
+    const podUid = randomUUID();
+
+    const host = singleHost(24);
+    const vip = '203.0.113.124';
+    const targetPort = 18124;
+    const imageEnv = {
+      OPENSHIFT_HA_CONFIG_NAME: 'pkg',
+      OPENSHIFT_HA_VIRTUAL_IPS: vip,
+      OPENSHIFT_HA_CHECK_SCRIPT: `${mount}/verdict.sh tcp-check`,
+      OPENSHIFT_HA_CHECK_INTERVAL: '1',
+      OPENSHIFT_HA_NOTIFY_SCRIPT: `${mount}/notify.sh`,
+      OPENSHIFT_HA_MONITOR_PORT: '80',
+    };
+    const rendered = await ipft(['render', '--node-ip', host.address, '--interface', 'eth0'], imageEnv);
+    expect(rendered.stdout).toContain(`script "${mount}/verdict.sh tcp-check"`);
+    const config = join(work, 'keepalived.conf');
+    writeFileSync(config, rendered.stdout);
+    // The keepalived container: no node on PATH, the patch's env with the paths of this test.
+    host.spawn(
+      'keepalived',
+      ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
+      {
+        PATH: PATH_WITHOUT_NODE,
+        ...imageEnv,
+        IPF_STATE_DIR: stateDir,
+        IPF_PROBER_PORT: String(keepalivedEnv.IPF_PROBER_PORT),
+        IPF_POD_UID: podUid,
+        IPF_LOG_TO: logFile,
+        NODE_NAME: 'test-node',
+      },
+    );
+    const vipPresent = () => host.exec('ip', ['-o', 'addr', 'show', 'to', vip]).trim() !== '';
+    const states = () => readSpool(stateDir).map((record) => record.state);
+
+    // No prober yet (a regular sidecar that has not started): every run fails, with the reason.
+    await waitFor(
+      'FAULT while no prober listens',
+      () => (states().includes('FAULT') ? true : undefined),
+      15_000,
+    );
+    await waitFor(
+      'two "no prober" lines',
+      () =>
+        (
+          readText(logFile).match(
+            /verdict\.sh: FAIL no prober on 127\.0\.0\.1:29871: is the ipft-prober container running\?/g,
+          ) ?? []
+        ).length >= 2
+          ? true
+          : undefined,
+      10_000,
+    );
+    expect(vipPresent()).toBe(false);
+
+    // The application the check targets, on the namespace's loopback.
+    const target = host.spawn(process.execPath, [
+      '-e',
+      `require('net').createServer((s) => s.end()).listen(${targetPort}, '127.0.0.1')`,
+    ]);
+    // The prober container: the settings ConfigMap by envFrom, the administrator's target, the patch's env.
+    const proberProcess = host.spawn(process.execPath, [proberBundle], {
+      ...settings,
+      IPF_TCP_TARGETS: `127.0.0.1:${targetPort}`,
+      ...imageEnv,
+      IPF_STATE_DIR: stateDir,
+      IPF_PROBER_PORT: String(proberEnv.IPF_PROBER_PORT),
+      IPF_POD_UID: podUid,
+      IPF_LOG_TO: logFile,
+      IPF_PROBER_DRAIN_S: '0',
+    });
+    let proberErr = '';
+    proberProcess.stderr?.on('data', (chunk) => (proberErr += String(chunk)));
+    await waitFor('the prober listening', () =>
+      proberErr.includes('listening on 127.0.0.1:29871') ? true : undefined,
+    );
+    const listening = Date.now();
+    await waitFor(
+      'MASTER and the VIP on eth0',
+      () => (states().includes('MASTER') && vipPresent() ? true : undefined),
+      15_000,
+    );
+    // One interval (1 s) and keepalived's own steps: MASTER within a few seconds of the prober listening.
+    expect(Date.now() - listening).toBeLessThan(6000);
+    const verdict = JSON.parse(readFileSync(join(stateDir, 'check-verdict.json'), 'utf8'));
+    expect(verdict).toMatchObject({ check: 'verdict', checks: 'tcp-check', ok: true, passing: true });
+    expect(JSON.parse(readFileSync(join(stateDir, 'prober.json'), 'utf8'))).toMatchObject({
+      checks: ['tcp-check'],
+      port: 29871,
+    });
+
+    // The application stops: the prober's tcp-check fails, verdict.sh says so, and keepalived leaves MASTER.
+    target.kill('SIGKILL');
+    await waitFor(
+      'FAULT after MASTER, and the VIP gone',
+      () => (states().lastIndexOf('FAULT') > states().indexOf('MASTER') && !vipPresent() ? true : undefined),
+      15_000,
+    );
+    expect(readText(logFile)).toMatch(
+      new RegExp(`verdict\\.sh: FAIL tcp-check: .*127\\.0\\.0\\.1:${targetPort}`),
+    );
+    expect(proberProcess.exitCode).toBe(null);
+  }, 60_000);
 });
 
 describe('install-node-runtime.sh', () => {

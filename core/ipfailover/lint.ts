@@ -147,6 +147,7 @@ export function lint(input: LintInput): Finding[] {
     checkInterface(report, deployment, networkTypeOf(input));
   }
   checkAcrossDeployments(report, input.deployments);
+  checkToolkitPorts(report, input.deployments);
   if (input.network) checkExternalIp(report, input.network, input.deployments);
   return report.findings;
 }
@@ -547,6 +548,84 @@ function checkAcrossDeployments(report: Report, deployments: readonly Ipfailover
           'vip-in-two-deployments',
           `${sharedVips.slice(0, 5).join(', ')}${sharedVips.length > 5 ? ` and ${sharedVips.length - 5} more` : ''} ${sharedVips.length === 1 ? 'is also a VIP' : 'are also VIPs'} of ${describeObject(other.object)} (${other.object.file})`,
           'Give each VIP to one deployment only.',
+        );
+      }
+    }
+  });
+}
+
+/**
+ * The toolkit's containers and their ports' defaults (packaging/layout.ts names them; the defaults are
+ * exporter/settings.ts's and checks/prober/settings.ts's; test/lint.test.ts keeps them equal).
+ */
+const toolkitPortVariables = [
+  { container: 'ipft-exporter', variable: 'IPF_EXPORTER_PORT', fallback: 9871 },
+  { container: 'ipft-prober', variable: 'IPF_PROBER_PORT', fallback: 9872 },
+] as const;
+
+interface ToolkitPort {
+  readonly port: number;
+  readonly what: string;
+  readonly path: FieldPath;
+}
+
+/** The node ports the toolkit's containers listen on (hostNetwork): their env, else the defaults. */
+function toolkitPortsOf(deployment: IpfailoverDeployment): ToolkitPort[] {
+  const ports: ToolkitPort[] = [];
+  for (const list of ['containers', 'initContainers'] as const) {
+    const containers = deployment.podSpec[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((container, index) => {
+      if (!isRecord(container)) return;
+      const known = toolkitPortVariables.find(({ container: name }) => name === container.name);
+      if (!known) return;
+      const env = Array.isArray(container.env) ? container.env : [];
+      const envIndex = env.findIndex((entry) => isRecord(entry) && entry.name === known.variable);
+      const entry = env[envIndex];
+      const raw = isRecord(entry) ? entry.value : undefined;
+      const port =
+        envIndex < 0
+          ? known.fallback
+          : typeof raw === 'string' && /^\d+$/.test(raw)
+            ? Number(raw)
+            : undefined;
+      if (port === undefined) return;
+      ports.push({
+        port,
+        what: `${known.variable} of ${known.container}${envIndex < 0 ? ' (unset: its default)' : ''}`,
+        path: [...podSpecPath, list, index, ...(envIndex < 0 ? [] : ['env', envIndex, 'value'])],
+      });
+    });
+  }
+  return ports;
+}
+
+/** Two node selectors can pick one node unless a label has different values in them (so equal, or one empty, always can). */
+function canShareNode(a: IpfailoverDeployment, b: IpfailoverDeployment): boolean {
+  const selectorOf = (deployment: IpfailoverDeployment) =>
+    isRecord(deployment.podSpec.nodeSelector) ? deployment.podSpec.nodeSelector : {};
+  const theirs = selectorOf(b);
+  return Object.entries(selectorOf(a)).every(
+    ([label, value]) => !(label in theirs) || theirs[label] === value,
+  );
+}
+
+/** Toolkit exporters and probers share the node's network: on one node, the second to bind a port never does. */
+function checkToolkitPorts(report: Report, deployments: readonly IpfailoverDeployment[]): void {
+  deployments.forEach((deployment, index) => {
+    const ours = toolkitPortsOf(deployment);
+    for (const other of deployments.slice(0, index)) {
+      if (!canShareNode(deployment, other)) continue;
+      const theirs = toolkitPortsOf(other);
+      for (const port of ours) {
+        const taken = theirs.find(({ port: their }) => their === port.port);
+        if (!taken) continue;
+        report.add(
+          deployment,
+          port.path,
+          'toolkit-port-collision',
+          `${port.what} is ${port.port}, which ${describeObject(other.object)} (${other.object.file}) also listens on (${taken.what}), and their nodeSelectors can pick the same node: there the second one cannot bind`,
+          'Give each deployment its own ports: ipft package derives them from the Deployment name, or takes --exporter-port and --prober-port.',
         );
       }
     }
