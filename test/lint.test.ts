@@ -204,6 +204,24 @@ const badCases: [name: string, argv: string[], findings: Expected[]][] = [
     [['replicas', 8, 'spec.replicas', 'spec.replicas is 1: with one node there is nothing to fail over to']],
   ],
   [
+    'check-budget',
+    ['test/fixtures/lint/bad/check-budget.yaml'],
+    [
+      [
+        'check-budget',
+        45,
+        'spec.template.spec.containers[0].env[7].value',
+        'IPF_CHECK_TIMEOUT_MS: set in the keepalived container, where verdict.sh runs and nothing reads it: the probe deadline is the prober’s',
+      ],
+      [
+        'check-budget',
+        60,
+        'spec.template.spec.containers[1].env[0].value',
+        "OPENSHIFT_HA_CHECK_INTERVAL is 5 in the ipft-prober container and 2 in the keepalived container: the probe deadline would follow another interval than keepalived's timeout",
+      ],
+    ],
+  ],
+  [
     'script-not-executable',
     ['test/fixtures/lint/bad/script-not-executable.yaml'],
     [

@@ -143,6 +143,7 @@ export function lint(input: LintInput): Finding[] {
     checkVirtualIps(report, deployment);
     checkScalars(report, deployment);
     checkScripts(report, deployment);
+    checkVerdictBudget(report, deployment);
     checkPod(report, deployment);
     checkInterface(report, deployment, networkTypeOf(input));
   }
@@ -414,6 +415,47 @@ function checkScripts(report: Report, deployment: IpfailoverDeployment): void {
         'Set defaultMode: 0755 (493 in JSON) on the volume.',
       );
     }
+  }
+}
+
+/**
+ * Prober mode keeps one time budget: keepalived's timeout (the interval) > verdict.sh's budget (interval
+ * − 100 ms) > the probe's deadline (checks/prober, core/prober-protocol.ts). Settings that break the
+ * chain: a probe timeout set where verdict.sh runs, which nothing reads there, and a prober container
+ * whose own interval differs from keepalived's, so its deadline follows another clock.
+ */
+function checkVerdictBudget(report: Report, deployment: IpfailoverDeployment): void {
+  const script = deployment.env.get('OPENSHIFT_HA_CHECK_SCRIPT')?.value.trim() ?? '';
+  if (!/(^|\/)verdict\.sh(\s|$)/.test(script)) return;
+  if (deployment.env.has('IPF_CHECK_TIMEOUT_MS')) {
+    report.env(
+      deployment,
+      'IPF_CHECK_TIMEOUT_MS',
+      'check-budget',
+      'set in the keepalived container, where verdict.sh runs and nothing reads it: the probe deadline is the prober’s',
+      'Move it to the prober’s settings (the ConfigMap ipfailover-toolkit-settings); verdict.sh’s budget is OPENSHIFT_HA_CHECK_INTERVAL − 100 ms.',
+    );
+  }
+  const interval = deployment.env.get('OPENSHIFT_HA_CHECK_INTERVAL')?.value ?? '2';
+  const pod = ['initContainers', 'containers'] as const;
+  for (const list of pod) {
+    const containers = Array.isArray(deployment.podSpec[list]) ? deployment.podSpec[list] : [];
+    containers.forEach((container, index) => {
+      if (!isRecord(container) || container.name !== 'ipft-prober' || !Array.isArray(container.env)) return;
+      const envIndex = container.env.findIndex(
+        (entry) => isRecord(entry) && entry.name === 'OPENSHIFT_HA_CHECK_INTERVAL',
+      );
+      const entry = container.env[envIndex];
+      if (!isRecord(entry) || typeof entry.value !== 'string' || entry.value.trim() === interval.trim())
+        return;
+      report.add(
+        deployment,
+        [...podSpecPath, list, index, 'env', envIndex, 'value'],
+        'check-budget',
+        `OPENSHIFT_HA_CHECK_INTERVAL is ${entry.value} in the ipft-prober container and ${interval} in the keepalived container: the probe deadline would follow another interval than keepalived's timeout`,
+        'Give both containers the same OPENSHIFT_HA_CHECK_INTERVAL (ipft package copies the keepalived container’s).',
+      );
+    });
   }
 }
 
