@@ -22,18 +22,40 @@ export function statusPath(stateDir: string, check: string): string {
   return join(stateDir, `check-${check}.json`);
 }
 
-/** Whether a parsed record has every field of the right type; extra fields are allowed. */
-export function isStatusRecord(value: unknown): value is StatusRecord {
-  if (!isStreak(value)) return false;
-  const record = value as unknown as Record<string, unknown>;
+/**
+ * The record's problem, or undefined when it has every field core/report.ts's StatusRecord promises
+ * with the right type. Fields it does not know are accepted: the record may gain some (a count, say)
+ * before the exporter is upgraded.
+ */
+export function statusRecordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `expected a JSON object, got ${describeValue(value)}`;
+  const record = value as Record<string, unknown>;
+  const expect = (field: string, what: string, ok: (field: unknown) => boolean) =>
+    ok(record[field]) ? undefined : `${field}: expected ${what}, got ${describeValue(record[field])}`;
+  const finite = (field: unknown) => typeof field === 'number' && Number.isFinite(field);
+  const count = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
   return (
-    typeof record.check === 'string' &&
-    typeof record.ok === 'boolean' &&
-    typeof record.reason === 'string' &&
-    Number.isFinite(record.duration_ms) &&
-    Number.isFinite(record.at) &&
-    (record.log_skipped_total === undefined || Number.isSafeInteger(record.log_skipped_total))
+    expect('check', 'a non-empty string', (field) => typeof field === 'string' && field !== '') ??
+    expect('ok', 'true or false', (field) => typeof field === 'boolean') ??
+    expect('passing', 'true or false', (field) => typeof field === 'boolean') ??
+    expect('reason', 'a string', (field) => typeof field === 'string') ??
+    expect('duration_ms', 'a finite number', finite) ??
+    expect('at', 'a finite number of epoch seconds', finite) ??
+    expect('consecutive_failures', 'a non-negative integer', count) ??
+    expect('consecutive_passes', 'a non-negative integer', count)
   );
+}
+
+/** A value for a one-line message: as JSON, and short. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+export function isStatusRecord(value: unknown): value is StatusRecord {
+  return statusRecordProblem(value) === undefined;
 }
 
 /** What the next run carries over from the last record. */

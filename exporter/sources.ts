@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { readRegularText } from '../core/bounded-file.ts';
 import { describeError } from '../core/errors.ts';
-import type { StatusRecord } from '../core/report.ts';
+import { STATUS_RECORD_MAX_BYTES, type StatusRecord, statusRecordProblem } from '../core/report.ts';
 
 /** The addresses on this node's interfaces now: the ground truth of which VIPs it holds. */
 export function localAddresses(): Set<string> {
@@ -19,45 +19,7 @@ export function normalizeAddress(address: string): string {
   return address.replace(/%.*$/, '').toLowerCase();
 }
 
-/**
- * A status record is about 200 bytes (core/probe.ts writes it, the reason line is short); 64 KiB is
- * far above any real one and still bounds what one scrape reads per file.
- */
-export const MAX_STATUS_RECORD_BYTES = 64 * 1024;
-
 const CHECK_RECORD_NAME = /^check-.+\.json$/;
-
-/**
- * The record's problem, or undefined when it has every field core/report.ts's StatusRecord promises
- * with the right type. Fields it does not know are accepted: the record may gain some (a count, say)
- * before the exporter is upgraded.
- */
-export function statusRecordProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return `expected a JSON object, got ${describeValue(value)}`;
-  const record = value as Record<string, unknown>;
-  const expect = (field: string, what: string, ok: (field: unknown) => boolean) =>
-    ok(record[field]) ? undefined : `${field}: expected ${what}, got ${describeValue(record[field])}`;
-  const finite = (field: unknown) => typeof field === 'number' && Number.isFinite(field);
-  const count = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
-  return (
-    expect('check', 'a non-empty string', (field) => typeof field === 'string' && field !== '') ??
-    expect('ok', 'true or false', (field) => typeof field === 'boolean') ??
-    expect('passing', 'true or false', (field) => typeof field === 'boolean') ??
-    expect('reason', 'a string', (field) => typeof field === 'string') ??
-    expect('duration_ms', 'a finite number', finite) ??
-    expect('at', 'a finite number of epoch seconds', finite) ??
-    expect('consecutive_failures', 'a non-negative integer', count) ??
-    expect('consecutive_passes', 'a non-negative integer', count)
-  );
-}
-
-/** A value for a one-line message: as JSON, and short. */
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
 
 /**
  * The checks' status records in the state directory. A record that cannot be used (not a regular
@@ -93,7 +55,7 @@ export class CheckRecords {
         // stat(2) opens nothing, so it cannot block on a FIFO; it identifies the version being read.
         const stats = statSync(path);
         version = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-        const parsed: unknown = JSON.parse(readRegularText(path, MAX_STATUS_RECORD_BYTES));
+        const parsed: unknown = JSON.parse(readRegularText(path, STATUS_RECORD_MAX_BYTES));
         problem = statusRecordProblem(parsed);
         if (!problem) {
           records.push(parsed as StatusRecord);
