@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpCheck } from '../checks/http/check.ts';
 import {
   closedPort,
   isolatedEnv,
-  onCleanup,
+  listenOnLoopback as listen,
   runInProcess,
   suiteDirectory,
   tcpServer,
@@ -15,17 +14,6 @@ import {
 import { type KeyPair, makePki, type Pki } from './support/pki.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise((resolve) =>
-        (server as ReturnType<typeof createHttpServer>).close(resolve).closeAllConnections(),
-      ),
-  );
-  return (server.address() as { port: number }).port;
-}
 
 async function httpServer(handler: Handler): Promise<string> {
   return `http://127.0.0.1:${await listen(createHttpServer(handler))}`;

@@ -4,7 +4,6 @@
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProber, VERDICT_FILES_MAX } from '../checks/prober/prober.ts';
@@ -12,7 +11,13 @@ import { tcpCheck } from '../checks/tcp/check.ts';
 import type { Check } from '../core/probe.ts';
 import { PROBER_HEARTBEAT_MS, REQUEST_MAX_BYTES } from '../core/prober-protocol.ts';
 import type { Env, SettingSpec } from '../core/settings.ts';
-import { closedPort, onCleanup, suiteDirectory, tcpServer } from './support/harness.ts';
+import {
+  closedPort,
+  listenOnLoopback as listen,
+  onCleanup,
+  suiteDirectory,
+  tcpServer,
+} from './support/harness.ts';
 import { makePki, type Pki } from './support/pki.ts';
 import {
   ask,
@@ -50,17 +55,6 @@ function tcpProber(pod: Pod, port: number, extra: Env = {}) {
     IPF_PROBER_MIN_GAP_MS: '0',
     ...extra,
   });
-}
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise((resolve) =>
-        (server as ReturnType<typeof createHttpServer>).close(resolve).closeAllConnections(),
-      ),
-  );
-  return (server.address() as { port: number }).port;
 }
 
 /** An HTTP server that counts the requests it sees: the application, as the probes reach it. */

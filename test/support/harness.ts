@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +102,13 @@ export async function tcpServer(
       }),
   );
   return { port: (server.address() as { port: number }).port, server };
+}
+
+/** An HTTP(S) server listening on 127.0.0.1, port 0, closed with its connections after the test; its port. */
+export async function listenOnLoopback(server: HttpServer | HttpsServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => new Promise((resolve) => server.close(resolve).closeAllConnections()));
+  return (server.address() as { port: number }).port;
 }
 
 /** A port that refuses connections: bound once, then closed. */
