@@ -6,8 +6,10 @@
  * `node` (and `namespace` from the ServiceMonitor). Aggregations keep `namespace` and `job` so that two
  * ipfailover deployments that reuse an instance name are not counted together.
  */
+
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { stringify } from 'yaml';
+import { isDnsLabel } from '../core/kube-names.ts';
 
 export type Severity = 'critical' | 'warning';
 
@@ -257,7 +259,7 @@ function context(options: AlertOptions): Context {
     );
   }
   const { namespace } = options;
-  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+  if (namespace !== undefined && !isDnsLabel(namespace)) {
     throw new Error(
       `Expected the namespace option to be a Kubernetes namespace name (DNS-1123 label), got ${JSON.stringify(namespace)}`,
     );

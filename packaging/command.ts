@@ -9,6 +9,7 @@ import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
 import { type CliContext, UsageError } from '../cli/context.ts';
 import { describeError } from '../core/errors.ts';
 import { ManifestError, readManifests } from '../core/ipfailover/manifests.ts';
+import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
 import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
 import {
@@ -51,10 +52,6 @@ import {
   shellWord,
 } from './package.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
-
-/** Kubernetes object names: a DNS-1123 label (containers, namespaces) or subdomain (Deployments). */
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsSubdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function readText(path: string, flag: string): string {
   try {
@@ -104,8 +101,13 @@ function agreeing(
   return fromFile ?? given ?? fallback;
 }
 
-function checkName(flag: string, value: string | undefined, pattern: RegExp, what: string): void {
-  if (value !== undefined && !pattern.test(value)) {
+function checkName(
+  flag: string,
+  value: string | undefined,
+  isName: (name: string) => boolean,
+  what: string,
+): void {
+  if (value !== undefined && !isName(value)) {
     throw new UsageError(`--${flag}: expected ${what}, got ${JSON.stringify(value)}`);
   }
 }
@@ -199,7 +201,7 @@ export function packageCommand(args: string[], context: CliContext): number {
   }
   const deployment =
     agreeing('deployment', values.deployment, source?.name, DEFAULT_DEPLOYMENT) ?? DEFAULT_DEPLOYMENT;
-  checkName('deployment', deployment, dnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
+  checkName('deployment', deployment, isDnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
   const derived = derivedPorts(deployment);
   // An upgrade keeps the ports the installed Deployment has, unless they are the fixed defaults of
   // earlier versions (9871, 9872), which collide between deployments: those are derived afresh.
@@ -238,8 +240,8 @@ export function packageCommand(args: string[], context: CliContext): number {
     nodeImage,
     ports,
   };
-  checkName('container', options.container, dnsLabel, 'a container name (DNS-1123 label)');
-  checkName('namespace', options.namespace, dnsLabel, 'a namespace name (DNS-1123 label)');
+  checkName('container', options.container, isDnsLabel, 'a container name (DNS-1123 label)');
+  checkName('namespace', options.namespace, isDnsLabel, 'a namespace name (DNS-1123 label)');
   const fromValues =
     mode === 'prober' ? (source?.checkSettings ?? []).filter((entry) => entry.valueFrom) : [];
   if (fromValues.length > 0) {

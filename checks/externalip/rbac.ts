@@ -4,9 +4,11 @@
  * namespace), bound to the ipfailover pods' service account. deploy/externalip-rbac.yaml is its output
  * (scripts/generate-deploy.ts); test/externalip-rbac.test.ts keeps the two equal. Never bundled.
  */
+
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { stringify } from 'yaml';
+import { isDnsLabel, isDnsSubdomain } from '../../core/kube-names.ts';
 
 export interface RbacOptions {
   /** The ipfailover Deployment's namespace. Default `ipfailover`, as in the OpenShift docs. */
@@ -29,18 +31,15 @@ export const externalIpRules = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list'] },
 ] as const;
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsSubdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function resolve(options: RbacOptions): { namespace: string; serviceAccount: string } {
   const namespace = options.namespace ?? 'ipfailover';
   const serviceAccount = options.serviceAccount ?? 'ipfailover';
-  if (!dnsLabel.test(namespace)) {
+  if (!isDnsLabel(namespace)) {
     throw new Error(
       `Expected the namespace option to be a Kubernetes namespace name (DNS-1123 label), got ${JSON.stringify(namespace)}`,
     );
   }
-  if (!dnsSubdomain.test(serviceAccount)) {
+  if (!isDnsSubdomain(serviceAccount)) {
     throw new Error(
       `Expected the serviceAccount option to be a service account name (DNS-1123 subdomain), got ${JSON.stringify(serviceAccount)}`,
     );

@@ -1,4 +1,5 @@
 import { Expected } from '../../core/errors.ts';
+import { isDnsSubdomain } from '../../core/kube-names.ts';
 
 /**
  * A Kubernetes label selector, parsed here rather than passed through, so that a typo is a settings
@@ -56,8 +57,6 @@ function tokenize(raw: string, fail: (at: number, problem: string) => never): To
   return tokens;
 }
 
-const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const dnsSubdomain = new RegExp(`^${dnsLabel}(\\.${dnsLabel})*$`);
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Why `key` is not a label key (`[prefix/]name`), or undefined when it is one. */
@@ -65,7 +64,7 @@ export function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix))) {
+  if (prefix !== undefined && !isDnsSubdomain(prefix)) {
     return `the key prefix "${prefix}" is not a DNS subdomain (lowercase letters, digits, "-" and ".")`;
   }
   if (name.length > 63 || !qualifiedName.test(name)) {

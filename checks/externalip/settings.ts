@@ -1,5 +1,6 @@
 import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
+import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import { fileContents, integer, list, optional, text, withDefault } from '../../core/settings.ts';
 import { canonicalIp } from './addresses.ts';
@@ -19,7 +20,7 @@ export function ipAddress(raw: string): string {
 
 /** A namespace name is a DNS-1123 label. */
 export function namespaceName(raw: string): string {
-  if (raw.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)) {
+  if (!isDnsLabel(raw)) {
     throw new Expected('namespace names (lowercase letters, digits and "-", at most 63 characters)');
   }
   return raw;
