@@ -6,9 +6,9 @@ import { createServer as createTcpServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startFakeKubeApi, writeKubeconfig } from '../test/support/fake-kube-api.ts';
-import { endpointSlice, service } from '../test/support/kube-objects.ts';
-import { makePki } from '../test/support/pki.ts';
+import { startFakeKubeApi, writeKubeconfig } from '../testkit/fake-kube-api.ts';
+import { endpointSlice, service } from '../testkit/kube-objects.ts';
+import { makePki } from '../testkit/pki.ts';
 import { type Command, measure, report } from './measure.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);

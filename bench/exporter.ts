@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ingestor } from '../exporter/ingest.ts';
-import { burst, median } from './measure.ts';
+import { median } from '../testkit/statistics.ts';
+import { burst } from './measure.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const instances = 254;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { median } from '../testkit/statistics.ts';
 
 export interface Command {
   readonly name: string;
@@ -12,12 +13,6 @@ export interface Figures {
   readonly cpuMs: number;
   readonly maxRssKib: number;
   readonly exits: readonly number[];
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /**

@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Command, measure, median } from './measure.ts';
+import { median } from '../testkit/statistics.ts';
+import { type Command, measure } from './measure.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const probes = Number(process.env.BENCH_PROBES ?? 2000);

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { median } from '../bench/measure.ts';
+import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
 import { get, servedBy } from './observe.ts';
 import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';

@@ -1,6 +1,6 @@
 // `npm run readme`: rewrites the README's generated blocks; test/readme.test.ts fails when they are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { generatedBlocks } from '../test/support/readme-blocks.ts';
+import { generatedBlocks } from './readme-blocks.ts';
 
 let readme = readFileSync('README.md', 'utf8');
 for (const [name, content] of Object.entries(generatedBlocks())) {

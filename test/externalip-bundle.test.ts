@@ -3,11 +3,11 @@
 // that need no API; this one needs the fake API, so it has its own file.)
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from '../testkit/fake-kube-api.ts';
+import { endpointSlice, service } from '../testkit/kube-objects.ts';
+import { makePki } from '../testkit/pki.ts';
 import { installAlone, runAsKeepalived, terminateMidRun } from './support/bundle.ts';
-import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from './support/fake-kube-api.ts';
 import { closedPort, isolatedEnv, readOutputs, suiteDirectory, tcpServer } from './support/harness.ts';
-import { endpointSlice, service } from './support/kube-objects.ts';
-import { makePki } from './support/pki.ts';
 
 const TOKEN = 'sha256~bundle-test';
 

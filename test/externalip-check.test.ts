@@ -6,7 +6,9 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE, type CachedList } from '../checks/externalip/cache.ts';
 import { createExternalIpCheck, externalIpCheck } from '../checks/externalip/check.ts';
-import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from './support/fake-kube-api.ts';
+import { type FakeKubeApi, startFakeKubeApi, writeKubeconfig } from '../testkit/fake-kube-api.ts';
+import { endpointSlice, service } from '../testkit/kube-objects.ts';
+import { makePki, type Pki } from '../testkit/pki.ts';
 import {
   closedPort,
   isolatedEnv,
@@ -17,8 +19,6 @@ import {
   tcpServer,
   temporaryDirectory,
 } from './support/harness.ts';
-import { endpointSlice, service } from './support/kube-objects.ts';
-import { makePki, type Pki } from './support/pki.ts';
 
 const TOKEN = 'sha256~the-service-account-token';
 const DEADLINE_MS = 1000;

@@ -19,8 +19,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERVICE_ACCOUNT_DIR } from '../checks/externalip/access.ts';
 import { CACHE_FILE } from '../checks/externalip/cache.ts';
 import type { Env } from '../core/settings.ts';
+import { type FakeKubeApi, kubeconfigText, startFakeKubeApi } from '../testkit/fake-kube-api.ts';
+import { endpointSlice, service } from '../testkit/kube-objects.ts';
+import { makePki, type Pki } from '../testkit/pki.ts';
 import { type Exit, installAlone, runAsKeepalived } from './support/bundle.ts';
-import { type FakeKubeApi, kubeconfigText, startFakeKubeApi } from './support/fake-kube-api.ts';
 import {
   isolatedEnv,
   readOutputs,
@@ -28,8 +30,6 @@ import {
   tcpServer,
   temporaryDirectory,
 } from './support/harness.ts';
-import { endpointSlice, service } from './support/kube-objects.ts';
-import { makePki, type Pki } from './support/pki.ts';
 
 const TOKEN = 'sha256~hostile-files-test';
 const DEADLINE_MS = 1000;

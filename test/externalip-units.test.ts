@@ -23,7 +23,7 @@ import { planProbes } from '../checks/externalip/probes.ts';
 import { parseLabelSelector } from '../checks/externalip/selector.ts';
 import { Expected } from '../core/errors.ts';
 import type { HostNetwork } from '../core/ipfailover/node.ts';
-import { endpointSlice, endpointSliceList, service, serviceList } from './support/kube-objects.ts';
+import { endpointSlice, endpointSliceList, service, serviceList } from '../testkit/kube-objects.ts';
 
 describe('label selector', () => {
   it.each([

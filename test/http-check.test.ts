@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpCheck } from '../checks/http/check.ts';
+import { type KeyPair, makePki, type Pki } from '../testkit/pki.ts';
 import {
   closedPort,
   isolatedEnv,
@@ -11,7 +12,6 @@ import {
   suiteDirectory,
   tcpServer,
 } from './support/harness.ts';
-import { type KeyPair, makePki, type Pki } from './support/pki.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 

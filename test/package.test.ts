@@ -50,10 +50,10 @@ import { JOB_NAME } from '../packaging/monitoring.ts';
 import { ocCommands, PACKAGE_FILES } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
 import { strategicMerge } from '../packaging/strategic-merge.ts';
+import { README_CONFIGMAP_NAMES, readmeOcOptions } from '../scripts/readme-blocks.ts';
 import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
 import { onCleanup, temporaryDirectory } from './support/harness.ts';
-import { README_CONFIGMAP_NAMES, readmeOcOptions } from './support/readme-blocks.ts';
 
 const seed = 'test/fixtures/lint/seed-example.yaml';
 type Json = Record<string, unknown>;

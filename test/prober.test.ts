@@ -11,6 +11,7 @@ import { tcpCheck } from '../checks/tcp/check.ts';
 import type { Check } from '../core/probe.ts';
 import { PROBER_HEARTBEAT_MS, REQUEST_MAX_BYTES } from '../core/prober-protocol.ts';
 import type { Env, SettingSpec } from '../core/settings.ts';
+import { makePki, type Pki } from '../testkit/pki.ts';
 import {
   closedPort,
   listenOnLoopback as listen,
@@ -18,7 +19,6 @@ import {
   suiteDirectory,
   tcpServer,
 } from './support/harness.ts';
-import { makePki, type Pki } from './support/pki.ts';
 import {
   ask,
   eventually,

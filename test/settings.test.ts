@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { httpSettings, statusRanges } from '../checks/http/settings.ts';
 import { escapedText, tcpSettings } from '../checks/tcp/settings.ts';
-import { specSettingNames } from '../core/catalog.ts';
 import { deadlineMs, probeSettings } from '../core/common-settings.ts';
 import { endpoint } from '../core/endpoint.ts';
 import { freshStreak, nextStreak } from '../core/hysteresis.ts';
@@ -11,6 +10,7 @@ import { defaultRouteDevice, type HostNetwork } from '../core/ipfailover/node.ts
 import { monitorPort, resolveNodeTarget } from '../core/node-target.ts';
 import { knownSettingNames } from '../core/setting-names.ts';
 import { readSettings, unknownSettings } from '../core/settings.ts';
+import { specSettingNames } from '../packaging/catalog.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
 describe('bad settings: each value paired with its exact message', () => {

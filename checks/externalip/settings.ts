@@ -7,7 +7,7 @@ import { canonicalIp } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
 /*
- * core/catalog.ts puts every check's settings into every bundle, so this module imports only what its
+ * packaging/catalog.ts puts every check's settings into every bundle, so this module imports only what its
  * parsers need: the kubeconfig is read here, and followed (JSON, context, referenced files) in configure.
  */
 

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../core/settings.ts';
 import { NODE_PATTERN, parseTransition, SPOOL_FILE } from '../core/transition.ts';
-import { isolatedEnv, temporaryDirectory } from '../test/support/harness.ts';
+import { isolatedEnv, temporaryDirectory } from './support/harness.ts';
 
 const hook = resolve('notify/notify.sh');
 /** keepalived's scripts inherit a minimal environment; the tests add only the hook's own variables. */

@@ -1,6 +1,6 @@
-import { settingsTables } from '../../core/catalog.ts';
-import { discrepancyMarkdown } from '../../core/ipfailover/discrepancies.ts';
-import type { ConfigMapNames } from '../../packaging/configmaps.ts';
+import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
+import { settingsTables } from '../packaging/catalog.ts';
+import type { ConfigMapNames } from '../packaging/configmaps.ts';
 import {
   DEFAULT_CHECK,
   DEFAULT_CONTAINER,
@@ -9,8 +9,8 @@ import {
   DEFAULT_NODE_IMAGE,
   DEFAULT_SIDECAR,
   derivedPorts,
-} from '../../packaging/layout.ts';
-import { ocCommands, type PackageOptions } from '../../packaging/package.ts';
+} from '../packaging/layout.ts';
+import { ocCommands, type PackageOptions } from '../packaging/package.ts';
 
 /** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
 export const README_CONFIGMAP_NAMES: ConfigMapNames = {

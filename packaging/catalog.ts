@@ -2,9 +2,9 @@ import { externalIpSettings } from '../checks/externalip/settings.ts';
 import { httpSettings } from '../checks/http/settings.ts';
 import { proberSettings } from '../checks/prober/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
+import { probeSettings } from '../core/common-settings.ts';
+import type { SettingSpec } from '../core/settings.ts';
 import { exporterSettings } from '../exporter/settings.ts';
-import { probeSettings } from './common-settings.ts';
-import type { SettingSpec } from './settings.ts';
 
 /** Every setting of the toolkit, by the part that reads it: the README's tables and the tests. */
 const sections: readonly (readonly [string, SettingSpec])[] = [
