@@ -2,7 +2,7 @@
  * Every IPF_* name a part of the toolkit reads: the checks, the hook and the exporter share the
  * pod's environment, so a name is unknown only when none of them reads it. Names only, not the specs
  * (packaging/catalog.ts): each check bundle needs the list, and importing every part's parsers into every
- * bundle cost start-up time on each run. test/settings.test.ts keeps this list equal to the specs.
+ * bundle cost start-up time on each run. test/unit/settings.test.ts keeps this list equal to the specs.
  */
 export const knownSettingNames: ReadonlySet<string> = new Set([
   'IPF_CHECKS',

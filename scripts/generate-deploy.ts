@@ -1,6 +1,6 @@
 // `npx tsx scripts/generate-deploy.ts`: writes deploy/prometheus-rules.yaml from exporter/alerts.ts;
 // test/alerts.test.ts fails when the file is stale. Also deploy/externalip-rbac.yaml from
-// checks/externalip/rbac.ts (test/externalip-rbac.test.ts).
+// checks/externalip/rbac.ts (test/unit/externalip-rbac.test.ts).
 import { writeFileSync } from 'node:fs';
 import { externalIpRbacYaml } from '../checks/externalip/rbac.ts';
 import { prometheusRuleYaml } from '../exporter/alerts.ts';

@@ -1,4 +1,4 @@
-// `npm run readme`: rewrites the README's generated blocks; test/readme.test.ts fails when they are stale.
+// `npm run readme`: rewrites the README's generated blocks; test/unit/readme.test.ts fails when stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generatedBlocks } from './readme-blocks.ts';
 

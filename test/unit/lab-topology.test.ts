@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSubnet, topology } from '../lab/topology.ts';
+import { chooseSubnet, topology } from '../../lab/topology.ts';
 
 describe('the lab picks a subnet nothing on the machine routes', () => {
   it.each([

@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
-import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
-import { derivedPorts, names } from '../packaging/layout.ts';
-import { ipft } from './support/cli.ts';
-import { temporaryDirectory } from './support/harness.ts';
+import { DEFAULT_PROBER_PORT } from '../../checks/prober/settings.ts';
+import { DEFAULT_EXPORTER_PORT } from '../../exporter/settings.ts';
+import { derivedPorts, names } from '../../packaging/layout.ts';
+import { ipft } from '../support/cli.ts';
+import { temporaryDirectory } from '../support/harness.ts';
 
 type Expected = [rule: string, line: number, field: string, message: string];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bashArithmetic, readImageSettings } from '../core/ipfailover/image-env.ts';
+import { bashArithmetic, readImageSettings } from '../../core/ipfailover/image-env.ts';
 import {
   assignVrids,
   bashRandom,
@@ -9,9 +9,9 @@ import {
   placeInstances,
   planInstances,
   scrubName,
-} from '../core/ipfailover/instances.ts';
-import { checkCommand } from '../core/ipfailover/render.ts';
-import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+} from '../../core/ipfailover/instances.ts';
+import { checkCommand } from '../../core/ipfailover/render.ts';
+import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 
 describe('OPENSHIFT_HA_VIRTUAL_IPS expanded as the image does', () => {
   it.each([

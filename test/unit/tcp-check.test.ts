@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tcpCheck } from '../checks/tcp/check.ts';
-import { closedPort, isolatedEnv, runInProcess, tcpServer } from './support/harness.ts';
+import { tcpCheck } from '../../checks/tcp/check.ts';
+import { closedPort, isolatedEnv, runInProcess, tcpServer } from '../support/harness.ts';
 
 describe('tcp-check against real loopback listeners', () => {
   it('passes when the target accepts, and writes a status record', async () => {

@@ -8,7 +8,7 @@ import {
   externalIpClusterRoleBinding,
   externalIpRbacYaml,
   RBAC_NAME,
-} from '../checks/externalip/rbac.ts';
+} from '../../checks/externalip/rbac.ts';
 
 const committed = () => readFileSync('deploy/externalip-rbac.yaml', 'utf8');
 

@@ -1,29 +1,29 @@
 // The externalip-check's pure parts, one table each: selector, kubeconfig YAML, kubeconfig contexts,
 // addresses, the API's lists, the probe plan, the cache and the node IP.
 import { describe, expect, it } from 'vitest';
-import { resolveKubeconfig } from '../checks/externalip/access.ts';
-import { canonicalIp } from '../checks/externalip/addresses.ts';
+import { resolveKubeconfig } from '../../checks/externalip/access.ts';
+import { canonicalIp } from '../../checks/externalip/addresses.ts';
 import {
   ageSeconds,
   type CachedList,
   isFresh,
   isUsableWhenApiFails,
   parseCache,
-} from '../checks/externalip/cache.ts';
-import { resolveNodeIp } from '../checks/externalip/check.ts';
+} from '../../checks/externalip/cache.ts';
+import { resolveNodeIp } from '../../checks/externalip/check.ts';
 import {
   endpointSlices,
   type ServiceOnVips,
   servicesOnVips,
   vipSet,
   withEndpoints,
-} from '../checks/externalip/inventory.ts';
-import { listQuery } from '../checks/externalip/kube-api.ts';
-import { planProbes } from '../checks/externalip/probes.ts';
-import { parseLabelSelector } from '../checks/externalip/selector.ts';
-import { Expected } from '../core/errors.ts';
-import type { HostNetwork } from '../core/ipfailover/node.ts';
-import { endpointSlice, endpointSliceList, service, serviceList } from '../testkit/kube-objects.ts';
+} from '../../checks/externalip/inventory.ts';
+import { listQuery } from '../../checks/externalip/kube-api.ts';
+import { planProbes } from '../../checks/externalip/probes.ts';
+import { parseLabelSelector } from '../../checks/externalip/selector.ts';
+import { Expected } from '../../core/errors.ts';
+import type { HostNetwork } from '../../core/ipfailover/node.ts';
+import { endpointSlice, endpointSliceList, service, serviceList } from '../../testkit/kube-objects.ts';
 
 describe('label selector', () => {
   it.each([
@@ -452,7 +452,7 @@ describe('the node IP for NodePort probes', () => {
 
 describe('IPF_KUBECONFIG', () => {
   it('asks for JSON, and says how to get it, when given a YAML kubeconfig', async () => {
-    const { readKubeconfigAccess } = await import('../checks/externalip/access.ts');
+    const { readKubeconfigAccess } = await import('../../checks/externalip/access.ts');
     expect(() => readKubeconfigAccess('/k', 'apiVersion: v1\nkind: Config\n')).toThrow(
       'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML',
     );

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { generatedBlocks } from '../scripts/readme-blocks.ts';
+import { generatedBlocks } from '../../scripts/readme-blocks.ts';
 
 it.each(Object.entries(generatedBlocks()))(
   'the README block %s matches the code (npm run readme rewrites it)',

@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startProber } from '../checks/prober/main.ts';
-import { PROBER_RECORD } from '../core/prober-protocol.ts';
-import { freePort, inProcessExporter, sample, spoolDir } from './support/exporter.ts';
-import { onCleanup, tcpServer } from './support/harness.ts';
+import { startProber } from '../../checks/prober/main.ts';
+import { PROBER_RECORD } from '../../core/prober-protocol.ts';
+import { freePort, inProcessExporter, sample, spoolDir } from '../support/exporter.ts';
+import { onCleanup, tcpServer } from '../support/harness.ts';
 
 const podUid = '0b1c2d3e-1111-2222-3333-444455556666';
 

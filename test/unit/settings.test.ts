@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { httpSettings, statusRanges } from '../checks/http/settings.ts';
-import { escapedText, tcpSettings } from '../checks/tcp/settings.ts';
-import { deadlineMs, probeSettings } from '../core/common-settings.ts';
-import { endpoint } from '../core/endpoint.ts';
-import { freshStreak, nextStreak } from '../core/hysteresis.ts';
-import { defaultRouteDevice, type HostNetwork } from '../core/ipfailover/node.ts';
-import { monitorPort, resolveNodeTarget } from '../core/node-target.ts';
-import { knownSettingNames } from '../core/setting-names.ts';
-import { readSettings, unknownSettings } from '../core/settings.ts';
-import { specSettingNames } from '../packaging/catalog.ts';
-import { temporaryDirectory } from './support/harness.ts';
+import { httpSettings, statusRanges } from '../../checks/http/settings.ts';
+import { escapedText, tcpSettings } from '../../checks/tcp/settings.ts';
+import { deadlineMs, probeSettings } from '../../core/common-settings.ts';
+import { endpoint } from '../../core/endpoint.ts';
+import { freshStreak, nextStreak } from '../../core/hysteresis.ts';
+import { defaultRouteDevice, type HostNetwork } from '../../core/ipfailover/node.ts';
+import { monitorPort, resolveNodeTarget } from '../../core/node-target.ts';
+import { knownSettingNames } from '../../core/setting-names.ts';
+import { readSettings, unknownSettings } from '../../core/settings.ts';
+import { specSettingNames } from '../../packaging/catalog.ts';
+import { temporaryDirectory } from '../support/harness.ts';
 
 describe('bad settings: each value paired with its exact message', () => {
   const cases: [string, string, string][] = [
