@@ -7,7 +7,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
-import { DEFAULT_CONTAINER, names } from '../packaging/layout.ts';
+import { names, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { removalCommand } from '../packaging/removal-job.ts';
 import { checkWrapper, installNodeRuntimeScript } from '../packaging/runtime-scripts.ts';
@@ -164,7 +164,9 @@ describe('prober mode under a real keepalived', () => {
     const scripts = read(PACKAGE_FILES.scripts).data as Record<string, string>;
     expect(Object.keys(scripts).sort()).toEqual(['notify.sh', 'verdict.sh']);
     const spec = read(PACKAGE_FILES.patch).spec.template.spec as IPodSpec;
-    const keepalivedEnv = envOf(spec.containers.find((container) => container.name === DEFAULT_CONTAINER));
+    const keepalivedEnv = envOf(
+      spec.containers.find((container) => container.name === PACKAGE_DEFAULTS.container),
+    );
     const prober = spec.initContainers?.find((container) => container.name === names.proberContainer);
     const proberEnv = envOf(prober);
     expect(keepalivedEnv.OPENSHIFT_HA_CHECK_SCRIPT).toBe('/etc/ipfailover-toolkit/verdict.sh tcp-check');

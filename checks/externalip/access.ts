@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FileProblem, readRegularFile } from '../../core/bounded-file.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, UserError } from '../../core/errors.ts';
 
 /** How to reach the Kubernetes API: the server, its TLS trust and this client's credentials. */
 export interface ApiAccess {
@@ -21,12 +21,7 @@ export interface ApiAccess {
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A problem with a kubeconfig or the service account, as one line without the setting name. */
-export class AccessError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AccessError';
-  }
-}
+export class AccessError extends UserError {}
 
 /**
  * The most read of each file. Any of them may be a FIFO (the open would block), a symlink to /dev/zero
