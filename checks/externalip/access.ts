@@ -105,7 +105,7 @@ function named(document: Record<string, unknown>, list: string, item: string, na
   const entry = entries.find((candidate) => isRecord(candidate) && candidate.name === name);
   if (!isRecord(entry)) throw new AccessError(`${list} has no entry named "${name}"`);
   const body = entry[item];
-  if (!isRecord(body)) throw new AccessError(`${list} entry "${name}" has no ${item} mapping`);
+  if (!isRecord(body)) throw new AccessError(`${list} entry "${name}" has no ${item} object`);
   return body;
 }
 
@@ -136,7 +136,7 @@ function source(
 /** Follows current-context to its cluster and user, as kubectl does. Pure: referenced files are only named. */
 export function resolveKubeconfig(document: unknown, baseDir: string): KubeconfigRefs {
   if (!isRecord(document))
-    throw new AccessError('is not a kubeconfig (a mapping with clusters, contexts and users)');
+    throw new AccessError('is not a kubeconfig (a JSON object with clusters, contexts and users)');
   const context = stringField(document, 'current-context', 'the kubeconfig');
   if (context === undefined) {
     throw new AccessError('has no current-context (set one with `kubectl config use-context NAME`)');
@@ -226,7 +226,7 @@ export function readKubeconfigAccess(path: string, contents: string): ApiAccess 
     if (contents.trim() === '') throw new AccessError('is empty');
     throw new AccessError(
       looksLikeYaml(contents)
-        ? 'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML'
+        ? 'YAML; `oc config view --minify --flatten --raw -o json > FILE` writes it as JSON'
         : `not valid JSON: ${describeJsonError(error, contents)}`,
     );
   }

@@ -187,7 +187,7 @@ function describeStatus(status: number, body: string): string {
 async function readBody(body: ResponseBody, limit: number, strict: boolean): Promise<string> {
   const { text, truncated } = await readAtMost(body, limit);
   if (truncated && strict) {
-    throw new Error(
+    throw new UserError(
       `the answer is larger than ${limit / 1024 / 1024} MiB; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR`,
     );
   }
