@@ -127,6 +127,19 @@ const seedEnv = () => {
   );
 };
 
+/** The seed's env as the patch leaves it: its own values, but the scripts of the prober mode. */
+function expectSeedEnvPatched(env: Record<string, unknown>, entries: ReturnType<typeof seedEnv>): void {
+  for (const { name, value } of entries) {
+    expect(env[name], name).toBe(
+      name === 'OPENSHIFT_HA_CHECK_SCRIPT'
+        ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
+        : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
+          ? '/etc/ipfailover-toolkit/notify.sh'
+          : value,
+    );
+  }
+}
+
 /** Everything but the `$patch: delete` directives: what a schema can check. */
 function withoutDirectives(value: unknown): unknown {
   if (Array.isArray(value))
@@ -503,15 +516,10 @@ describe('the Deployment patch on the product doc’s example', () => {
     expect(prober.envFrom).toEqual([{ configMapRef: { name: 'ipfailover-toolkit-settings' } }]);
     const port = derivedPorts(PACKAGE_DEFAULTS.deployment).prober;
     const env = envOf(prober);
-    for (const { name, value } of seedEnv().filter(({ name }) => IMAGE_VARIABLE.test(name))) {
-      expect(env[name], name).toBe(
-        name === 'OPENSHIFT_HA_CHECK_SCRIPT'
-          ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
-          : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
-            ? '/etc/ipfailover-toolkit/notify.sh'
-            : value,
-      );
-    }
+    expectSeedEnvPatched(
+      env,
+      seedEnv().filter(({ name }) => IMAGE_VARIABLE.test(name)),
+    );
     for (const name of [
       'OPENSHIFT_HA_MONITOR_PORT',
       'OPENSHIFT_HA_NETWORK_INTERFACE',
@@ -576,15 +584,7 @@ describe('the Deployment patch on the product doc’s example', () => {
     expect(exporter.image).toBe(PACKAGE_DEFAULTS.nodeImage);
     expect(exporter.command).toEqual(['node', '/etc/ipfailover-toolkit-exporter/exporter.js']);
     const env = envOf(exporter);
-    for (const { name, value } of seedEnv()) {
-      expect(env[name], name).toBe(
-        name === 'OPENSHIFT_HA_CHECK_SCRIPT'
-          ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
-          : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
-            ? '/etc/ipfailover-toolkit/notify.sh'
-            : value,
-      );
-    }
+    expectSeedEnvPatched(env, seedEnv());
     const port = derivedPorts(PACKAGE_DEFAULTS.deployment).exporter;
     expect(env.NODE_NAME).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
     expect(env.IPF_STATE_DIR).toBe(paths.state);
