@@ -1,5 +1,5 @@
+import type { CliContext } from '../core/command.ts';
 import { discrepancies } from '../core/ipfailover/discrepancies.ts';
-import type { CliContext } from './context.ts';
 
 export function discrepancyText(): string {
   return discrepancies
@@ -8,6 +8,10 @@ export function discrepancyText(): string {
     )
     .join('\n\n');
 }
+
+export const explainUsage = `ipft explain
+
+Prints where the OpenShift IP failover docs and the image's code disagree, what the code does, and what to do.`;
 
 export function explain(_args: string[], context: CliContext): number {
   context.stdout(

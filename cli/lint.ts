@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { CliContext } from '../core/command.ts';
+import { UsageError } from '../core/errors.ts';
 import { lint, type NetworkType, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import { ManifestError, readManifests } from '../core/ipfailover/manifests.ts';
-import { type CliContext, UsageError } from './context.ts';
 
 export const lintUsage = `ipft lint [--format text|json] [--network ovn-kubernetes|openshift-sdn] FILE...
 
@@ -26,24 +27,15 @@ export function lintCommand(args: string[], context: CliContext): number {
     );
   }
   if (positionals.length === 0) throw new UsageError('expected one or more manifest files');
-  let findings: ReturnType<typeof lint>;
-  let deploymentCount: number;
-  try {
-    const objects = positionals.flatMap(readManifests);
-    const deployments = objects.filter((object) => object.kind === 'Deployment').map(toIpfailoverDeployment);
-    if (deployments.length === 0)
-      throw new ManifestError(`${positionals.join(', ')}: no Deployment to check`);
-    deploymentCount = deployments.length;
-    findings = lint({
-      deployments,
-      network: objects.find((object) => object.kind === 'Network'),
-      networkType,
-    });
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    context.stderr(`ipft lint: ${error.message}\n`);
-    return 2;
-  }
+  const objects = positionals.flatMap(readManifests);
+  const deployments = objects.filter((object) => object.kind === 'Deployment').map(toIpfailoverDeployment);
+  if (deployments.length === 0) throw new ManifestError(`${positionals.join(', ')}: no Deployment to check`);
+  const deploymentCount = deployments.length;
+  const findings = lint({
+    deployments,
+    network: objects.find((object) => object.kind === 'Network'),
+    networkType,
+  });
   if (values.format === 'json') {
     context.stdout(`${JSON.stringify({ deployments: deploymentCount, findings }, null, 2)}\n`);
   } else {

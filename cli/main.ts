@@ -1,16 +1,25 @@
-import { describeError } from '../core/errors.ts';
+import type { CliContext, Command } from '../core/command.ts';
+import { EXIT_BAD_INPUT, UsageError, UserError } from '../core/errors.ts';
 import { packageUsage } from '../packaging/usage.ts';
-import { type CliContext, type Command, UsageError } from './context.ts';
-import { explain } from './explain.ts';
+import { explain, explainUsage } from './explain.ts';
 import { lintCommand, lintUsage } from './lint.ts';
 import { render, renderUsage } from './render.ts';
 
-const commands: Readonly<Record<string, Command>> = {
-  render,
-  lint: lintCommand,
-  explain,
-  // Loaded on use: it brings the schema validators (and re2's WebAssembly), which no other command needs.
-  package: async (args, context) => (await import('../packaging/command.ts')).packageCommand(args, context),
+interface CommandEntry {
+  /** Printed for `--help` and `-h`, here, so that no command can forget them. */
+  readonly usage: string;
+  readonly run: Command;
+}
+
+const commands: Readonly<Record<string, CommandEntry>> = {
+  render: { usage: renderUsage, run: render },
+  lint: { usage: lintUsage, run: lintCommand },
+  explain: { usage: explainUsage, run: explain },
+  package: {
+    usage: packageUsage,
+    // Loaded on use: it brings the schema validators (and re2's WebAssembly), which no other command needs.
+    run: async (args, context) => (await import('../packaging/command.ts')).packageCommand(args, context),
+  },
 };
 
 const usage = `usage: ipft <command> [options]
@@ -27,29 +36,50 @@ ${lintUsage}
 
 ${packageUsage}`;
 
-/** Runs one command and returns its exit code: 0 fine, 1 findings, 2 bad input. */
+const isHelpFlag = (argument: string) => argument === '--help' || argument === '-h';
+
+/** `--help` or `-h` before any `--`: no option takes a value that starts with a dash (parseArgs refuses it). */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some(isHelpFlag);
+}
+
+/** node:util parseArgs throws TypeErrors with a code for unknown or malformed flags: those are usage errors too. */
+function asUserError(error: unknown): UserError | undefined {
+  if (error instanceof UserError) return error;
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    return new UsageError((error as Error).message);
+  }
+  return undefined;
+}
+
+/**
+ * Runs one command and returns its exit code: 0 fine, 1 findings or a package that cannot be made,
+ * 2 bad input. The one place that turns an error into an exit code; any other error is a bug and
+ * is thrown, stack and all.
+ */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   const [name, ...args] = argv;
-  const command = name === undefined ? undefined : commands[name];
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || isHelpFlag(name) || name === 'help') {
     context.stdout(`${usage}\n`);
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_BAD_INPUT : 0;
   }
-  if (!command) {
-    context.stderr(
-      `ipft: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(commands).join(', ')}\n`,
-    );
-    return 2;
-  }
+  const command = commands[name];
   try {
-    return await command(args, context);
-  } catch (error) {
-    // node:util parseArgs throws TypeErrors with a code for unknown or malformed flags.
-    const flagError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    if (error instanceof UsageError || flagError) {
-      context.stderr(`ipft ${name}: ${describeError(error).replace(/ \(ERR_PARSE_ARGS\w*\)$/, '')}\n`);
-      return 2;
+    if (!command) {
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(commands).join(', ')}`,
+      );
     }
-    throw error;
+    if (asksForHelp(args)) {
+      context.stdout(`${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(args, context);
+  } catch (error) {
+    const known = asUserError(error);
+    if (!known) throw error;
+    context.stderr(`${command ? `ipft ${name}` : 'ipft'}: ${known.message}\n`);
+    return known.exitCode;
   }
 }

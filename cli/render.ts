@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
-import { describeError } from '../core/errors.ts';
+import type { CliContext } from '../core/command.ts';
+import { describeError, UsageError } from '../core/errors.ts';
 import { readImageSettings } from '../core/ipfailover/image-env.ts';
 import { bashRandom, placeInstances, planInstances } from '../core/ipfailover/instances.ts';
 import { detectInterface, nodeIpOf, readHostNetwork } from '../core/ipfailover/node.ts';
 import { renderKeepalivedConf } from '../core/ipfailover/render.ts';
 import type { Env } from '../core/settings.ts';
-import { type CliContext, UsageError } from './context.ts';
 
 export const renderUsage = `ipft render [--env-file FILE] [--node-ip IP] [--interface NAME] [--seed N]
 

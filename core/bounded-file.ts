@@ -8,6 +8,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { UserError } from './errors.ts';
 
 /**
  * Every file the toolkit reads may be a FIFO, a symlink to /dev/zero, a directory, huge, or garbage.
@@ -15,13 +16,12 @@ import {
  * regular file before one byte is read, and read with a size bound. Symlinks are followed: Kubernetes
  * mounts ConfigMaps and Secrets as symlinks to regular files.
  */
-export class FileProblem extends Error {
+export class FileProblem extends UserError {
   constructor(
     readonly path: string,
     problem: string,
   ) {
     super(`${path} ${problem}`);
-    this.name = 'FileProblem';
   }
 }
 

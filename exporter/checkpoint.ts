@@ -1,3 +1,4 @@
+import { UserError } from '../core/errors.ts';
 import type { FilePosition, SpoolPosition } from './spool.ts';
 import {
   dictionary,
@@ -44,10 +45,9 @@ export function freshCheckpoint(): Checkpoint {
 }
 
 /** A checkpoint that is not in the shape this exporter writes: where, what was expected, what was found. */
-export class CheckpointShapeError extends Error {
+export class CheckpointShapeError extends UserError {
   constructor(where: string, expected: string, value: unknown) {
     super(`${where}: expected ${expected}, got ${describeValue(value)}`);
-    this.name = 'CheckpointShapeError';
   }
 }
 

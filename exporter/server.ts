@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describeError } from '../core/errors.ts';
+import { describeError, SettingError } from '../core/errors.ts';
 import { knownSettingNames } from '../core/setting-names.ts';
 import { type Env, invalid, quote, readSettings, unknownSettings } from '../core/settings.ts';
 import { buildApp } from './app.ts';
@@ -36,12 +36,10 @@ export function startupProblems(env: Env): {
   return { problems, values };
 }
 
-export async function serve(env: Env): Promise<number> {
+/** Listens until SIGTERM; throws SettingError, before or instead of listening, for what stops it. */
+export async function serve(env: Env): Promise<void> {
   const { problems, values } = startupProblems(env);
-  if (problems.length > 0) {
-    for (const problem of problems) process.stderr.write(`exporter: ${problem}\n`);
-    return 1;
-  }
+  if (problems.length > 0) throw new SettingError(problems);
   const node = env.NODE_NAME || hostname();
   const version = typeof EXPORTER_VERSION === 'string' ? EXPORTER_VERSION : 'dev';
   const app = buildApp({ settings: values, env, node, version, log });
@@ -51,14 +49,13 @@ export async function serve(env: Env): Promise<number> {
     // listen() ran the onReady hooks first: the watcher and timers they started would keep this
     // process alive, not listening, until the kubelet gave up on it. Closing the app stops them all.
     await app.close().catch(() => {});
-    process.stderr.write(
-      `exporter: ${invalid(
+    throw new SettingError([
+      invalid(
         'IPF_EXPORTER_HOST, IPF_EXPORTER_PORT',
         'an address and port this node lets the exporter listen on',
         `${quote(`${values.IPF_EXPORTER_HOST}:${values.IPF_EXPORTER_PORT}`)} (${describeError(error)})`,
-      )}\n`,
-    );
-    return 1;
+      ),
+    ]);
   }
   log(
     `listening on ${values.IPF_EXPORTER_HOST}:${values.IPF_EXPORTER_PORT}, spool ${values.IPF_STATE_DIR}, node ${node}`,
@@ -66,5 +63,4 @@ export async function serve(env: Env): Promise<number> {
   const stop = () => void app.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  return 0;
 }

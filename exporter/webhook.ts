@@ -1,5 +1,5 @@
 import { readRegularText } from '../core/bounded-file.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, UserError } from '../core/errors.ts';
 import type { Ingestor } from './ingest.ts';
 import type { RecentTransition } from './state.ts';
 
@@ -120,6 +120,6 @@ function readToken(path: string): string {
     return readRegularText(path, MAX_TOKEN_BYTES).trim();
   } catch (error) {
     // The error names the file and what is wrong with it; it never holds the token.
-    throw new Error(`IPF_WEBHOOK_TOKEN_FILE: ${describeError(error)}`);
+    throw new UserError(`IPF_WEBHOOK_TOKEN_FILE: ${describeError(error)}`);
   }
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { $ } from 'zx';
+import { UserError } from '../core/errors.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
@@ -36,8 +37,7 @@ const { values } = parseArgs({
 });
 
 function fail(message: string): never {
-  process.stderr.write(`lab: ${message}\n`);
-  process.exit(1);
+  throw new UserError(message);
 }
 
 const tools = { keepalived: 'keepalived', prometheus: 'prometheus', ip: 'iproute2', bridge: 'iproute2' };
@@ -197,10 +197,13 @@ async function inside(subnet: string): Promise<void> {
   await stop(failed === 0 ? 0 : 1);
 }
 
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-} else if (values.inside) {
-  await inside(values.inside);
-} else {
-  await outside();
+// The one place the lab turns an error into an exit code; any other error is a bug, shown in full.
+try {
+  if (values.help) process.stdout.write(`${usage}\n`);
+  else if (values.inside) await inside(values.inside);
+  else await outside();
+} catch (error) {
+  if (!(error instanceof UserError)) throw error;
+  process.stderr.write(`lab: ${error.message}\n`);
+  process.exitCode = error.exitCode;
 }

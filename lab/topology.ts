@@ -1,4 +1,5 @@
 import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
+import { UserError } from '../core/errors.ts';
 import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
 
 /**
@@ -52,14 +53,14 @@ export function chooseSubnet(routes: string): string {
     });
     if (!overlaps) return subnet;
   }
-  throw new Error(
+  throw new UserError(
     `every lab subnet (${CANDIDATE_SUBNETS.map((subnet) => `${subnet}.0/24`).join(', ')}) overlaps a route of this machine; the lab refuses to start`,
   );
 }
 
 export function topology(subnet: string, hostCount: number): Topology {
   if (!Number.isInteger(hostCount) || hostCount < 2 || hostCount > 9) {
-    throw new Error(`--hosts: expected a whole number from 2 to 9, got ${hostCount}`);
+    throw new UserError(`--hosts: expected a whole number from 2 to 9, got ${hostCount}`);
   }
   return {
     subnet,

@@ -6,39 +6,35 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
-import { type CliContext, UsageError } from '../cli/context.ts';
-import { describeError } from '../core/errors.ts';
-import { ManifestError, readManifests } from '../core/ipfailover/manifests.ts';
+import type { CliContext } from '../core/command.ts';
+import { describeError, UsageError } from '../core/errors.ts';
+import { readManifests } from '../core/ipfailover/manifests.ts';
 import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
 import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
 import {
   CONFIGMAP_MAX_BYTES,
+  type ConfigMapNames,
   configMapDataBytes,
   configMapNames,
   exporterData,
-  PackageError,
   proberData,
   scriptsData,
 } from './configmaps.ts';
 import { scriptValues } from './deployment-patch.ts';
 import {
-  DEFAULT_CHECK,
-  DEFAULT_CONTAINER,
-  DEFAULT_DEPLOYMENT,
-  DEFAULT_MODE,
-  DEFAULT_NODE_IMAGE,
-  DEFAULT_SIDECAR,
   derivedPorts,
   EXPORTER_BUNDLE,
   MODES,
   type Mode,
   NOTIFY_SCRIPT,
+  PACKAGE_DEFAULTS,
   PROBER_BUNDLE,
   RESERVED_PORTS,
   SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
   SIDECARS,
+  type ToolkitPorts,
   VERDICT_SCRIPT,
 } from './layout.ts';
 import {
@@ -165,34 +161,59 @@ function checksOf(value: string, mode: Mode, bundles: Bundles, dist: string): st
   return checks;
 }
 
+const packageFlags = {
+  'from-deployment': { type: 'string' },
+  mode: { type: 'string' },
+  sidecar: { type: 'string' },
+  check: { type: 'string' },
+  deployment: { type: 'string' },
+  container: { type: 'string' },
+  namespace: { type: 'string' },
+  'node-image': { type: 'string' },
+  'exporter-port': { type: 'string' },
+  'prober-port': { type: 'string' },
+  dist: { type: 'string', default: 'dist' },
+  out: { type: 'string' },
+} as const;
+
+const parsePackageFlags = (args: string[]) => parseArgs({ args, options: packageFlags }).values;
+type PackageFlags = ReturnType<typeof parsePackageFlags>;
+
+/** Everything the flags, the Deployment file and the bundles decide, checked. */
+interface PackagePlan {
+  readonly options: PackageOptions;
+  readonly bundles: Bundles;
+  /** The Deployment of --from-deployment, and its file. */
+  readonly from: { readonly source: SourceDeployment; readonly file: string } | undefined;
+  readonly out: string;
+  /** Where each port came from, for the summary: as given, derived from the name, or as installed. */
+  readonly portOrigins: Readonly<Record<'exporter' | 'prober', string>>;
+}
+
 export function packageCommand(args: string[], context: CliContext): number {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'from-deployment': { type: 'string' },
-      mode: { type: 'string' },
-      sidecar: { type: 'string' },
-      check: { type: 'string' },
-      deployment: { type: 'string' },
-      container: { type: 'string' },
-      namespace: { type: 'string' },
-      'node-image': { type: 'string' },
-      'exporter-port': { type: 'string' },
-      'prober-port': { type: 'string' },
-      dist: { type: 'string', default: 'dist' },
-      out: { type: 'string' },
-    },
-  });
-  const file = values['from-deployment'];
-  let source: SourceDeployment | undefined;
-  try {
-    source = file === undefined ? undefined : toSourceDeployment(onlyDeployment(file, readManifests(file)));
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    context.stderr(`ipft package: ${error.message}\n`);
-    return 2;
+  const plan = planPackage(parsePackageFlags(args));
+  const files = generatePackage(plan.bundles, plan.options, plan.from?.source);
+  writePackage(plan.out, files);
+  const names = configMapNames(plan.bundles, plan.options.mode);
+  reportWritten(plan, files.length, names, context);
+  if (!plan.from) {
+    context.stdout(
+      `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter${plan.options.mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env\n`,
+    );
+    return 0;
   }
-  const mode = oneOfFlag('mode', values.mode, MODES, DEFAULT_MODE);
+  reportChanges(plan.from.source, plan.options, context);
+  reportCheckSettings(plan.from.source, plan.options, plan.out, context);
+  reportPatchFindings(plan.from, plan.options, names, context);
+  return 0;
+}
+
+/** Checks the flags in the order they are documented, against the Deployment file if given. */
+function planPackage(values: PackageFlags): PackagePlan {
+  const file = values['from-deployment'];
+  const source =
+    file === undefined ? undefined : toSourceDeployment(onlyDeployment(file, readManifests(file)));
+  const mode = oneOfFlag('mode', values.mode, MODES, PACKAGE_DEFAULTS.mode);
   if (mode === 'oneshot') {
     for (const flag of ['sidecar', 'prober-port'] as const) {
       if (values[flag] !== undefined)
@@ -200,11 +221,58 @@ export function packageCommand(args: string[], context: CliContext): number {
     }
   }
   const deployment =
-    agreeing('deployment', values.deployment, source?.name, DEFAULT_DEPLOYMENT) ?? DEFAULT_DEPLOYMENT;
+    agreeing('deployment', values.deployment, source?.name, PACKAGE_DEFAULTS.deployment) ??
+    PACKAGE_DEFAULTS.deployment;
   checkName('deployment', deployment, isDnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
+  const { ports, portOrigins } = choosePorts(values, deployment, mode, source);
+  const nodeImage = values['node-image'] ?? PACKAGE_DEFAULTS.nodeImage;
+  if (nodeImage.trim() === '' || /\s/.test(nodeImage)) {
+    throw new UsageError(
+      `--node-image: expected an image reference such as ${PACKAGE_DEFAULTS.nodeImage}, got ${JSON.stringify(nodeImage)}`,
+    );
+  }
+  const bundles = readBundles(values.dist);
+  const options: PackageOptions = {
+    deployment,
+    container:
+      agreeing('container', values.container, source?.container, PACKAGE_DEFAULTS.container) ??
+      PACKAGE_DEFAULTS.container,
+    namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
+    mode,
+    sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, PACKAGE_DEFAULTS.sidecar),
+    checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, values.dist),
+    nodeImage,
+    ports,
+  };
+  checkName('container', options.container, isDnsLabel, 'a container name (DNS-1123 label)');
+  checkName('namespace', options.namespace, isDnsLabel, 'a namespace name (DNS-1123 label)');
+  const fromValues =
+    mode === 'prober' ? (source?.checkSettings ?? []).filter((entry) => entry.valueFrom) : [];
+  if (fromValues.length > 0) {
+    throw new UsageError(
+      `${fromValues.map(({ name }) => name).join(', ')} on container ${options.container}: expected literal values, got valueFrom; in prober mode check settings belong to ConfigMap ${SETTINGS_CONFIGMAP} (the prober's envFrom), and ipft package moves literal ones only: move ${fromValues.length === 1 ? 'it' : 'them'} there by hand, or keep --mode oneshot`,
+    );
+  }
+  return {
+    options,
+    bundles,
+    from: source && file !== undefined ? { source, file } : undefined,
+    out: values.out ?? join(values.dist, 'deploy'),
+    portOrigins,
+  };
+}
+
+/**
+ * An upgrade keeps the ports the installed Deployment has, unless they are the fixed defaults of
+ * earlier versions (9871, 9872), which collide between deployments: those are derived afresh.
+ */
+function choosePorts(
+  values: PackageFlags,
+  deployment: string,
+  mode: Mode,
+  source: SourceDeployment | undefined,
+): { ports: ToolkitPorts; portOrigins: PackagePlan['portOrigins'] } {
   const derived = derivedPorts(deployment);
-  // An upgrade keeps the ports the installed Deployment has, unless they are the fixed defaults of
-  // earlier versions (9871, 9872), which collide between deployments: those are derived afresh.
   const kept = (key: 'exporter' | 'prober', oldDefault: number) => {
     const installed = source?.installedPorts[key];
     return installed !== undefined && installed !== oldDefault ? installed : undefined;
@@ -222,77 +290,51 @@ export function packageCommand(args: string[], context: CliContext): number {
       `--prober-port: expected a port other than the exporter's ${ports.exporter}, got it`,
     );
   }
-  const nodeImage = values['node-image'] ?? DEFAULT_NODE_IMAGE;
-  if (nodeImage.trim() === '' || /\s/.test(nodeImage)) {
-    throw new UsageError(
-      `--node-image: expected an image reference such as ${DEFAULT_NODE_IMAGE}, got ${JSON.stringify(nodeImage)}`,
-    );
-  }
-  const bundles = readBundles(values.dist);
-  const options: PackageOptions = {
-    deployment,
-    container:
-      agreeing('container', values.container, source?.container, DEFAULT_CONTAINER) ?? DEFAULT_CONTAINER,
-    namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
-    mode,
-    sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, DEFAULT_SIDECAR),
-    checks: checksOf(values.check ?? DEFAULT_CHECK, mode, bundles, values.dist),
-    nodeImage,
-    ports,
-  };
-  checkName('container', options.container, isDnsLabel, 'a container name (DNS-1123 label)');
-  checkName('namespace', options.namespace, isDnsLabel, 'a namespace name (DNS-1123 label)');
-  const fromValues =
-    mode === 'prober' ? (source?.checkSettings ?? []).filter((entry) => entry.valueFrom) : [];
-  if (fromValues.length > 0) {
-    context.stderr(
-      `ipft package: ${fromValues.map(({ name }) => name).join(', ')} on container ${options.container}: expected literal values, got valueFrom; in prober mode check settings belong to ConfigMap ${SETTINGS_CONFIGMAP} (the prober's envFrom), and ipft package moves literal ones only: move ${fromValues.length === 1 ? 'it' : 'them'} there by hand, or keep --mode oneshot\n`,
-    );
-    return 2;
-  }
-
-  let files: ReturnType<typeof generatePackage>;
-  try {
-    files = generatePackage(bundles, options, source);
-  } catch (error) {
-    if (!(error instanceof PackageError)) throw error;
-    context.stderr(`ipft package: ${error.message}\n`);
-    return 1;
-  }
-  const out = values.out ?? join(values.dist, 'deploy');
-  mkdirSync(out, { recursive: true });
-  // Only the names this command writes: --out may be a directory with other files in it.
-  for (const name of Object.values(PACKAGE_FILES)) rmSync(join(out, name), { force: true });
-  for (const { name, contents } of files) writeFileSync(join(out, name), contents);
-
-  const names = configMapNames(bundles, mode);
-  const sizes = [
-    [names.scripts, configMapDataBytes(scriptsData(bundles, mode))],
-    [names.exporter, configMapDataBytes(exporterData(bundles.exporter))],
-    ...(names.prober ? [[names.prober, configMapDataBytes(proberData(bundles.prober))] as const] : []),
-  ] as const;
   const origin = (key: 'exporter' | 'prober') =>
     values[`${key}-port`] !== undefined
       ? 'as given'
       : ports[key] === derived[key]
         ? `derived from the name "${deployment}"`
         : 'as installed';
-  const origins = new Set([origin('exporter'), ...(mode === 'prober' ? [origin('prober')] : [])]);
+  return { ports, portOrigins: { exporter: origin('exporter'), prober: origin('prober') } };
+}
+
+function writePackage(out: string, files: ReturnType<typeof generatePackage>): void {
+  mkdirSync(out, { recursive: true });
+  // Only the names this command writes: --out may be a directory with other files in it.
+  for (const name of Object.values(PACKAGE_FILES)) rmSync(join(out, name), { force: true });
+  for (const { name, contents } of files) writeFileSync(join(out, name), contents);
+}
+
+/** One line: what was written where, the ports and where they came from, and the ConfigMaps' sizes. */
+function reportWritten(
+  plan: PackagePlan,
+  fileCount: number,
+  names: ConfigMapNames,
+  context: CliContext,
+): void {
+  const { options, bundles, portOrigins, out } = plan;
+  const { mode, ports } = options;
+  const sizes = [
+    [names.scripts, configMapDataBytes(scriptsData(bundles, mode))],
+    [names.exporter, configMapDataBytes(exporterData(bundles.exporter))],
+    ...(names.prober ? [[names.prober, configMapDataBytes(proberData(bundles.prober))] as const] : []),
+  ] as const;
+  const origins = new Set([portOrigins.exporter, ...(mode === 'prober' ? [portOrigins.prober] : [])]);
   const derivedNote =
-    origins.size === 1 ? [...origins][0] : `exporter ${origin('exporter')}, prober ${origin('prober')}`;
+    origins.size === 1 ? [...origins][0] : `exporter ${portOrigins.exporter}, prober ${portOrigins.prober}`;
   context.stdout(
-    `ipft package: wrote ${files.length} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ConfigMaps ${sizes
+    `ipft package: wrote ${fileCount} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ConfigMaps ${sizes
       .map(([name, bytes]) => `${name} ${kib(bytes)}`)
       .join(
         ', ',
       )} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)${mode === 'prober' ? `, and ${SETTINGS_CONFIGMAP} for the check settings` : ''}\n`,
   );
-  if (!source || file === undefined) {
-    context.stdout(
-      `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter${mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env\n`,
-    );
-    return 0;
-  }
+}
+
+/** What the patch changes in the installed Deployment: its mode, and the scripts keepalived runs. */
+function reportChanges(source: SourceDeployment, options: PackageOptions, context: CliContext): void {
+  const { mode } = options;
   if (source.installedMode !== undefined && source.installedMode !== mode) {
     context.stdout(
       `ipft package: deploy/${source.name} runs the toolkit in ${source.installedMode === 'prober' ? 'prober' : 'one-shot'} mode; this package switches it to ${mode === 'prober' ? 'prober' : 'one-shot'} mode (--mode ${source.installedMode} keeps it)\n`,
@@ -307,8 +349,15 @@ export function packageCommand(args: string[], context: CliContext): number {
       );
     }
   }
-  reportCheckSettings(source, options, out, context);
-  // Findings the Deployment already had are reported apart from any the patch would bring.
+}
+
+/** ipft lint of the patched Deployment; findings the Deployment already had are told apart from any the patch brings. */
+function reportPatchFindings(
+  { source, file }: NonNullable<PackagePlan['from']>,
+  options: PackageOptions,
+  names: ConfigMapNames,
+  context: CliContext,
+): void {
   const key = (finding: { rule: string; field: string }) => `${finding.rule} ${finding.field}`;
   const before = new Set(lintDeploymentBody(source.manifest, file).map(key));
   const findings = lintDeploymentBody(
@@ -325,7 +374,6 @@ export function packageCommand(args: string[], context: CliContext): number {
   context.stdout(
     `ipft package: ipft lint of the patched Deployment: ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s), ${added} of them new with the patch`}\n`,
   );
-  return 0;
 }
 
 /**

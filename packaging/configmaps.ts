@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { EXIT_FAILED, UserError } from '../core/errors.ts';
 import {
   EXPORTER_BUNDLE,
   EXPORTER_CONFIGMAP,
@@ -31,10 +32,9 @@ import { checkWrapper, installNodeRuntimeScript } from './runtime-scripts.ts';
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 
 /** A package that cannot be made from what was built: exit 1, and `npm run build` fails with it. */
-export class PackageError extends Error {
+export class PackageError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PackageError';
+    super(message, EXIT_FAILED);
   }
 }
 

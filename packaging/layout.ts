@@ -21,19 +21,12 @@ export const PROBER_CONFIGMAP = 'ipfailover-toolkit-prober';
  */
 export const SETTINGS_CONFIGMAP = 'ipfailover-toolkit-settings';
 
-/** The name `oc adm ipfailover` and the product docs give the Deployment and its container. */
-export const DEFAULT_DEPLOYMENT = 'ipfailover-keepalived';
-export const DEFAULT_CONTAINER = 'openshift-ipfailover';
-/** Does what the image's own check does, with no settings: the safe default to replace it with. */
-export const DEFAULT_CHECK = 'tcp-check';
-
 /**
  * prober (the default): keepalived runs verdict.sh, bash, which asks the resident prober in its own
  * container. oneshot: keepalived runs a check bundle per run with a node copied into its container.
  */
 export const MODES = ['prober', 'oneshot'] as const;
 export type Mode = (typeof MODES)[number];
-export const DEFAULT_MODE: Mode = 'prober';
 /**
  * native: the prober is an init container with restartPolicy Always (Kubernetes 1.29, OpenShift
  * 4.16 and later), started and probed before keepalived. regular: an ordinary container, for older
@@ -41,14 +34,30 @@ export const DEFAULT_MODE: Mode = 'prober';
  */
 export const SIDECARS = ['native', 'regular'] as const;
 export type Sidecar = (typeof SIDECARS)[number];
-export const DEFAULT_SIDECAR: Sidecar = 'native';
 
-/**
- * Red Hat's UBI 9 Node.js 20 minimal image: the same RHEL 9 base (and glibc) as the ipfailover image,
- * so its `node` runs there, and Node.js 20, the bundles' build target. Pinned by tag so that a pod
- * restart cannot change the runtime under the checks.
- */
-export const DEFAULT_NODE_IMAGE = 'registry.access.redhat.com/ubi9/nodejs-20-minimal:9.7-1778604817';
+/** What `ipft package` makes when no flag says otherwise; its ports are derived from the Deployment name. */
+export const PACKAGE_DEFAULTS: {
+  readonly deployment: string;
+  readonly container: string;
+  readonly check: string;
+  readonly mode: Mode;
+  readonly sidecar: Sidecar;
+  readonly nodeImage: string;
+} = {
+  /** The names `oc adm ipfailover` and the product docs give the Deployment and its container. */
+  deployment: 'ipfailover-keepalived',
+  container: 'openshift-ipfailover',
+  /** Does what the image's own check does, with no settings: the safe default to replace it with. */
+  check: 'tcp-check',
+  mode: 'prober',
+  sidecar: 'native',
+  /**
+   * Red Hat's UBI 9 Node.js 20 minimal image: the same RHEL 9 base (and glibc) as the ipfailover image,
+   * so its `node` runs there, and Node.js 20, the bundles' build target. Pinned by tag so that a pod
+   * restart cannot change the runtime under the checks.
+   */
+  nodeImage: 'registry.access.redhat.com/ubi9/nodejs-20-minimal:9.7-1778604817',
+};
 
 export const paths = {
   /** The scripts ConfigMap in the keepalived container: wrappers, bundles (one-shot) or verdict.sh, notify.sh. */

@@ -1,4 +1,4 @@
-import { DEFAULT_CHECK, EXPORTER_PORT_BASE, PORT_SLOTS, PROBER_PORT_BASE } from './layout.ts';
+import { EXPORTER_PORT_BASE, PACKAGE_DEFAULTS, PORT_SLOTS, PROBER_PORT_BASE } from './layout.ts';
 
 /** Apart from packaging/command.ts, so that `ipft --help` does not load the schema validators. */
 export const packageUsage = `ipft package [--from-deployment FILE] [--mode prober|oneshot] [--sidecar native|regular]
@@ -15,7 +15,7 @@ removal Job; the patched result is linted.
 ipft-prober container; --sidecar native (the default; Kubernetes 1.29+, OpenShift 4.16+) makes it an
 init container with restartPolicy Always, --sidecar regular an ordinary container, for older clusters.
 --mode oneshot: keepalived runs the check's bundle on each run, with node copied by an init container.
---check (default ${DEFAULT_CHECK}) is the check keepalived runs; in prober mode a comma list may gate on several.
+--check (default ${PACKAGE_DEFAULTS.check}) is the check keepalived runs; in prober mode a comma list may gate on several.
 --exporter-port and --prober-port default to ports derived from the Deployment name
 (${EXPORTER_PORT_BASE}-${EXPORTER_PORT_BASE + PORT_SLOTS - 1} and ${PROBER_PORT_BASE}-${PROBER_PORT_BASE + PORT_SLOTS - 1}), so that deployments sharing a node do not collide.
 Exit 0 written, 1 a ConfigMap over 1 MiB, 2 bad input.`;

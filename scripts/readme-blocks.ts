@@ -1,15 +1,7 @@
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
-import {
-  DEFAULT_CHECK,
-  DEFAULT_CONTAINER,
-  DEFAULT_DEPLOYMENT,
-  DEFAULT_MODE,
-  DEFAULT_NODE_IMAGE,
-  DEFAULT_SIDECAR,
-  derivedPorts,
-} from '../packaging/layout.ts';
+import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { ocCommands, type PackageOptions } from '../packaging/package.ts';
 
 /** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
@@ -20,16 +12,8 @@ export const README_CONFIGMAP_NAMES: ConfigMapNames = {
 };
 
 export function readmeOcOptions(): PackageOptions {
-  return {
-    deployment: DEFAULT_DEPLOYMENT,
-    container: DEFAULT_CONTAINER,
-    namespace: undefined,
-    mode: DEFAULT_MODE,
-    sidecar: DEFAULT_SIDECAR,
-    checks: [DEFAULT_CHECK],
-    nodeImage: DEFAULT_NODE_IMAGE,
-    ports: derivedPorts(DEFAULT_DEPLOYMENT),
-  };
+  const { check, ...defaults } = PACKAGE_DEFAULTS;
+  return { ...defaults, namespace: undefined, checks: [check], ports: derivedPorts(defaults.deployment) };
 }
 
 /** The README blocks generated from code, by marker name. */

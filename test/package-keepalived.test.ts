@@ -7,7 +7,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
-import { DEFAULT_CONTAINER, names } from '../packaging/layout.ts';
+import { names, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { removalCommand } from '../packaging/removal-job.ts';
 import { checkWrapper, installNodeRuntimeScript } from '../packaging/runtime-scripts.ts';
@@ -48,6 +48,27 @@ async function packaged(...argv: string[]) {
   return (file: string) => parse(readFileSync(join(out, file), 'utf8'));
 }
 
+/**
+ * keepalived as the keepalived container runs it: the config `ipft render` makes for `imageEnv`, no
+ * node on PATH, and the toolkit's `env`. Returns the config.
+ */
+async function startKeepalived(
+  host: TestHost,
+  work: string,
+  imageEnv: Record<string, string>,
+  env: Record<string, string>,
+): Promise<string> {
+  const rendered = await ipft(['render', '--node-ip', host.address, '--interface', 'eth0'], imageEnv);
+  const config = join(work, 'keepalived.conf');
+  writeFileSync(config, rendered.stdout);
+  host.spawn(
+    'keepalived',
+    ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
+    { PATH: PATH_WITHOUT_NODE, ...imageEnv, ...env, NODE_NAME: 'test-node' },
+  );
+  return rendered.stdout;
+}
+
 /** keepalived on a test host with the config `ipft render` makes, tcp-check through `wrapper`, notify.sh. */
 async function keepalivedWithWrapper(host: TestHost, wrapper: string, vip: string) {
   const work = temporaryDirectory();
@@ -70,20 +91,7 @@ async function keepalivedWithWrapper(host: TestHost, wrapper: string, vip: strin
     // 0: tcp-check passes without connecting, so only the runtime decides.
     OPENSHIFT_HA_MONITOR_PORT: '0',
   };
-  const rendered = await ipft(['render', '--node-ip', host.address, '--interface', 'eth0'], imageEnv);
-  const config = join(work, 'keepalived.conf');
-  writeFileSync(config, rendered.stdout);
-  host.spawn(
-    'keepalived',
-    ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
-    {
-      PATH: PATH_WITHOUT_NODE,
-      ...imageEnv,
-      IPF_STATE_DIR: stateDir,
-      IPF_LOG_TO: logFile,
-      NODE_NAME: 'test-node',
-    },
-  );
+  await startKeepalived(host, work, imageEnv, { IPF_STATE_DIR: stateDir, IPF_LOG_TO: logFile });
   const vipPresent = () => host.exec('ip', ['-o', 'addr', 'show', 'to', vip]).trim() !== '';
   return { stateDir, logFile, vipPresent };
 }
@@ -164,7 +172,9 @@ describe('prober mode under a real keepalived', () => {
     const scripts = read(PACKAGE_FILES.scripts).data as Record<string, string>;
     expect(Object.keys(scripts).sort()).toEqual(['notify.sh', 'verdict.sh']);
     const spec = read(PACKAGE_FILES.patch).spec.template.spec as IPodSpec;
-    const keepalivedEnv = envOf(spec.containers.find((container) => container.name === DEFAULT_CONTAINER));
+    const keepalivedEnv = envOf(
+      spec.containers.find((container) => container.name === PACKAGE_DEFAULTS.container),
+    );
     const prober = spec.initContainers?.find((container) => container.name === names.proberContainer);
     const proberEnv = envOf(prober);
     expect(keepalivedEnv.OPENSHIFT_HA_CHECK_SCRIPT).toBe('/etc/ipfailover-toolkit/verdict.sh tcp-check');
@@ -202,24 +212,14 @@ describe('prober mode under a real keepalived', () => {
       OPENSHIFT_HA_NOTIFY_SCRIPT: `${mount}/notify.sh`,
       OPENSHIFT_HA_MONITOR_PORT: '80',
     };
-    const rendered = await ipft(['render', '--node-ip', host.address, '--interface', 'eth0'], imageEnv);
-    expect(rendered.stdout).toContain(`script "${mount}/verdict.sh tcp-check"`);
-    const config = join(work, 'keepalived.conf');
-    writeFileSync(config, rendered.stdout);
-    // The keepalived container: no node on PATH, the patch's env with the paths of this test.
-    host.spawn(
-      'keepalived',
-      ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
-      {
-        PATH: PATH_WITHOUT_NODE,
-        ...imageEnv,
-        IPF_STATE_DIR: stateDir,
-        IPF_PROBER_PORT: String(keepalivedEnv.IPF_PROBER_PORT),
-        IPF_POD_UID: podUid,
-        IPF_LOG_TO: logFile,
-        NODE_NAME: 'test-node',
-      },
-    );
+    // The keepalived container: the patch's env with the paths of this test.
+    const config = await startKeepalived(host, work, imageEnv, {
+      IPF_STATE_DIR: stateDir,
+      IPF_PROBER_PORT: String(keepalivedEnv.IPF_PROBER_PORT),
+      IPF_POD_UID: podUid,
+      IPF_LOG_TO: logFile,
+    });
+    expect(config).toContain(`script "${mount}/verdict.sh tcp-check"`);
     const vipPresent = () => host.exec('ip', ['-o', 'addr', 'show', 'to', vip]).trim() !== '';
     const states = () => readSpool(stateDir).map((record) => record.state);
 

@@ -34,13 +34,11 @@ import {
   proberProbeScript,
 } from '../packaging/deployment-patch.ts';
 import {
-  DEFAULT_CONTAINER,
-  DEFAULT_DEPLOYMENT,
-  DEFAULT_NODE_IMAGE,
   derivedPorts,
   EXPORTER_PORT_BASE,
   IMAGE_VARIABLE,
   names,
+  PACKAGE_DEFAULTS,
   PORT_SLOTS,
   PROBER_PORT_BASE,
   paths,
@@ -121,11 +119,26 @@ const envOf = (container: IContainer) =>
   Object.fromEntries((container.env ?? []).map((entry) => [entry.name, entry.value ?? entry.valueFrom]));
 
 const seedEnv = () => {
-  return (named(podSpecOf(only(seed)).containers, DEFAULT_CONTAINER).env ?? []).map(({ name, value }) => ({
-    name,
-    value: value ?? '',
-  }));
+  return (named(podSpecOf(only(seed)).containers, PACKAGE_DEFAULTS.container).env ?? []).map(
+    ({ name, value }) => ({
+      name,
+      value: value ?? '',
+    }),
+  );
 };
+
+/** The seed's env as the patch leaves it: its own values, but the scripts of the prober mode. */
+function expectSeedEnvPatched(env: Record<string, unknown>, entries: ReturnType<typeof seedEnv>): void {
+  for (const { name, value } of entries) {
+    expect(env[name], name).toBe(
+      name === 'OPENSHIFT_HA_CHECK_SCRIPT'
+        ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
+        : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
+          ? '/etc/ipfailover-toolkit/notify.sh'
+          : value,
+    );
+  }
+}
 
 /** Everything but the `$patch: delete` directives: what a schema can check. */
 function withoutDirectives(value: unknown): unknown {
@@ -401,8 +414,8 @@ describe('the Deployment patch on the product doc’s example', () => {
   it('one-shot: mounts the scripts executable, sets the check and notify scripts, shares the state and runtime emptyDirs', async () => {
     const { read, patched } = await patchedSeed('--mode', 'oneshot', '--check', 'http-check');
     const spec = podSpecOf(patched);
-    expect(spec.containers[0]?.name).toBe(DEFAULT_CONTAINER);
-    const keepalived = named(spec.containers, DEFAULT_CONTAINER);
+    expect(spec.containers[0]?.name).toBe(PACKAGE_DEFAULTS.container);
+    const keepalived = named(spec.containers, PACKAGE_DEFAULTS.container);
     const env = envOf(keepalived);
     expect(env).toMatchObject({
       OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/http-check',
@@ -437,7 +450,7 @@ describe('the Deployment patch on the product doc’s example', () => {
 
     expect(spec.initContainers?.map((container) => container.name)).toEqual([names.runtimeInitContainer]);
     const init = named(spec.initContainers, names.runtimeInitContainer);
-    expect(init.image).toBe(DEFAULT_NODE_IMAGE);
+    expect(init.image).toBe(PACKAGE_DEFAULTS.nodeImage);
     expect(init.command).toEqual([
       '/bin/bash',
       '/etc/ipfailover-toolkit/install-node-runtime.sh',
@@ -451,9 +464,9 @@ describe('the Deployment patch on the product doc’s example', () => {
   it('prober: the keepalived container gets verdict.sh, notify.sh, the state, the prober port and the pod UID, and no Node.js', async () => {
     const { read, patched } = await patchedSeed('--check', 'http-check,externalip-check');
     const spec = podSpecOf(patched);
-    expect(spec.containers[0]?.name).toBe(DEFAULT_CONTAINER);
-    const keepalived = named(spec.containers, DEFAULT_CONTAINER);
-    const port = derivedPorts(DEFAULT_DEPLOYMENT).prober;
+    expect(spec.containers[0]?.name).toBe(PACKAGE_DEFAULTS.container);
+    const keepalived = named(spec.containers, PACKAGE_DEFAULTS.container);
+    const port = derivedPorts(PACKAGE_DEFAULTS.deployment).prober;
     expect(envOf(keepalived)).toMatchObject({
       OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/verdict.sh http-check,externalip-check',
       OPENSHIFT_HA_NOTIFY_SCRIPT: '/etc/ipfailover-toolkit/notify.sh',
@@ -485,7 +498,7 @@ describe('the Deployment patch on the product doc’s example', () => {
     expect(hasNamed(spec.containers, names.proberContainer)).toBe(false);
     const prober = named(spec.initContainers, names.proberContainer);
     expect(prober.restartPolicy).toBe('Always');
-    expect(prober.image).toBe(DEFAULT_NODE_IMAGE);
+    expect(prober.image).toBe(PACKAGE_DEFAULTS.nodeImage);
     expect(prober.command).toEqual([
       'node',
       `--max-old-space-size=${PROBER_OLD_SPACE_MIB}`,
@@ -501,17 +514,12 @@ describe('the Deployment patch on the product doc’s example', () => {
       { name: names.stateVolume, mountPath: paths.state },
     ]);
     expect(prober.envFrom).toEqual([{ configMapRef: { name: 'ipfailover-toolkit-settings' } }]);
-    const port = derivedPorts(DEFAULT_DEPLOYMENT).prober;
+    const port = derivedPorts(PACKAGE_DEFAULTS.deployment).prober;
     const env = envOf(prober);
-    for (const { name, value } of seedEnv().filter(({ name }) => IMAGE_VARIABLE.test(name))) {
-      expect(env[name], name).toBe(
-        name === 'OPENSHIFT_HA_CHECK_SCRIPT'
-          ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
-          : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
-            ? '/etc/ipfailover-toolkit/notify.sh'
-            : value,
-      );
-    }
+    expectSeedEnvPatched(
+      env,
+      seedEnv().filter(({ name }) => IMAGE_VARIABLE.test(name)),
+    );
     for (const name of [
       'OPENSHIFT_HA_MONITOR_PORT',
       'OPENSHIFT_HA_NETWORK_INTERFACE',
@@ -559,7 +567,7 @@ describe('the Deployment patch on the product doc’s example', () => {
     const spec = podSpecOf(patched);
     expect(spec.initContainers).toBeUndefined();
     expect(spec.containers.map((container) => container.name)).toEqual([
-      DEFAULT_CONTAINER,
+      PACKAGE_DEFAULTS.container,
       names.exporterContainer,
       names.proberContainer,
     ]);
@@ -573,19 +581,11 @@ describe('the Deployment patch on the product doc’s example', () => {
     const { patched } = await patchedSeed();
     const spec = podSpecOf(patched);
     const exporter = named(spec.containers, names.exporterContainer);
-    expect(exporter.image).toBe(DEFAULT_NODE_IMAGE);
+    expect(exporter.image).toBe(PACKAGE_DEFAULTS.nodeImage);
     expect(exporter.command).toEqual(['node', '/etc/ipfailover-toolkit-exporter/exporter.js']);
     const env = envOf(exporter);
-    for (const { name, value } of seedEnv()) {
-      expect(env[name], name).toBe(
-        name === 'OPENSHIFT_HA_CHECK_SCRIPT'
-          ? '/etc/ipfailover-toolkit/verdict.sh tcp-check'
-          : name === 'OPENSHIFT_HA_NOTIFY_SCRIPT'
-            ? '/etc/ipfailover-toolkit/notify.sh'
-            : value,
-      );
-    }
-    const port = derivedPorts(DEFAULT_DEPLOYMENT).exporter;
+    expectSeedEnvPatched(env, seedEnv());
+    const port = derivedPorts(PACKAGE_DEFAULTS.deployment).exporter;
     expect(env.NODE_NAME).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
     expect(env.IPF_STATE_DIR).toBe(paths.state);
     expect(env.IPF_EXPORTER_PORT).toBe(String(port));
@@ -696,7 +696,7 @@ describe('check settings on the keepalived container', () => {
   /** The seed with http-check settings on the keepalived container, as a one-shot install has them. */
   function seedWithSettings(valueFrom = false): string {
     const deployment = only(seed);
-    const keepalived = named(podSpecOf(deployment).containers, DEFAULT_CONTAINER);
+    const keepalived = named(podSpecOf(deployment).containers, PACKAGE_DEFAULTS.container);
     keepalived.env?.push(
       { name: 'IPF_HTTP_URL', value: "http://127.0.0.1:8080/it's" },
       valueFrom
@@ -714,7 +714,7 @@ describe('check settings on the keepalived container', () => {
     expect(result.code).toBe(0);
     const original = read(PACKAGE_FILES.deployment);
     const patched = strategicMerge(original, read(PACKAGE_FILES.patch));
-    const env = envOf(named(podSpecOf(patched).containers, DEFAULT_CONTAINER));
+    const env = envOf(named(podSpecOf(patched).containers, PACKAGE_DEFAULTS.container));
     expect(env.IPF_HTTP_URL).toBeUndefined();
     // Hysteresis is verdict.sh's: it stays.
     expect(env.IPF_CHECK_FALL).toBe('3');
@@ -742,7 +742,7 @@ describe('check settings on the keepalived container', () => {
     expect(again.result.stdout).toContain('IPF_HTTP_URL: kept in ConfigMap ipfailover-toolkit-settings');
     const oneshot = await packageFrom(installed, '--mode', 'oneshot', '--check', 'http-check');
     const back = strategicMerge(oneshot.read(PACKAGE_FILES.deployment), oneshot.read(PACKAGE_FILES.patch));
-    expect(envOf(named(podSpecOf(back).containers, DEFAULT_CONTAINER)).IPF_HTTP_URL).toBe(
+    expect(envOf(named(podSpecOf(back).containers, PACKAGE_DEFAULTS.container)).IPF_HTTP_URL).toBe(
       "http://127.0.0.1:8080/it's",
     );
     expect(oneshot.result.stdout).toContain('IPF_HTTP_URL comes back on container openshift-ipfailover');
@@ -759,7 +759,7 @@ describe('check settings on the keepalived container', () => {
   it('one-shot mode leaves them where the one-shot checks read them', async () => {
     const { read } = await packageFrom(seedWithSettings(), '--mode', 'oneshot', '--check', 'http-check');
     const patched = strategicMerge(read(PACKAGE_FILES.deployment), read(PACKAGE_FILES.patch));
-    expect(envOf(named(podSpecOf(patched).containers, DEFAULT_CONTAINER)).IPF_HTTP_URL).toBe(
+    expect(envOf(named(podSpecOf(patched).containers, PACKAGE_DEFAULTS.container)).IPF_HTTP_URL).toBe(
       "http://127.0.0.1:8080/it's",
     );
   });
@@ -886,7 +886,7 @@ describe('ports', () => {
       const spec = podSpecOf(only(join(out, PACKAGE_FILES.patch)));
       const exporter = named(spec.containers, names.exporterContainer);
       const prober = named(spec.initContainers, names.proberContainer);
-      const keepalived = named(spec.containers, DEFAULT_CONTAINER);
+      const keepalived = named(spec.containers, PACKAGE_DEFAULTS.container);
       const derived = derivedPorts(deployment);
       expect(envOf(exporter).IPF_EXPORTER_PORT).toBe(String(derived.exporter));
       expect(exporter.ports?.[0]?.containerPort).toBe(derived.exporter);
@@ -941,9 +941,9 @@ describe('ports on an upgrade', () => {
     const file = join(temporaryDirectory(), 'old.yaml');
     writeFileSync(file, stringify(patched));
     const { result } = await packageFrom(file);
-    const derived = derivedPorts(DEFAULT_DEPLOYMENT);
+    const derived = derivedPorts(PACKAGE_DEFAULTS.deployment);
     expect(result.stdout).toContain(
-      `ports: exporter ${derived.exporter}, prober ${derived.prober} (derived from the name "${DEFAULT_DEPLOYMENT}")`,
+      `ports: exporter ${derived.exporter}, prober ${derived.prober} (derived from the name "${PACKAGE_DEFAULTS.deployment}")`,
     );
   });
 });
@@ -1085,10 +1085,10 @@ describe('the kustomization', () => {
       expect(kustomization.patches).toEqual([
         {
           path: PACKAGE_FILES.patch,
-          target: { group: 'apps', version: 'v1', kind: 'Deployment', name: DEFAULT_DEPLOYMENT },
+          target: { group: 'apps', version: 'v1', kind: 'Deployment', name: PACKAGE_DEFAULTS.deployment },
         },
       ]);
-      expect(read(PACKAGE_FILES.deployment).metadata).toMatchObject({ name: DEFAULT_DEPLOYMENT });
+      expect(read(PACKAGE_FILES.deployment).metadata).toMatchObject({ name: PACKAGE_DEFAULTS.deployment });
     },
   );
 
@@ -1185,7 +1185,7 @@ describe('the removal Job', () => {
     ]);
     const container = named(spec.containers, 'remove-ipfailover');
     expect(container.securityContext).toEqual({ privileged: true });
-    expect(container.image).toBe(named(podSpecOf(deployment).containers, DEFAULT_CONTAINER).image);
+    expect(container.image).toBe(named(podSpecOf(deployment).containers, PACKAGE_DEFAULTS.container).image);
     expect(container.env).toEqual([
       ...seedEnv(),
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
@@ -1230,7 +1230,7 @@ describe('the README', () => {
   });
 
   it('states the Node.js image and its tag, both modes and the sidecar flag', () => {
-    expect(section).toContain(DEFAULT_NODE_IMAGE);
+    expect(section).toContain(PACKAGE_DEFAULTS.nodeImage);
     for (const text of ['--mode oneshot', '--sidecar regular', 'ipfailover-toolkit-settings'])
       expect(section).toContain(text);
   });

@@ -2,6 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { explainUsage } from '../cli/explain.ts';
+import { lintUsage } from '../cli/lint.ts';
+import { renderUsage } from '../cli/render.ts';
+import { packageUsage } from '../packaging/usage.ts';
 import { ipft } from './support/cli.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
@@ -110,6 +114,30 @@ describe('ipft render from a file and from this machine', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('ipft --help and -h: the usage on stdout, exit 0, for ipft and every command', () => {
+  it.each([
+    [[], 'usage: ipft <command> [options]'],
+    [['render'], renderUsage],
+    [['lint'], lintUsage],
+    [['explain'], explainUsage],
+    [['package'], packageUsage],
+    [['package', '--mode', 'oneshot'], packageUsage],
+  ])('the built dist/cli.js %j', (command, usage) => {
+    for (const flag of ['--help', '-h']) {
+      const result = spawnSync('dist/cli.js', [...command, flag], { encoding: 'utf8' });
+      expect({ code: result.status, stderr: result.stderr }, flag).toEqual({ code: 0, stderr: '' });
+      expect(result.stdout, flag).toContain(`${usage}\n`);
+    }
+  });
+
+  it('reads -h after -- as an operand, as parseArgs does', async () => {
+    const result = await ipft(['lint', '--', '-h']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^ipft lint: -h: cannot read: ENOENT/);
   });
 });
 

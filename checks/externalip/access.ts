@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FileProblem, readRegularFile } from '../../core/bounded-file.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, UserError } from '../../core/errors.ts';
 
 /** How to reach the Kubernetes API: the server, its TLS trust and this client's credentials. */
 export interface ApiAccess {
@@ -21,12 +21,7 @@ export interface ApiAccess {
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A problem with a kubeconfig or the service account, as one line without the setting name. */
-export class AccessError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AccessError';
-  }
-}
+export class AccessError extends UserError {}
 
 /**
  * The most read of each file. Any of them may be a FIFO (the open would block), a symlink to /dev/zero
@@ -110,7 +105,7 @@ function named(document: Record<string, unknown>, list: string, item: string, na
   const entry = entries.find((candidate) => isRecord(candidate) && candidate.name === name);
   if (!isRecord(entry)) throw new AccessError(`${list} has no entry named "${name}"`);
   const body = entry[item];
-  if (!isRecord(body)) throw new AccessError(`${list} entry "${name}" has no ${item} mapping`);
+  if (!isRecord(body)) throw new AccessError(`${list} entry "${name}" has no ${item} object`);
   return body;
 }
 
@@ -141,7 +136,7 @@ function source(
 /** Follows current-context to its cluster and user, as kubectl does. Pure: referenced files are only named. */
 export function resolveKubeconfig(document: unknown, baseDir: string): KubeconfigRefs {
   if (!isRecord(document))
-    throw new AccessError('is not a kubeconfig (a mapping with clusters, contexts and users)');
+    throw new AccessError('is not a kubeconfig (a JSON object with clusters, contexts and users)');
   const context = stringField(document, 'current-context', 'the kubeconfig');
   if (context === undefined) {
     throw new AccessError('has no current-context (set one with `kubectl config use-context NAME`)');
@@ -231,7 +226,7 @@ export function readKubeconfigAccess(path: string, contents: string): ApiAccess 
     if (contents.trim() === '') throw new AccessError('is empty');
     throw new AccessError(
       looksLikeYaml(contents)
-        ? 'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML'
+        ? 'YAML; `oc config view --minify --flatten --raw -o json > FILE` writes it as JSON'
         : `not valid JSON: ${describeJsonError(error, contents)}`,
     );
   }

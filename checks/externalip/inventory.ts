@@ -2,6 +2,7 @@
  * From the API's ServiceList and EndpointSliceList to what the check probes: the Services on this
  * deployment's VIPs, each port with its count of ready endpoints. Pure; this is also what is cached.
  */
+import { UserError } from '../../core/errors.ts';
 import { canonicalIp } from './addresses.ts';
 
 export interface ServicePort {
@@ -27,10 +28,9 @@ export interface ServiceOnVips {
 }
 
 /** The API answered, but not with what the API documents; `what` names the object. */
-export class ShapeError extends Error {
+export class ShapeError extends UserError {
   constructor(what: string, problem: string) {
     super(`expected ${what}, ${problem}`);
-    this.name = 'ShapeError';
   }
 }
 

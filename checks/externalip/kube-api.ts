@@ -2,6 +2,7 @@
 // and TLS cost about half of `node -e 0` per run, which a run with a fresh cache does not pay.
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
+import { UserError } from '../../core/errors.ts';
 import { Agent, describeHttpError, type ResponseBody, readAtMost, request } from '../../core/http-client.ts';
 import type { ApiAccess } from './access.ts';
 import {
@@ -24,12 +25,7 @@ export interface ListQuery {
 }
 
 /** The API could not be asked, or its answer could not be used; the message says which request and why. */
-class ApiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+class ApiError extends UserError {}
 
 /** The largest list read: far above 200 Services, well below what would strain a node. */
 const MAX_LIST_BYTES = 32 * 1024 * 1024;
@@ -191,7 +187,7 @@ function describeStatus(status: number, body: string): string {
 async function readBody(body: ResponseBody, limit: number, strict: boolean): Promise<string> {
   const { text, truncated } = await readAtMost(body, limit);
   if (truncated && strict) {
-    throw new Error(
+    throw new UserError(
       `the answer is larger than ${limit / 1024 / 1024} MiB; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR`,
     );
   }

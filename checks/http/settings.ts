@@ -1,5 +1,5 @@
 import { readRegularText } from '../../core/bounded-file.ts';
-import { describeError, Expected } from '../../core/errors.ts';
+import { describeError, Expected, UserError } from '../../core/errors.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import {
   boolean,
@@ -104,7 +104,7 @@ export function readHeaderFiles(
   for (const [name, path] of entries) {
     try {
       const value = readRegularText(path, HEADER_FILE_MAX_BYTES).replace(/\r?\n$/, '');
-      if (/[\r\n\0]/.test(value)) throw new Error('holds more than one line');
+      if (/[\r\n\0]/.test(value)) throw new UserError('holds more than one line');
       headers.push([name, value]);
     } catch (error) {
       problems.push(

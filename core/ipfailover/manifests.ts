@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { describeError } from '../errors.ts';
+import { describeError, EXIT_BAD_INPUT, UserError } from '../errors.ts';
 
 /** Input that cannot be linted at all: unreadable, not YAML, not a Deployment. Exit 2. */
-export class ManifestError extends Error {
+export class ManifestError extends UserError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ManifestError';
+    super(message, EXIT_BAD_INPUT);
   }
 }
 

@@ -1,5 +1,8 @@
 // The externalip-check's pure parts, one table each: selector, kubeconfig YAML, kubeconfig contexts,
 // addresses, the API's lists, the probe plan, the cache and the node IP.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveKubeconfig } from '../../checks/externalip/access.ts';
 import { canonicalIp } from '../../checks/externalip/addresses.ts';
@@ -10,7 +13,7 @@ import {
   isUsableWhenApiFails,
   parseCache,
 } from '../../checks/externalip/cache.ts';
-import { resolveNodeIp } from '../../checks/externalip/check.ts';
+import { externalIpCheck, resolveNodeIp } from '../../checks/externalip/check.ts';
 import {
   endpointSlices,
   type ServiceOnVips,
@@ -23,6 +26,7 @@ import { planProbes } from '../../checks/externalip/probes.ts';
 import { parseLabelSelector } from '../../checks/externalip/selector.ts';
 import { Expected } from '../../core/errors.ts';
 import type { HostNetwork } from '../../core/ipfailover/node.ts';
+import { runCheckWithResult } from '../../core/probe.ts';
 import { endpointSlice, endpointSliceList, service, serviceList } from '../../testkit/kube-objects.ts';
 
 describe('label selector', () => {
@@ -454,8 +458,25 @@ describe('IPF_KUBECONFIG', () => {
   it('asks for JSON, and says how to get it, when given a YAML kubeconfig', async () => {
     const { readKubeconfigAccess } = await import('../../checks/externalip/access.ts');
     expect(() => readKubeconfigAccess('/k', 'apiVersion: v1\nkind: Config\n')).toThrow(
-      'a kubeconfig in JSON, as `oc config view --minify --flatten --raw -o json > FILE` writes it; this one is YAML',
+      'YAML; `oc config view --minify --flatten --raw -o json > FILE` writes it as JSON',
     );
     expect(() => readKubeconfigAccess('/k', '{"apiVersion": ')).toThrow(/^not valid JSON: /);
+  });
+
+  it('never calls a YAML kubeconfig JSON: the whole settings error', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ipft-kubeconfig-'));
+    const path = join(directory, 'config');
+    writeFileSync(path, 'apiVersion: v1\nkind: Config\n');
+    const stderr: string[] = [];
+    const outcome = await runCheckWithResult(externalIpCheck, {
+      argv: ['--validate'],
+      env: { IPF_KUBECONFIG: path, OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1', IPF_STATE_DIR: directory },
+      stderr: (line) => stderr.push(line),
+    });
+    rmSync(directory, { recursive: true });
+    expect(outcome.code).toBe(1);
+    expect(stderr).toEqual([
+      `externalip-check: IPF_KUBECONFIG: expected a kubeconfig in JSON (\`oc config view --minify --flatten --raw -o json\`; YAML is not read) whose current context has an https:// server and a token, tokenFile or client certificate and key, got "${path}" (YAML; \`oc config view --minify --flatten --raw -o json > FILE\` writes it as JSON)`,
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Env } from '../core/settings.ts';
+import type { Env } from './settings.ts';
 
 /** Everything a command touches outside itself, passed in so tests give argv and env directly. */
 export interface CliContext {
@@ -7,12 +7,5 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
 }
 
-/** A mistake in what the user gave (a flag, a file): shown as one message, exit 2, no stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
+/** Returns the exit code of a run that did its job (`ipft lint`: 1 for findings); a problem is thrown as a UserError. */
 export type Command = (args: string[], context: CliContext) => Promise<number> | number;
