@@ -2,7 +2,6 @@
 // addresses, the API's lists, the probe plan, the cache and the node IP.
 import { describe, expect, it } from 'vitest';
 import { resolveKubeconfig } from '../checks/externalip/access.ts';
-import { canonicalIp } from '../checks/externalip/addresses.ts';
 import {
   ageSeconds,
   type CachedList,
@@ -22,6 +21,7 @@ import { listQuery } from '../checks/externalip/kube-api.ts';
 import { planProbes } from '../checks/externalip/probes.ts';
 import { parseLabelSelector } from '../checks/externalip/selector.ts';
 import { Expected } from '../core/errors.ts';
+import { canonicalIp } from '../core/ip.ts';
 import type { HostNetwork } from '../core/ipfailover/node.ts';
 import { endpointSlice, endpointSliceList, service, serviceList } from './support/kube-objects.ts';
 

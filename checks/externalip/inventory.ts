@@ -2,7 +2,8 @@
  * From the API's ServiceList and EndpointSliceList to what the check probes: the Services on this
  * deployment's VIPs, each port with its count of ready endpoints. Pure; this is also what is cached.
  */
-import { canonicalIp } from './addresses.ts';
+import { canonicalIp } from '../../core/ip.ts';
+import { isRecord } from '../../core/records.ts';
 
 export interface ServicePort {
   readonly port: number;
@@ -33,9 +34,6 @@ export class ShapeError extends Error {
     this.name = 'ShapeError';
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function vipSet(vips: readonly string[]): ReadonlySet<string> {
   return new Set(vips.map(canonicalIp).filter((vip): vip is string => vip !== undefined));
