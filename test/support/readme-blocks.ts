@@ -1,5 +1,6 @@
 import { settingsTables } from '../../core/catalog.ts';
 import { discrepancyMarkdown } from '../../core/ipfailover/discrepancies.ts';
+import { ruleListMarkdown } from '../../core/ipfailover/rules/index.ts';
 import type { ConfigMapNames } from '../../packaging/configmaps.ts';
 import {
   DEFAULT_CHECK,
@@ -37,6 +38,7 @@ export function generatedBlocks(): Record<string, string> {
   return {
     'settings-tables': settingsTables(),
     discrepancies: discrepancyMarkdown(),
+    'lint-rules': ruleListMarkdown(),
     'oc-commands': `\`\`\`sh\n${ocCommands(readmeOcOptions(), README_CONFIGMAP_NAMES)}\`\`\``,
   };
 }
