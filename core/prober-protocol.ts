@@ -18,6 +18,14 @@
  * minute while the old prober keeps running, and neither side of a skew may fail a run.
  */
 
+/**
+ * The deployment runs in prober mode when keepalived's check is verdict.sh: only then is an absent
+ * prober a problem (the exporter), and only then does the probe's deadline follow the prober (the linter).
+ */
+export function usesProber(checkScript: string | undefined): boolean {
+  return /(^|\/)verdict\.sh(\s|$)/.test(checkScript ?? '');
+}
+
 export const PROTOCOL_VERSIONS = ['ipft1', 'ipft2'] as const;
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 export const CURRENT_PROTOCOL: ProtocolVersion = 'ipft2';

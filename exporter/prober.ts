@@ -22,14 +22,6 @@ const PROBER_RECORD_MAX_BYTES = 64 * 1024;
 /** Missed beats before the prober counts as down: a busy node may delay one. */
 const MISSED_BEATS = 3;
 
-/**
- * The deployment runs in prober mode when keepalived's check is verdict.sh: only then is an absent
- * prober a problem. The exporter gets the keepalived container's OPENSHIFT_HA_* variables.
- */
-export function usesProber(checkScript: string | undefined): boolean {
-  return /(^|\/)verdict\.sh(\s|$)/.test(checkScript ?? '');
-}
-
 const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isCounts = (value: unknown) =>
   typeof value === 'object' && value !== null && Object.values(value).every(isCount);

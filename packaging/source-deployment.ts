@@ -4,13 +4,15 @@
  * everything here is pure.
  */
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
-import { toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import {
-  describeObject,
-  isRecord,
-  ManifestError,
-  type ManifestObject,
-} from '../core/ipfailover/manifests.ts';
+  type Pod,
+  type PodContainer,
+  readDeployment,
+  readPod,
+  toolkitPortEntries,
+} from '../core/ipfailover/deployment.ts';
+import { describeObject, ManifestError, type ManifestObject } from '../core/ipfailover/manifests.ts';
+import { isRecord } from '../core/records.ts';
 import { type ReplacedScripts, uninstallPatch } from './deployment-patch.ts';
 import {
   CHECK_SETTING,
@@ -70,39 +72,22 @@ function withoutServerFields(body: Record<string, unknown>): Record<string, unkn
   return { ...rest, metadata };
 }
 
-const hasContainer = (podSpec: Record<string, unknown>, name: string) =>
-  [podSpec.containers, podSpec.initContainers].some(
-    (list) => Array.isArray(list) && list.some((entry) => isRecord(entry) && entry.name === name),
-  );
+const hasContainer = (pod: Pod, name: string) =>
+  [...pod.containers, ...pod.initContainers].some((container) => container.body.name === name);
 
 /** The mode of an earlier install: the prober container says prober; the exporter or the scripts mount alone, one-shot. */
-function installedModeOf(
-  container: Record<string, unknown>,
-  podSpec: Record<string, unknown>,
-): Mode | undefined {
-  if (hasContainer(podSpec, names.proberContainer)) return 'prober';
-  const mounted =
-    Array.isArray(container.volumeMounts) &&
-    container.volumeMounts.some((mount) => isRecord(mount) && mount.name === names.scriptsVolume);
-  return hasContainer(podSpec, names.exporterContainer) || mounted ? 'oneshot' : undefined;
+function installedModeOf(keepalived: PodContainer, pod: Pod): Mode | undefined {
+  if (hasContainer(pod, names.proberContainer)) return 'prober';
+  const mounted = keepalived.volumeMounts.some((mount) => mount.name === names.scriptsVolume);
+  return hasContainer(pod, names.exporterContainer) || mounted ? 'oneshot' : undefined;
 }
 
 /** IPF_EXPORTER_PORT of ipft-exporter and IPF_PROBER_PORT of ipft-prober, wherever they are in the pod spec. */
-function installedPortsOf(podSpec: Record<string, unknown>): Partial<Record<'exporter' | 'prober', number>> {
+function installedPortsOf(pod: Pod): SourceDeployment['installedPorts'] {
   const ports: Partial<Record<'exporter' | 'prober', number>> = {};
-  const wanted = [
-    ['exporter', names.exporterContainer, 'IPF_EXPORTER_PORT'],
-    ['prober', names.proberContainer, 'IPF_PROBER_PORT'],
-  ] as const;
-  for (const list of [podSpec.containers, podSpec.initContainers]) {
-    for (const container of Array.isArray(list) ? list.filter(isRecord) : []) {
-      for (const [key, name, variable] of wanted) {
-        if (container.name !== name || !Array.isArray(container.env)) continue;
-        const entry = container.env.find((item) => isRecord(item) && item.name === variable);
-        const value = isRecord(entry) ? entry.value : undefined;
-        if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) ports[key] = Number(value);
-      }
-    }
+  for (const { port, entry } of toolkitPortEntries(pod)) {
+    const value = entry?.value;
+    if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) ports[port.part] = Number(value);
   }
   return ports;
 }
@@ -146,12 +131,10 @@ function withoutToolkitContainers(body: Record<string, unknown>): Record<string,
 }
 
 export function toSourceDeployment(object: ManifestObject): SourceDeployment {
-  const installed = toIpfailoverDeployment({ ...object, body: withoutToolkitContainers(object.body) });
-  const containerName = String(installed.container.name ?? '');
-  const spec =
-    isRecord(object.body.spec) && isRecord(object.body.spec.template) ? object.body.spec.template : {};
-  const installedSpec = isRecord(spec.spec) ? spec.spec : {};
-  const installedMode = installedModeOf(installed.container, installedSpec);
+  const installed = readDeployment(object, withoutToolkitContainers(object.body));
+  const containerName = String(installed.keepalived.body.name ?? '');
+  const asWritten = readPod(object.body);
+  const installedMode = installedModeOf(installed.keepalived, asWritten);
   const patched = installedMode !== undefined;
   const replaced = patched
     ? readReplaced(object)
@@ -168,22 +151,22 @@ export function toSourceDeployment(object: ManifestObject): SourceDeployment {
       >)
     : object.body;
   // Read again from the original-again manifest, so that nothing of the earlier install is copied.
-  const original = toIpfailoverDeployment({ ...object, body });
+  const original = readDeployment(object, body);
   return {
     name: object.name,
     namespace: object.namespace,
     container: containerName,
-    image: String(original.container.image ?? ''),
+    image: String(original.keepalived.body.image ?? ''),
     replicas: original.replicas,
     imageEnv: [...original.env]
       .filter(([name]) => IMAGE_VARIABLE.test(name))
       .map(([name, { value }]) => ({ name, value })),
     replaced,
     installedMode,
-    installedPorts: installedPortsOf(installedSpec),
-    checkSettings: (Array.isArray(original.container.env) ? original.container.env : [])
-      .filter((entry): entry is IEnvVar => isRecord(entry) && typeof entry.name === 'string')
-      .filter((entry) => CHECK_SETTING.test(entry.name)),
+    installedPorts: installedPortsOf(asWritten),
+    checkSettings: original.keepalived.env
+      .filter(({ name }) => CHECK_SETTING.test(name))
+      .map(({ entry }) => entry as IEnvVar),
     podSpec: original.podSpec,
     manifest: withoutServerFields(body),
   };

@@ -10,7 +10,7 @@
  *   neighbours: these lists' order means nothing, since no env value refers to another with $(VAR)).
  * - Every other list is replaced by the patch's.
  */
-import { isRecord } from '../core/ipfailover/manifests.ts';
+import { isRecord } from '../core/records.ts';
 
 /** The patchMergeKey of each list the toolkit patches, by field name (all of them within a Deployment). */
 const mergeKeys: Readonly<Record<string, string>> = {

@@ -1,4 +1,5 @@
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
+import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
 import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
 import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
@@ -21,6 +22,7 @@ export function generatedBlocks(): Record<string, string> {
   return {
     'settings-tables': settingsTables(),
     discrepancies: discrepancyMarkdown(),
+    'lint-rules': ruleListMarkdown(),
     'oc-commands': `\`\`\`sh\n${ocCommands(readmeOcOptions(), README_CONFIGMAP_NAMES)}\`\`\``,
   };
 }

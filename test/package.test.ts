@@ -15,8 +15,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type IPodTemplateSpec, PodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { isRecord } from '../core/ipfailover/manifests.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+import { isRecord } from '../core/records.ts';
 import { alertNames } from '../exporter/alerts.ts';
 import { readBundles } from '../packaging/command.ts';
 import {

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { FileProblem, readRegularFile } from '../../core/bounded-file.ts';
+import { formatEndpoint } from '../../core/endpoint.ts';
 import { describeError, UserError } from '../../core/errors.ts';
+import { isRecord } from '../../core/records.ts';
 
 /** How to reach the Kubernetes API: the server, its TLS trust and this client's credentials. */
 export interface ApiAccess {
@@ -70,9 +71,8 @@ export function readInClusterAccess(host: string, port: number, directory = SERV
     `the service account token ${tokenPath}`,
   );
   const ca = readBounded(join(directory, 'ca.crt'), 'the service account CA', PEM_MAX_BYTES);
-  const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   return {
-    server: new URL(`https://${authority}`),
+    server: new URL(`https://${formatEndpoint({ host, port })}`),
     origin: `the in-cluster service account (${directory})`,
     tls: { ca, rejectUnauthorized: true },
     token,
@@ -95,9 +95,6 @@ export interface KubeconfigRefs {
   readonly clientCertificate: Source | undefined;
   readonly clientKey: Source | undefined;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function named(document: Record<string, unknown>, list: string, item: string, name: string) {
   const entries = document[list];

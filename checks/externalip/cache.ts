@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readRegularText } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
+import { isRecord } from '../../core/records.ts';
 import { writeFileAtomic } from '../../core/report.ts';
 import type { ServiceOnVips } from './inventory.ts';
 
@@ -37,9 +38,6 @@ export function cacheKey(parts: {
     [...parts.vips].sort(),
   ]);
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function isService(value: unknown): value is ServiceOnVips {
   return (

@@ -3,7 +3,8 @@
  * deployment's VIPs, each port with its count of ready endpoints. Pure; this is also what is cached.
  */
 import { UserError } from '../../core/errors.ts';
-import { canonicalIp } from './addresses.ts';
+import { canonicalIp } from '../../core/ip.ts';
+import { isRecord } from '../../core/records.ts';
 
 export interface ServicePort {
   readonly port: number;
@@ -33,9 +34,6 @@ export class ShapeError extends UserError {
     super(`expected ${what}, ${problem}`);
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function vipSet(vips: readonly string[]): ReadonlySet<string> {
   return new Set(vips.map(canonicalIp).filter((vip): vip is string => vip !== undefined));

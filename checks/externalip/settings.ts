@@ -1,9 +1,9 @@
 import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
+import { canonicalIp } from '../../core/ip.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import { fileContents, integer, list, optional, text, withDefault } from '../../core/settings.ts';
-import { canonicalIp } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
 /*

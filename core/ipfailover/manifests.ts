@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { describeError, EXIT_BAD_INPUT, UserError } from '../errors.ts';
+import { isRecord } from '../records.ts';
 
 /** Input that cannot be linted at all: unreadable, not YAML, not a Deployment. Exit 2. */
 export class ManifestError extends UserError {
@@ -97,8 +98,4 @@ function toObject(
   }
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
   return { file, kind, name, namespace, body: value, lineOf };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveKubeconfig } from '../../checks/externalip/access.ts';
-import { canonicalIp } from '../../checks/externalip/addresses.ts';
 import {
   ageSeconds,
   type CachedList,
@@ -25,6 +24,7 @@ import { listQuery } from '../../checks/externalip/kube-api.ts';
 import { planProbes } from '../../checks/externalip/probes.ts';
 import { parseLabelSelector } from '../../checks/externalip/selector.ts';
 import { Expected } from '../../core/errors.ts';
+import { canonicalIp } from '../../core/ip.ts';
 import type { HostNetwork } from '../../core/ipfailover/node.ts';
 import { runCheckWithResult } from '../../core/probe.ts';
 import { endpointSlice, endpointSliceList, service, serviceList } from '../../testkit/kube-objects.ts';
