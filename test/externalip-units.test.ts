@@ -2,7 +2,7 @@
 // addresses, the API's lists, the probe plan, the cache and the node IP.
 import { describe, expect, it } from 'vitest';
 import { resolveKubeconfig } from '../checks/externalip/access.ts';
-import { canonicalIp } from '../checks/externalip/addresses.ts';
+import { canonicalIp, vipSet } from '../checks/externalip/addresses.ts';
 import {
   ageSeconds,
   type CachedList,
@@ -15,7 +15,6 @@ import {
   endpointSlices,
   type ServiceOnVips,
   servicesOnVips,
-  vipSet,
   withEndpoints,
 } from '../checks/externalip/inventory.ts';
 import { listQuery } from '../checks/externalip/kube-api.ts';

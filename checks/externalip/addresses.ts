@@ -21,3 +21,8 @@ function isOctet(text: string): boolean {
   for (const character of text) if (character < '0' || character > '9') return false;
   return Number(text) <= 255;
 }
+
+/** The addresses that are IPs, each in its one spelling. */
+export function vipSet(vips: readonly string[]): ReadonlySet<string> {
+  return new Set(vips.map(canonicalIp).filter((vip): vip is string => vip !== undefined));
+}

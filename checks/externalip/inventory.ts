@@ -37,10 +37,6 @@ export class ShapeError extends Error {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export function vipSet(vips: readonly string[]): ReadonlySet<string> {
-  return new Set(vips.map(canonicalIp).filter((vip): vip is string => vip !== undefined));
-}
-
 interface ListShape {
   readonly items: readonly Record<string, unknown>[];
 }
