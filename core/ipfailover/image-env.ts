@@ -16,78 +16,35 @@ export interface ImageVariable {
 
 /**
  * The image's environment, declared once: the renderer, the linter, the exporter, the packager and
- * the checks' settings all read it from here.
+ * the checks' settings all read it from here. discrepancies.ts says where the docs differ.
  */
 export const imageVariables = {
-  OPENSHIFT_HA_CONFIG_NAME: {
-    fallback: 'OpenShift-IPFailover',
-    doc: '`router_id`, the instance names `<name>_VIP_<n>`, the check `chk_<name>` and the auth_pass.',
-  },
-  OPENSHIFT_HA_VIRTUAL_IPS: {
-    fallback: '',
-    doc: 'Comma list of VIPs and `a.b.c.d-e` ranges, expanded with the image’s quirks.',
-    parse: expandVirtualIps,
-  },
-  OPENSHIFT_HA_VIP_GROUPS: {
-    fallback: '',
-    doc: 'How many VRRP instances share the VIPs; unset or 0: one instance per VIP.',
-    parse: vipGroupCount,
-  },
-  OPENSHIFT_HA_VRRP_ID_OFFSET: {
-    fallback: '10',
-    doc: 'VRID = offset + instance index; bash arithmetic, so a leading 0 is octal.',
-    parse: bashArithmetic,
-  },
-  HA_EXCLUDED_VRRP_IDS: {
-    fallback: '',
-    doc: 'VRIDs to step around; not OPENSHIFT_-prefixed, and space-separated: `12,13` excludes nothing.',
-    parse: excludedVrrpIds,
-  },
-  OPENSHIFT_HA_NETWORK_INTERFACE: {
-    fallback: '',
-    doc: 'keepalived’s interface, used only if it exists; unset: auto-detected (docs: eth0).',
-  },
-  OPENSHIFT_HA_MONITOR_PORT: {
-    fallback: '80',
-    doc: 'The default check connects to this port on the node IP; 0 makes the check `true`.',
-    parse: imageMonitorPort,
-  },
-  OPENSHIFT_HA_REPLICA_COUNT: {
-    fallback: '1',
-    doc: 'Used only to spread the initial masters (docs: 2).',
-    parse: imageReplicaCount,
-  },
-  OPENSHIFT_HA_CHECK_SCRIPT: { fallback: '', doc: 'Replaces the default check; run with no arguments.' },
-  OPENSHIFT_HA_CHECK_INTERVAL: { fallback: '2', doc: 'The vrrp_script `interval`, in seconds.' },
-  OPENSHIFT_HA_NOTIFY_SCRIPT: { fallback: '', doc: '`notify "<script>"` in every instance.' },
-  OPENSHIFT_HA_PREEMPTION: {
-    fallback: 'preempt_delay 300',
-    doc: 'Pasted into every instance; `nopreempt` also removes `state MASTER`.',
-  },
-  OPENSHIFT_HA_UNICAST_PEERS: {
-    fallback: '',
-    doc: 'Comma list of peers; non-empty switches to unicast.',
-    parse: unicastPeers,
-  },
-  OPENSHIFT_HA_NFTABLES_RULE: {
-    fallback: '',
-    doc: 'Non-empty: accept multicast to 224.0.0.18 in a fixed nftables table; the value is ignored.',
-  },
-  OPENSHIFT_HA_IPTABLES_CHAIN: {
-    fallback: '',
-    doc: 'The older name of OPENSHIFT_HA_NFTABLES_RULE; the chain name is ignored (docs: INPUT).',
-  },
-  OPENSHIFT_HA_ADMIN_EMAILS: {
-    fallback: 'root@localhost',
-    doc: 'Whitespace-separated `notification_email` entries.',
-    parse: adminEmails,
-  },
-  OPENSHIFT_HA_SMTP_SERVER: { fallback: '127.0.0.1', doc: 'keepalived’s `smtp_server`.' },
-  MULTICAST_SOURCE_IPADDRESS: { fallback: '', doc: '`mcast_src_ip` in every instance.' },
-  UNICAST_SOURCE_IPADDRESS: { fallback: '', doc: '`unicast_src_ip` in every instance.' },
+  OPENSHIFT_HA_CONFIG_NAME: variable('OpenShift-IPFailover', '`router_id`, instance names, auth_pass.'),
+  OPENSHIFT_HA_VIRTUAL_IPS: variable('', 'VIPs and `a.b.c.d-e` ranges, comma-separated.', expandVirtualIps),
+  OPENSHIFT_HA_VIP_GROUPS: variable('', 'VRRP instances the VIPs share; 0: one per VIP.', vipGroupCount),
+  OPENSHIFT_HA_VRRP_ID_OFFSET: variable('10', 'VRID = offset + instance index.', bashArithmetic),
+  HA_EXCLUDED_VRRP_IDS: variable('', 'VRIDs to step around, space-separated.', excludedVrrpIds),
+  OPENSHIFT_HA_NETWORK_INTERFACE: variable('', 'keepalived’s interface if it exists; unset: detected.'),
+  OPENSHIFT_HA_MONITOR_PORT: variable('80', 'The default check’s port; 0: no check.', imageMonitorPort),
+  OPENSHIFT_HA_REPLICA_COUNT: variable('1', 'Spreads the initial masters, nothing else.', imageReplicaCount),
+  OPENSHIFT_HA_CHECK_SCRIPT: variable('', 'Replaces the default check.'),
+  OPENSHIFT_HA_CHECK_INTERVAL: variable('2', 'The vrrp_script `interval`, in seconds.'),
+  OPENSHIFT_HA_NOTIFY_SCRIPT: variable('', '`notify` in every instance.'),
+  OPENSHIFT_HA_PREEMPTION: variable('preempt_delay 300', 'Pasted into every instance.'),
+  OPENSHIFT_HA_UNICAST_PEERS: variable('', 'Peers, comma-separated; set: unicast.', unicastPeers),
+  OPENSHIFT_HA_NFTABLES_RULE: variable('', 'Set: accept VRRP multicast; the value is ignored.'),
+  OPENSHIFT_HA_IPTABLES_CHAIN: variable('', 'OPENSHIFT_HA_NFTABLES_RULE’s older name.'),
+  OPENSHIFT_HA_ADMIN_EMAILS: variable('root@localhost', '`notification_email` list.', adminEmails),
+  OPENSHIFT_HA_SMTP_SERVER: variable('127.0.0.1', 'keepalived’s `smtp_server`.'),
+  MULTICAST_SOURCE_IPADDRESS: variable('', '`mcast_src_ip` in every instance.'),
+  UNICAST_SOURCE_IPADDRESS: variable('', '`unicast_src_ip` in every instance.'),
 } as const satisfies Readonly<Record<string, ImageVariable>>;
 
 export type ImageVariableName = keyof typeof imageVariables;
+
+function variable<const F extends string>(fallback: F, doc: string, parse?: (raw: string) => unknown) {
+  return { fallback, doc, ...(parse ? { parse } : {}) };
+}
 
 /** The image's environment as text, defaults applied, named as the generator's variables are. */
 export interface ImageSettings {
