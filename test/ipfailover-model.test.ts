@@ -97,13 +97,15 @@ describe('bash arithmetic', () => {
 });
 
 describe('names', () => {
-  it.each([
-    ['OpenShift-IPFailover', 'OpenShift_IPFailover', 'chk_OpenShift_IPFailover'],
-    ['ha-1', 'ha_1', 'chk_ha_1'],
-    ['my ipf', 'myipf', 'chk_my ipf'],
-    ['x.y-z', 'xy_z', 'chk_x.y_z'],
-    ['Ünï-cödé', 'n_cd', 'chk_Ünï_cödé'],
-  ])('%j: instances %j, check %j', (name, scrubbed, check) => {
+  /** Config name: [instance base name, check name]. */
+  const names: Record<string, [string, string]> = {
+    'OpenShift-IPFailover': ['OpenShift_IPFailover', 'chk_OpenShift_IPFailover'],
+    'ha-1': ['ha_1', 'chk_ha_1'],
+    'my ipf': ['myipf', 'chk_my ipf'],
+    'x.y-z': ['xy_z', 'chk_x.y_z'],
+    'Ünï-cödé': ['n_cd', 'chk_Ünï_cödé'],
+  };
+  it.each(Object.entries(names))('%j: instances and check %j', (name, [scrubbed, check]) => {
     expect(scrubName(name)).toBe(scrubbed);
     expect(checkScriptName(name)).toBe(check);
   });
