@@ -42,6 +42,17 @@ export const imageVariables = {
 
 export type ImageVariableName = keyof typeof imageVariables;
 
+/**
+ * Every name of the image's environment: any OPENSHIFT_HA_ one (OPENSHIFT_HA_USE_UNICAST too, which
+ * nothing reads) and the declared ones without that prefix. An extended regular expression that grep -E
+ * takes too: the packaged oc commands copy the variables with it.
+ */
+export const IMAGE_VARIABLE_PATTERN = `(${[
+  'OPENSHIFT_HA_[A-Z0-9_]+',
+  ...Object.keys(imageVariables).filter((name) => !name.startsWith('OPENSHIFT_HA_')),
+].join('|')})`;
+export const IMAGE_VARIABLE = new RegExp(`^${IMAGE_VARIABLE_PATTERN}$`);
+
 function variable<const F extends string>(fallback: F, doc: string, parse?: (raw: string) => unknown) {
   return { fallback, doc, ...(parse ? { parse } : {}) };
 }
