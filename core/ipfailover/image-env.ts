@@ -187,7 +187,3 @@ export interface NodeFacts {
   /** Empty when the interface has no IPv4 address: ipslot is then 0 and the check targets 127.0.0.1. */
   readonly nodeIp: string;
 }
-
-export function vipList(settings: ImageSettings): string[] {
-  return expandVirtualIps(settings.virtualIps);
-}
