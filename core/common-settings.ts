@@ -1,3 +1,4 @@
+import { imageSetting } from './ipfailover/image-env.ts';
 import { integer, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
 
 export const defaultStateDir = '/var/run/ipfailover';
@@ -17,8 +18,8 @@ export const sharedSettings = {
 
 export const probeSettings = {
   ...sharedSettings,
-  OPENSHIFT_HA_CHECK_INTERVAL: withDefault(
-    '2',
+  OPENSHIFT_HA_CHECK_INTERVAL: imageSetting(
+    'OPENSHIFT_HA_CHECK_INTERVAL',
     scriptIntervalSeconds,
     'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure. Whole seconds from 1 to 4294, as keepalived 2.2 reads it (0 means 1).',
   ),

@@ -1,28 +1,35 @@
 import type { Endpoint } from './endpoint.ts';
 import { Expected } from './errors.ts';
-import { detectInterface, type HostNetwork, nodeIpOf, readHostNetwork } from './ipfailover/node.ts';
-import { optional, text, withDefault } from './settings.ts';
+import { imageMonitorPort, imageSetting, isUsableMonitorPort } from './ipfailover/image-env.ts';
+import {
+  detectInterface,
+  FALLBACK_NODE_IP,
+  type HostNetwork,
+  nodeIpOf,
+  readHostNetwork,
+} from './ipfailover/node.ts';
+import { text } from './settings.ts';
 
 /**
- * The image strips every non-digit and falls back to 80, so `8o8o` means port 88. Exactly `0`
- * disables its check; `00` would make bash connect to port 0 and fail, so it is refused here.
+ * The port as the image reads it (`8o8o` is 88). `00` would make bash connect to port 0 and fail,
+ * so it is refused here.
  */
 export function monitorPort(raw: string): number {
-  const digits = raw.replace(/\D/g, '');
-  const value = digits === '' ? 80 : Number(digits);
-  if (value > 65535 || (value === 0 && digits !== '0')) {
+  const digits = imageMonitorPort(raw);
+  if (!isUsableMonitorPort(digits)) {
     throw new Expected('a port from 1 to 65535, or 0 to disable the default check');
   }
-  return value;
+  return Number(digits);
 }
 
 export const nodeTargetSettings = {
-  OPENSHIFT_HA_MONITOR_PORT: withDefault(
-    '80',
+  OPENSHIFT_HA_MONITOR_PORT: imageSetting(
+    'OPENSHIFT_HA_MONITOR_PORT',
     monitorPort,
     'Set by the ipfailover Deployment. The default target is this port on the node IP; 0 passes without connecting.',
   ),
-  OPENSHIFT_HA_NETWORK_INTERFACE: optional(
+  OPENSHIFT_HA_NETWORK_INTERFACE: imageSetting(
+    'OPENSHIFT_HA_NETWORK_INTERFACE',
     text,
     'Set by the ipfailover Deployment. The node IP is this interface’s first IPv4 address; unset, the image’s auto-detection.',
   ),
@@ -36,8 +43,8 @@ export interface NodeTarget {
 
 /**
  * The node IP as the image finds it: the configured interface if it exists, else the image's
- * candidates, else the default route's device; its first IPv4 address, and 127.0.0.1 when it has
- * none, as the image falls back.
+ * candidates, else the default route's device; its first IPv4 address, and FALLBACK_NODE_IP when
+ * it has none, as the image falls back.
  */
 export function findNodeIp(
   configuredInterface: string,
@@ -53,8 +60,8 @@ export function findNodeIp(
         : ' (auto-detected)';
   if (address === '') {
     return {
-      address: '127.0.0.1',
-      origin: `127.0.0.1, because ${name ?? 'no interface'}${how} has no IPv4 address and the image falls back to it`,
+      address: FALLBACK_NODE_IP,
+      origin: `${FALLBACK_NODE_IP}, because ${name ?? 'no interface'}${how} has no IPv4 address and the image falls back to it`,
     };
   }
   return { address, origin: `the node IP of ${name}${how}` };
@@ -71,6 +78,7 @@ export function resolveNodeTarget(
   const { address, origin } = findNodeIp(values.OPENSHIFT_HA_NETWORK_INTERFACE ?? '', network);
   return {
     endpoint: { host: address, port },
-    origin: origin.startsWith('127.0.0.1, because') ? origin : `${origin} and OPENSHIFT_HA_MONITOR_PORT`,
+    // The fallback's origin already says why, and the port adds nothing to it.
+    origin: origin.startsWith(`${FALLBACK_NODE_IP},`) ? origin : `${origin} and OPENSHIFT_HA_MONITOR_PORT`,
   };
 }

@@ -38,6 +38,15 @@ export interface ProbeContext {
   readonly signal: AbortSignal;
   /** Says what the probe is doing now, so a timeout can say what it was waiting for. */
   step(activity: string): void;
+  /** Milliseconds left before the runner's deadline (the resident prober's may be shorter): at least 0. */
+  remainingMs(): number;
+}
+
+/** What the runner resolves from the settings every check shares, for a check's configure. */
+export interface RunSettings {
+  /** The smaller of IPF_CHECK_TIMEOUT_MS and the interval minus DEADLINE_MARGIN_MS, from process start. */
+  readonly deadlineMs: number;
+  readonly stateDir: string;
 }
 
 /**
@@ -48,7 +57,7 @@ export interface Check<S extends SettingSpec, Config> {
   readonly name: string;
   readonly settings: S;
   /** Cross-setting validation and resolution; throws SettingError. */
-  configure(values: SettingValues<S>, env: Env): Config;
+  configure(values: SettingValues<S>, run: RunSettings): Config;
   /** Lines for `--validate`: what will be probed. */
   describe(config: Config): string[];
   /** A target that is down is a result, not an exception. */
@@ -127,15 +136,12 @@ export async function runCheckWithResult<S extends SettingSpec, Config>(
   let activity = 'starting';
   let timer: NodeJS.Timeout | undefined;
   const deadline = Math.min(configured.deadline, options.resident?.deadlineMs ?? Number.POSITIVE_INFINITY);
+  const remainingMs = () => Math.max(0, startedAt + deadline - elapsedMs());
+  const context: ProbeContext = { signal: controller.signal, step: (now) => (activity = now), remainingMs };
   const outcomes: Promise<ProbeResult>[] = [
-    check
-      .probe(configured.config, { signal: controller.signal, step: (now) => (activity = now) })
-      .catch((error: unknown) => failed(describeError(error))),
+    check.probe(configured.config, context).catch((error: unknown) => failed(describeError(error))),
     new Promise((resolve) => {
-      timer = setTimeout(
-        () => resolve(failed(`timed out after ${deadline} ms ${activity}`)),
-        Math.max(0, startedAt + deadline - elapsedMs()),
-      );
+      timer = setTimeout(() => resolve(failed(`timed out after ${deadline} ms ${activity}`)), remainingMs());
     }),
   ];
   const { terminated, crashed } = options;
@@ -179,8 +185,9 @@ function configure<S extends SettingSpec, Config>(
     common.values.IPF_CHECK_TIMEOUT_MS,
   );
   if (problems.length > 0) return { ok: false, problems };
+  const run: RunSettings = { deadlineMs: deadline, stateDir: common.values.IPF_STATE_DIR };
   try {
-    return { ok: true, config: check.configure(own.values, options.env), deadline };
+    return { ok: true, config: check.configure(own.values, run), deadline };
   } catch (error) {
     if (error instanceof SettingError) return { ok: false, problems: [...error.problems] };
     return { ok: false, problems: [describeError(error)] };

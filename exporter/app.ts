@@ -57,7 +57,8 @@ declare module 'fastify' {
 export function buildApp(options: AppOptions): FastifyInstance {
   const { settings, log } = options;
   const stateDir = settings.IPF_STATE_DIR;
-  const instances = planInstances(readImageSettings(options.env));
+  const image = readImageSettings(options.env);
+  const instances = planInstances(image);
   let webhook: WebhookForwarder | undefined;
   const ingestor = new Ingestor({
     stateDir,
@@ -84,7 +85,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     node: options.node,
     version: options.version,
     webhookQueue: () => webhook?.queueLength() ?? 0,
-    prober: usesProber(options.env.OPENSHIFT_HA_CHECK_SCRIPT) ? { stateDir } : undefined,
+    prober: usesProber(image.checkScript) ? { stateDir } : undefined,
   });
 
   const app = Fastify({ logger: false, ...serverLimits });

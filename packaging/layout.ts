@@ -163,13 +163,10 @@ export const SCRIPT_VARIABLES = ['OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_NOTI
 export const CHECK_SETTING = /^IPF_(HTTP_|TCP_|EXTERNALIP_|KUBECONFIG|CHECKS)/;
 
 /**
- * What the ipfailover image reads from its environment (conf/settings.sh): the exporter needs them to
- * know each instance's VIPs, and the removal Job to know what to release. An extended regular
- * expression that grep -E takes too (the oc commands copy the variables with it).
+ * What the ipfailover image reads from its environment: the exporter needs it to know each instance's
+ * VIPs, and the removal Job to know what to release.
  */
-export const IMAGE_VARIABLE_PATTERN =
-  '(OPENSHIFT_HA_[A-Z0-9_]+|HA_EXCLUDED_VRRP_IDS|MULTICAST_SOURCE_IPADDRESS|UNICAST_SOURCE_IPADDRESS)';
-export const IMAGE_VARIABLE = new RegExp(`^${IMAGE_VARIABLE_PATTERN}$`);
+export { IMAGE_VARIABLE, IMAGE_VARIABLE_PATTERN } from '../core/ipfailover/image-env.ts';
 
 export function toolkitLabels(component: string): Record<string, string> {
   return {

@@ -139,6 +139,19 @@ function ageCache(env: Env, seconds: number): void {
   writeFileSync(cacheFile(env), JSON.stringify({ ...cached, fetchedAt: Date.now() - seconds * 1000 }));
 }
 
+/** A healthy cluster whose list is cached, `seconds` old, and then an API that answers with `status`. */
+async function cachedThenApiFails(
+  seconds: number,
+  status: Omit<Extract<FakeKubeApi['behaviour'], { kind: 'status' }>, 'kind'>,
+) {
+  await healthyCluster();
+  const env = checkEnv();
+  expect((await run(env)).code).toBe(0);
+  ageCache(env, seconds);
+  api.behaviour = { kind: 'status', ...status };
+  return env;
+}
+
 describe('externalip-check: Services on the VIPs', () => {
   it('passes when every Service port on the VIPs is healthy, asking the API twice', async () => {
     const { healthPaths } = await healthyCluster();
@@ -488,47 +501,44 @@ describe('externalip-check against a hostile API: each fails within the deadline
     );
   });
 
-  it('403 Forbidden points at the RBAC file', async () => {
-    api.behaviour = {
-      kind: 'status',
-      code: 403,
-      reason: 'Forbidden',
-      message:
-        'services is forbidden: User "system:serviceaccount:ipfailover:ipfailover" cannot list resource "services" in API group "" at the cluster scope',
-    };
-    await expectFailure(
-      checkEnv(),
+  it.each<[string, FakeKubeApi['behaviour'], RegExp]>([
+    [
+      '403 Forbidden points at the RBAC file',
+      {
+        kind: 'status',
+        code: 403,
+        reason: 'Forbidden',
+        message:
+          'services is forbidden: User "system:serviceaccount:ipfailover:ipfailover" cannot list resource "services" in API group "" at the cluster scope',
+      },
       /GET \/api\/v1\/services: 403 Forbidden: services is forbidden: User "system:serviceaccount:ipfailover:ipfailover" cannot list resource "services" .* \(the ClusterRole and ClusterRoleBinding in deploy\/externalip-rbac\.yaml grant what this check needs\)/,
-    );
-  });
-
-  it('404 on EndpointSlices', async () => {
-    await healthyCluster();
-    api.behaviour = {
-      kind: 'slices-status',
-      code: 404,
-      reason: 'NotFound',
-      message: 'the server could not find the requested resource',
-    };
-    await expectFailure(
-      checkEnv(),
+    ],
+    [
+      '404 on EndpointSlices',
+      {
+        kind: 'slices-status',
+        code: 404,
+        reason: 'NotFound',
+        message: 'the server could not find the requested resource',
+      },
       /GET \/apis\/discovery\.k8s\.io\/v1\/endpointslices: 404 Not Found: the server could not find the requested resource \(the API does not serve this resource/,
-    );
-  });
-
-  it('500', async () => {
-    api.behaviour = {
-      kind: 'status',
-      code: 500,
-      reason: 'InternalError',
-      message: 'Internal error occurred: etcdserver: leader changed',
-    };
-    await expectFailure(
-      checkEnv(),
+    ],
+    [
+      '500',
+      {
+        kind: 'status',
+        code: 500,
+        reason: 'InternalError',
+        message: 'Internal error occurred: etcdserver: leader changed',
+      },
       new RegExp(
         `${services}: 500 Internal Server Error: Internal error occurred: etcdserver: leader changed; no cached`,
       ),
-    );
+    ],
+  ])('%s', async (_, behaviour, reason) => {
+    await healthyCluster();
+    api.behaviour = behaviour;
+    await expectFailure(checkEnv(), reason);
   });
 
   it('truncated JSON', async () => {
@@ -639,16 +649,11 @@ describe('externalip-check: the Service cache', () => {
   });
 
   it('uses the cached list while the API is down, up to IPF_EXTERNALIP_STALE_S', async () => {
-    await healthyCluster();
-    const env = checkEnv();
-    expect((await run(env)).code).toBe(0);
-    ageCache(env, 120);
-    api.behaviour = {
-      kind: 'status',
+    const env = await cachedThenApiFails(120, {
       code: 500,
       reason: 'InternalError',
       message: 'etcd cluster is unavailable',
-    };
+    });
     const during = await run(env);
     expect(during.stderr).toEqual([]);
     expect(during.code).toBe(0);
@@ -682,16 +687,11 @@ describe('externalip-check: the Service cache', () => {
   });
 
   it('fails closed past IPF_EXTERNALIP_STALE_S, and says so', async () => {
-    await healthyCluster();
-    const env = checkEnv();
-    expect((await run(env)).code).toBe(0);
-    ageCache(env, 301);
-    api.behaviour = {
-      kind: 'status',
+    const env = await cachedThenApiFails(301, {
       code: 503,
       reason: 'ServiceUnavailable',
       message: 'the server is currently unable to handle the request',
-    };
+    });
     await expectFailure(
       env,
       /GET \/api\/v1\/services: 503 Service Unavailable: the server is currently unable to handle the request; the cached Service list is 301 s old, past IPF_EXTERNALIP_STALE_S=300: failing closed$/,

@@ -1,10 +1,8 @@
-import { deadlineMs, probeSettings } from '../../core/common-settings.ts';
 import { describeError, SettingError } from '../../core/errors.ts';
-import { readImageSettings, vipList } from '../../core/ipfailover/image-env.ts';
 import { type HostNetwork, readHostNetwork } from '../../core/ipfailover/node.ts';
 import { findNodeIp } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult } from '../../core/probe.ts';
-import { type Env, invalid, quote, readSettings } from '../../core/settings.ts';
+import { invalid, quote } from '../../core/settings.ts';
 import {
   AccessError,
   type ApiAccess,
@@ -22,7 +20,7 @@ import {
   readCache,
   writeCache,
 } from './cache.ts';
-import { type ServiceOnVips, vipSet } from './inventory.ts';
+import type { ServiceOnVips } from './inventory.ts';
 import type { ListQuery } from './kube-api.ts';
 import { HEALTH_PATH, planProbes, runPlan } from './probes.ts';
 import { externalIpSettings } from './settings.ts';
@@ -39,8 +37,6 @@ export interface ExternalIpConfig {
   readonly staleSeconds: number;
   /** The API's share of the deadline; past it the API counts as unreachable and the cache is used. */
   readonly apiBudgetMs: number;
-  /** From the probe's start, when unanswered probes count as failed: before the runner's deadline. */
-  readonly probeWindowMs: number;
   readonly deadlineMs: number;
   readonly healthHost: string;
   readonly nodeIp: string;
@@ -62,8 +58,13 @@ export function resolveNodeIp(
   return findNodeIp(configuredInterface ?? '', network());
 }
 
-/** Time kept between the probes' window and the runner's deadline, which counts from process start. */
+/** Time kept between the end of the probes' window and the runner's deadline. */
 const PROBE_MARGIN_MS = 200;
+
+/** When unanswered probes count as failed, from now: before the runner's deadline. */
+function probeWindowMs(remainingMs: number): number {
+  return Math.max(1, remainingMs - Math.min(PROBE_MARGIN_MS, Math.floor(remainingMs / 4)));
+}
 
 const KUBECONFIG_EXPECTED =
   'a kubeconfig in JSON (`oc config view --minify --flatten --raw -o json`; YAML is not read) whose current context has an https:// server and a token, tokenFile or client certificate and key';
@@ -84,17 +85,16 @@ export function createExternalIpCheck(
     name: 'externalip-check',
     settings: externalIpSettings,
 
-    configure(values, env: Env) {
+    configure(values, run) {
       const problems: string[] = [];
-      const image = readImageSettings(env);
-      const vipSetting = image.virtualIps;
-      const vips = vipSet(vipList(image));
+      const vipSetting = values.OPENSHIFT_HA_VIRTUAL_IPS?.text ?? '';
+      const vips = values.OPENSHIFT_HA_VIRTUAL_IPS?.vips ?? new Set<string>();
       if (vips.size === 0) {
         problems.push(
           invalid(
             'OPENSHIFT_HA_VIRTUAL_IPS',
             'at least one VIP as the image expands them, such as 192.168.132.1-254 (the Services on the VIPs are what this check probes)',
-            quote(env.OPENSHIFT_HA_VIRTUAL_IPS),
+            quote(vipSetting),
           ),
         );
       }
@@ -145,8 +145,7 @@ export function createExternalIpCheck(
       }
       if (problems.length > 0 || !access) throw new SettingError(problems);
 
-      const common = readSettings(probeSettings, env).values;
-      const deadline = deadlineMs(common.OPENSHIFT_HA_CHECK_INTERVAL, common.IPF_CHECK_TIMEOUT_MS);
+      const deadline = run.deadlineMs;
       const query: ListQuery = {
         namespaces: values.IPF_EXTERNALIP_NAMESPACES,
         selector: values.IPF_EXTERNALIP_SELECTOR?.text,
@@ -157,13 +156,11 @@ export function createExternalIpCheck(
         vips,
         vipSetting,
         query,
-        cacheFile: cachePath(common.IPF_STATE_DIR),
+        cacheFile: cachePath(run.stateDir),
         cacheKey: cacheKey({ server: access.server.href, ...query, vips }),
         cacheSeconds: values.IPF_EXTERNALIP_CACHE_S,
         staleSeconds: values.IPF_EXTERNALIP_STALE_S,
         apiBudgetMs: Math.max(1, Math.floor(deadline / 2)),
-        // The runner's deadline counts from process start, a few tens of ms before the probe starts.
-        probeWindowMs: Math.max(1, deadline - Math.min(PROBE_MARGIN_MS, Math.floor(deadline / 4))),
         deadlineMs: deadline,
         healthHost: values.IPF_EXTERNALIP_HEALTH_HOST,
         nodeIp: nodeIp.address,
@@ -189,7 +186,7 @@ export function createExternalIpCheck(
       const window = new AbortController();
       const timer = setTimeout(
         () => window.abort(new Error(`no answer before the check’s deadline (${config.deadlineMs} ms)`)),
-        config.probeWindowMs,
+        probeWindowMs(context.remainingMs()),
       );
       try {
         return await probeServices(config, context, now, window.signal);

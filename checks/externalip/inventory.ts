@@ -35,10 +35,6 @@ export class ShapeError extends UserError {
   }
 }
 
-export function vipSet(vips: readonly string[]): ReadonlySet<string> {
-  return new Set(vips.map(canonicalIp).filter((vip): vip is string => vip !== undefined));
-}
-
 interface ListShape {
   readonly items: readonly Record<string, unknown>[];
 }

@@ -1,9 +1,12 @@
 import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { canonicalIp } from '../../core/ip.ts';
+import { imageSetting } from '../../core/ipfailover/image-env.ts';
+import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import { fileContents, integer, list, optional, text, withDefault } from '../../core/settings.ts';
+import { vipSet } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
 /*
@@ -30,9 +33,15 @@ export function namespaceList(raw: string): string[] {
   return [...new Set(list(namespaceName)(raw))];
 }
 
+/** The deployment's VIPs as the image expands them, canonical; none is a problem configure reports. */
+export function deploymentVips(raw: string): { readonly text: string; readonly vips: ReadonlySet<string> } {
+  return { text: raw, vips: vipSet(expandVirtualIps(raw)) };
+}
+
 export const externalIpSettings = {
-  OPENSHIFT_HA_VIRTUAL_IPS: optional(
-    text,
+  OPENSHIFT_HA_VIRTUAL_IPS: imageSetting(
+    'OPENSHIFT_HA_VIRTUAL_IPS',
+    deploymentVips,
     'Set by the ipfailover Deployment. The Services with an external IP or load-balancer IP among these VIPs (expanded as the image expands them) are the ones checked.',
   ),
   OPENSHIFT_HA_NETWORK_INTERFACE: nodeTargetSettings.OPENSHIFT_HA_NETWORK_INTERFACE,

@@ -1,3 +1,9 @@
+import { imageVariables } from './image-env.ts';
+
+const offset = imageVariables.OPENSHIFT_HA_VRRP_ID_OFFSET.fallback;
+const replicas = imageVariables.OPENSHIFT_HA_REPLICA_COUNT.fallback;
+const preemption = imageVariables.OPENSHIFT_HA_PREEMPTION.fallback;
+
 /**
  * Where the official OpenShift IP failover docs and the image's code disagree. Read from
  * openshift/images ipfailover/keepalived (commit 13118bff) and keepalived 2.2.x; the code wins.
@@ -14,14 +20,14 @@ export const discrepancies: readonly Discrepancy[] = [
   {
     topic: 'OPENSHIFT_HA_VRRP_ID_OFFSET default',
     docs: 'The variable table gives 0.',
-    code: 'The default is 10, and the first VRID is offset + 1 (11). Nothing checks the upper end: VRIDs above 255 are written and keepalived drops those instances. A leading 0 is octal, and 08 or 09 produce no instance at all.',
+    code: `The default is ${offset}, and the first VRID is offset + 1 (${Number(offset) + 1}). Nothing checks the upper end: VRIDs above 255 are written and keepalived drops those instances. A leading 0 is octal, and 08 or 09 produce no instance at all.`,
     advice:
       'Set it explicitly in every deployment and keep offset + instances ≤ 255; `ipft lint` checks ranges across deployments.',
   },
   {
     topic: 'OPENSHIFT_HA_REPLICA_COUNT default',
     docs: 'The default is 2, and it must match spec.replicas.',
-    code: 'The default is 1. It is used only to spread the initial `state MASTER` slots (ipslot mod replicas); it is never compared with spec.replicas.',
+    code: `The default is ${replicas}. It is used only to spread the initial \`state MASTER\` slots (ipslot mod replicas); it is never compared with spec.replicas.`,
     advice: 'Set it to spec.replicas; `ipft lint` flags a mismatch.',
   },
   {
@@ -87,7 +93,7 @@ export const discrepancies: readonly Discrepancy[] = [
   {
     topic: 'OPENSHIFT_HA_PREEMPTION default',
     docs: 'preempt_nodelay 300.',
-    code: 'preempt_delay 300 (preempt_nodelay is not a keepalived keyword). The value is pasted into every instance; only the exact string `nopreempt` also removes `state MASTER`.',
+    code: `${preemption} (preempt_nodelay is not a keepalived keyword). The value is pasted into every instance; only the exact string \`nopreempt\` also removes \`state MASTER\`.`,
     advice: 'Use `preempt_delay N` or `nopreempt`.',
   },
   {

@@ -1,4 +1,10 @@
-import { bashArithmetic, type ImageSettings } from './image-env.ts';
+import {
+  bashArithmetic,
+  excludedVrrpIds,
+  type ImageSettings,
+  imageReplicaCount,
+  vipGroupCount,
+} from './image-env.ts';
 import { expandVirtualIps } from './vips.ts';
 
 /** One keepalived vrrp_instance as the image generates it; the same on every node. */
@@ -28,7 +34,7 @@ export function checkScriptName(configName: string): string {
  * (VIPs mod N) one VIP larger (7 in 3: 3,2,2); more groups than VIPs gives one VIP each.
  */
 export function groupVips(vips: readonly string[], groupsSetting: string): string[][] {
-  const groups = bashArithmetic(groupsSetting) ?? 0;
+  const groups = vipGroupCount(groupsSetting);
   const perGroup = groups > 0 ? Math.floor(vips.length / groups) : 1;
   let extra = groups > 0 ? vips.length % groups : 0;
   const result: string[][] = [];
@@ -55,7 +61,7 @@ export function assignVrids(
 ): number[] | undefined {
   let offset = bashArithmetic(offsetSetting);
   if (offset === undefined) return undefined;
-  const excluded = new Set(excludedSetting.split(/\s+/).filter((id) => id !== ''));
+  const excluded = new Set(excludedVrrpIds(excludedSetting));
   const vrids: number[] = [];
   for (let index = 1; index <= count; index++) {
     while (excluded.has(String(offset + index))) offset += 1;
@@ -96,8 +102,7 @@ export function placeInstances(
   random: () => number,
 ): Placement[] {
   const ipslot = ipSlot(nodeIp);
-  const replicas = bashArithmetic(settings.replicaCount) ?? 0;
-  const nodeCount = replicas > 0 ? replicas : 1;
+  const nodeCount = imageReplicaCount(settings.replicaCount);
   const masterEvery = (ipslot % nodeCount) + 1;
   const preempting = settings.preemption !== 'nopreempt';
   let previous: 'none' | 'master' | 'slave' | 'flip-flop' = 'none';

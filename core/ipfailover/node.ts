@@ -27,6 +27,9 @@ export function defaultRouteDevice(routeTable = '/proc/net/route'): string | und
   return undefined;
 }
 
+/** The address the image uses as the node IP when the interface has none. */
+export const FALLBACK_NODE_IP = '127.0.0.1';
+
 /** The names the image tries after the configured one, before the default route's device. */
 export const interfaceCandidates = ['enp0s3', 'enp0s8', 'eth1', 'ens3'] as const;
 

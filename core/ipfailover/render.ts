@@ -1,12 +1,19 @@
-import type { ImageSettings, NodeFacts } from './image-env.ts';
+import {
+  adminEmails,
+  type ImageSettings,
+  imageMonitorPort,
+  type NodeFacts,
+  unicastPeers,
+} from './image-env.ts';
 import { checkScriptName, type InstancePlan, type Placement, scrubName } from './instances.ts';
+import { FALLBACK_NODE_IP } from './node.ts';
 
 /** The vrrp_script command: the custom script, `true` for monitor port 0, else bash /dev/tcp to the node IP. */
 export function checkCommand(settings: ImageSettings, nodeIp: string): string {
   if (settings.checkScript !== '') return settings.checkScript;
-  const port = settings.monitorPort.replace(/\D/g, '');
+  const port = imageMonitorPort(settings.monitorPort);
   if (port === '0') return 'true';
-  return `/bin/bash -c '</dev/tcp/${nodeIp || '127.0.0.1'}/${port || '80'}'`;
+  return `/bin/bash -c '</dev/tcp/${nodeIp || FALLBACK_NODE_IP}/${port}'`;
 }
 
 /**
@@ -20,7 +27,7 @@ export function renderKeepalivedConf(
   placements: readonly Placement[],
 ): string {
   const checkName = checkScriptName(settings.configName);
-  const emails = settings.adminEmails.split(/\s+/).filter((email) => email !== '');
+  const emails = adminEmails(settings.adminEmails);
   const lines = [
     '! Configuration File for keepalived',
     '',
@@ -80,9 +87,8 @@ function peerLines(settings: ImageSettings): string[] {
   const lines: string[] = [];
   if (settings.multicastSourceIp) lines.push(`    mcast_src_ip ${settings.multicastSourceIp}`);
   if (settings.unicastSourceIp) lines.push(`    unicast_src_ip ${settings.unicastSourceIp}`);
-  if (settings.unicastPeers) {
-    // IFS="," splitting: whitespace inside a field stays, a trailing comma adds nothing.
-    const peers = settings.unicastPeers.replace(/,$/, '').split(',');
+  const peers = unicastPeers(settings.unicastPeers);
+  if (peers.length > 0) {
     lines.push('', '    unicast_peer {', ...peers.map((peer) => `        ${peer}`), '    }');
   }
   return lines;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveKubeconfig } from '../../checks/externalip/access.ts';
+import { vipSet } from '../../checks/externalip/addresses.ts';
 import {
   ageSeconds,
   type CachedList,
@@ -17,7 +18,6 @@ import {
   endpointSlices,
   type ServiceOnVips,
   servicesOnVips,
-  vipSet,
   withEndpoints,
 } from '../../checks/externalip/inventory.ts';
 import { listQuery } from '../../checks/externalip/kube-api.ts';

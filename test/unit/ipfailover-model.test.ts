@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bashArithmetic, readImageSettings } from '../../core/ipfailover/image-env.ts';
+import { probeSettings } from '../../core/common-settings.ts';
+import {
+  bashArithmetic,
+  type ImageVariableName,
+  imageMonitorPort,
+  imageValue,
+  imageVariables,
+  isUsableMonitorPort,
+  readImageSettings,
+} from '../../core/ipfailover/image-env.ts';
 import {
   assignVrids,
   bashRandom,
@@ -12,6 +21,7 @@ import {
 } from '../../core/ipfailover/instances.ts';
 import { checkCommand } from '../../core/ipfailover/render.ts';
 import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
+import { nodeTargetSettings } from '../../core/node-target.ts';
 
 describe('OPENSHIFT_HA_VIRTUAL_IPS expanded as the image does', () => {
   it.each([
@@ -97,13 +107,15 @@ describe('bash arithmetic', () => {
 });
 
 describe('names', () => {
-  it.each([
-    ['OpenShift-IPFailover', 'OpenShift_IPFailover', 'chk_OpenShift_IPFailover'],
-    ['ha-1', 'ha_1', 'chk_ha_1'],
-    ['my ipf', 'myipf', 'chk_my ipf'],
-    ['x.y-z', 'xy_z', 'chk_x.y_z'],
-    ['Ünï-cödé', 'n_cd', 'chk_Ünï_cödé'],
-  ])('%j: instances %j, check %j', (name, scrubbed, check) => {
+  /** Config name: [instance base name, check name]. */
+  const names: Record<string, [string, string]> = {
+    'OpenShift-IPFailover': ['OpenShift_IPFailover', 'chk_OpenShift_IPFailover'],
+    'ha-1': ['ha_1', 'chk_ha_1'],
+    'my ipf': ['myipf', 'chk_my ipf'],
+    'x.y-z': ['xy_z', 'chk_x.y_z'],
+    'Ünï-cödé': ['n_cd', 'chk_Ünï_cödé'],
+  };
+  it.each(Object.entries(names))('%j: instances and check %j', (name, [scrubbed, check]) => {
     expect(scrubName(name)).toBe(scrubbed);
     expect(checkScriptName(name)).toBe(check);
   });
@@ -165,5 +177,33 @@ describe('initial placement', () => {
   it('draws bash’s $RANDOM sequence for a seed', () => {
     const random = bashRandom(42);
     expect([random(), random(), random(), random()]).toEqual([17772, 26794, 1435, 24388]);
+  });
+});
+
+describe('the image variables, declared once', () => {
+  it('every declared variable is read, with its default when unset or empty', () => {
+    const defaults = readImageSettings({});
+    for (const name of Object.keys(imageVariables) as ImageVariableName[]) {
+      const { fallback } = imageVariables[name];
+      expect(imageValue({ [name]: '' }, name)).toBe(fallback);
+      const changed = readImageSettings({ [name]: 'given' });
+      expect(changed, name).not.toEqual(defaults);
+    }
+  });
+
+  it.each([
+    ['80', true],
+    ['0', true],
+    ['65535', true],
+    ['00', false],
+    ['65536', false],
+    ['', false],
+  ])('monitor port digits %j can be checked: %j', (digits, usable) =>
+    expect(isUsableMonitorPort(digits)).toBe(usable),
+  );
+
+  it('the checks take the image’s defaults', () => {
+    expect(nodeTargetSettings.OPENSHIFT_HA_MONITOR_PORT.fallback).toBe(imageMonitorPort(''));
+    expect(probeSettings.OPENSHIFT_HA_CHECK_INTERVAL.fallback).toBe(readImageSettings({}).checkInterval);
   });
 });

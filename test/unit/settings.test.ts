@@ -8,10 +8,11 @@ import { endpoint } from '../../core/endpoint.ts';
 import { freshStreak, nextStreak } from '../../core/hysteresis.ts';
 import { defaultRouteDevice, type HostNetwork } from '../../core/ipfailover/node.ts';
 import { monitorPort, resolveNodeTarget } from '../../core/node-target.ts';
+import { type Check, passed, type RunSettings, runCheck } from '../../core/probe.ts';
 import { knownSettingNames } from '../../core/setting-names.ts';
 import { readSettings, unknownSettings } from '../../core/settings.ts';
 import { specSettingNames } from '../../packaging/catalog.ts';
-import { temporaryDirectory } from '../support/harness.ts';
+import { isolatedEnv, temporaryDirectory } from '../support/harness.ts';
 
 describe('bad settings: each value paired with its exact message', () => {
   const cases: [string, string, string][] = [
@@ -292,5 +293,27 @@ describe('the image’s default target', () => {
         'eth7\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\n',
     );
     expect(defaultRouteDevice(table)).toBe('eth7');
+  });
+});
+
+describe('what the runner gives a check', () => {
+  it('configure gets the resolved deadline and state directory; the probe, the time left', async () => {
+    const seen: { run?: RunSettings; remaining?: number } = {};
+    const check: Check<Record<string, never>, RunSettings> = {
+      name: 'context-check',
+      settings: {},
+      configure: (_, run) => run,
+      describe: () => [],
+      probe: async (run, context) => {
+        seen.run = run;
+        seen.remaining = context.remainingMs();
+        return passed;
+      },
+    };
+    const env = isolatedEnv({ OPENSHIFT_HA_CHECK_INTERVAL: '3', IPF_CHECK_TIMEOUT_MS: '900' });
+    expect(await runCheck(check, { argv: [], env, stderr: () => {} })).toBe(0);
+    expect(seen.run).toEqual({ deadlineMs: 900, stateDir: env.IPF_STATE_DIR });
+    expect(seen.remaining).toBeGreaterThan(0);
+    expect(seen.remaining).toBeLessThanOrEqual(900);
   });
 });
