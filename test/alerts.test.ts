@@ -13,6 +13,8 @@ import {
   ruleGroupsYaml,
   ruleLabels,
 } from '../exporter/alerts.ts';
+import { type MetricName, metricNames } from '../exporter/metric-names.ts';
+import { podMonitor } from '../packaging/monitoring.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
@@ -51,7 +53,7 @@ interface InputSeries {
   values: string;
 }
 
-function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
+function series(metric: MetricName | 'up', labels: Record<string, string>, values: string): InputSeries {
   const text = Object.entries(labels)
     .map(([name, value]) => `${name}="${value}"`)
     .join(', ');
@@ -65,7 +67,7 @@ const runs = (...segments: [number, number][]) => segments.map(([value, n]) => `
 function vrrpState(target: Target, instance: string, timeline: [State, number][]): InputSeries[] {
   return states.map((state) =>
     series(
-      'ipfailover_vrrp_state',
+      metricNames.vrrpState,
       { ...targetLabels(target), vrrp_instance: instance, state },
       runs(...timeline.map(([current, n]): [number, number] => [current === state ? 1 : 0, n])),
     ),
@@ -73,14 +75,16 @@ function vrrpState(target: Target, instance: string, timeline: [State, number][]
 }
 
 const vipPresent = (target: Target, instance: string, vip: string, values: string) =>
-  series('ipfailover_vip_present', { ...targetLabels(target), vrrp_instance: instance, vip }, values);
+  series(metricNames.vipPresent, { ...targetLabels(target), vrrp_instance: instance, vip }, values);
 
+const transitions = (target: Target, instance: string, from: State, to: State, values: string) =>
+  series(metricNames.vrrpTransitions, { ...targetLabels(target), vrrp_instance: instance, from, to }, values);
 const becameMaster = (target: Target, instance: string, from: State, values: string) =>
-  series(
-    'ipfailover_vrrp_transitions_total',
-    { ...targetLabels(target), vrrp_instance: instance, from, to: 'master' },
-    values,
-  );
+  transitions(target, instance, from, 'master', values);
+
+/** The series of one check on one node. */
+const checkSeries = (metric: MetricName, target: Target, check: string, values: string) =>
+  series(metric, { ...targetLabels(target), check }, values);
 
 const rules = new Map(alertRules().map((rule) => [rule.alert, rule]));
 
@@ -228,11 +232,7 @@ const groups: TestGroup[] = [
       becameMaster(worker1, 'web_VIP_1', 'backup', '0+1x3 3x12'),
       becameMaster(worker2, 'web_VIP_1', 'backup', '0 0+1x2 2x12'),
       // Moves away from master do not count.
-      series(
-        'ipfailover_vrrp_transitions_total',
-        { ...targetLabels(worker1), vrrp_instance: 'web_VIP_1', from: 'master', to: 'backup' },
-        '0+1x3 3x12',
-      ),
+      transitions(worker1, 'web_VIP_1', 'master', 'backup', '0+1x3 3x12'),
     ],
     alert_rule_test: [
       {
@@ -323,14 +323,10 @@ const groups: TestGroup[] = [
   {
     name: 'CheckFailing fires: the probe fails for 2 minutes',
     input_series: [
-      series('ipfailover_check_success', { ...targetLabels(worker1), check: 'http-check' }, '1x39'),
-      series(
-        'ipfailover_check_success',
-        { ...targetLabels(worker2), check: 'http-check' },
-        runs([1, 4], [0, 36]),
-      ),
+      checkSeries(metricNames.checkSuccess, worker1, 'http-check', '1x39'),
+      checkSeries(metricNames.checkSuccess, worker2, 'http-check', runs([1, 4], [0, 36])),
       // keepalived has not been told yet (IPF_CHECK_FALL): the alert is about the probe.
-      series('ipfailover_check_passing', { ...targetLabels(worker2), check: 'http-check' }, '1x39'),
+      checkSeries(metricNames.checkPassing, worker2, 'http-check', '1x39'),
     ],
     alert_rule_test: [
       ...quiet('CheckFailing', '2m30s'),
@@ -351,28 +347,16 @@ const groups: TestGroup[] = [
   {
     name: 'CheckFailing quiet: passing, and a 90 s blip',
     input_series: [
-      series('ipfailover_check_success', { ...targetLabels(worker1), check: 'tcp-check' }, '1x39'),
-      series(
-        'ipfailover_check_success',
-        { ...targetLabels(worker2), check: 'tcp-check' },
-        runs([1, 4], [0, 6], [1, 30]),
-      ),
+      checkSeries(metricNames.checkSuccess, worker1, 'tcp-check', '1x39'),
+      checkSeries(metricNames.checkSuccess, worker2, 'tcp-check', runs([1, 4], [0, 6], [1, 30])),
     ],
     alert_rule_test: quiet('CheckFailing', '2m', '3m', '9m'),
   },
   {
     name: 'CheckStale fires: the check stopped running at 2m',
     input_series: [
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker1), check: 'http-check' },
-        '0+15x39',
-      ),
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker2), check: 'http-check' },
-        '0+15x8 120x30',
-      ),
+      checkSeries(metricNames.checkLastRun, worker1, 'http-check', '0+15x39'),
+      checkSeries(metricNames.checkLastRun, worker2, 'http-check', '0+15x8 120x30'),
     ],
     alert_rule_test: [
       // Older than 60 s from 3m15s on, and for 1 minute from 4m15s on.
@@ -394,16 +378,8 @@ const groups: TestGroup[] = [
   {
     name: 'CheckStale quiet: fresh, and 58 s old',
     input_series: [
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker1), check: 'http-check' },
-        '0+15x39',
-      ),
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker2), check: 'http-check' },
-        '-58+15x39',
-      ),
+      checkSeries(metricNames.checkLastRun, worker1, 'http-check', '0+15x39'),
+      checkSeries(metricNames.checkLastRun, worker2, 'http-check', '-58+15x39'),
     ],
     alert_rule_test: quiet('CheckStale', '3m', '9m'),
   },
@@ -460,8 +436,8 @@ const groups: TestGroup[] = [
   {
     name: 'ProberDown fires: the prober stops beating, 30 s later',
     input_series: [
-      series('ipfailover_prober_up', targetLabels(worker1), '1x39'),
-      series('ipfailover_prober_up', targetLabels(worker2), runs([1, 4], [0, 36])),
+      series(metricNames.proberUp, targetLabels(worker1), '1x39'),
+      series(metricNames.proberUp, targetLabels(worker2), runs([1, 4], [0, 36])),
     ],
     alert_rule_test: [
       // 0 from 1m on: pending at 1m and 1m15s, firing from 1m30s on.
@@ -483,8 +459,8 @@ const groups: TestGroup[] = [
   {
     name: 'ProberDown quiet: one missed scrape, and one-shot mode (no prober series at all)',
     input_series: [
-      series('ipfailover_prober_up', targetLabels(worker1), runs([1, 4], [0, 1], [1, 35])),
-      series('ipfailover_check_success', { ...targetLabels(worker2), check: 'http-check' }, '1x39'),
+      series(metricNames.proberUp, targetLabels(worker1), runs([1, 4], [0, 1], [1, 35])),
+      checkSeries(metricNames.checkSuccess, worker2, 'http-check', '1x39'),
     ],
     alert_rule_test: quiet('ProberDown', '1m', '1m15s', '2m', '9m'),
   },
@@ -589,6 +565,14 @@ describe('alert rules', () => {
       // Plain text: nothing Prometheus would expand as a template.
       expect(rule.annotations.runbook, rule.alert).not.toContain('{{');
     }
+  });
+
+  it('the ExporterDown runbook names the scrape object the packager ships, a PodMonitor', () => {
+    const { kind } = podMonitor('ipfailover').toJSON();
+    const runbook = rules.get('ExporterDown')?.annotations.runbook ?? '';
+    expect(runbook).toContain(`the ${kind} is missing`);
+    expect(runbook).toContain(`get ${kind.toLowerCase()} `);
+    expect(runbook).not.toMatch(/servicemonitor/i);
   });
 
   it('options: the job selector reaches every expression, the namespace the object and the runbooks', () => {
