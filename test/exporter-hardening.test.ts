@@ -16,6 +16,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { metricNames } from '../exporter/metric-names.ts';
 import { MAX_LINE_BYTES, SpoolReader } from '../exporter/spool.ts';
 import {
   append,
@@ -23,10 +24,13 @@ import {
   freePort,
   get,
   inProcessExporter,
+  masterCount,
   sample,
+  samplesOf,
   spawnExporter,
   spoolDir,
   startExporter,
+  sumOf,
   transitionLine,
   waitFor,
 } from './support/exporter.ts';
@@ -56,12 +60,7 @@ function writeRecord(dir: string, name: string, contents: string): void {
   renameSync(join(dir, `${name}.tmp`), join(dir, name));
 }
 
-function transitionsTotal(metrics: string): number {
-  return [...metrics.matchAll(/^ipfailover_vrrp_transitions_total\{[^}]*\} (\d+)$/gm)].reduce(
-    (sum, match) => sum + Number(match[1]),
-    0,
-  );
-}
+const transitionsTotal = (metrics: string) => sumOf(metrics, metricNames.vrrpTransitions);
 
 function checkpointPath(dir: string): string {
   return join(dir, 'exporter-checkpoint.json');
@@ -282,7 +281,7 @@ describe('one malformed record never takes /metrics down', () => {
     await app.ready();
     const metrics = (await app.inject('/metrics')).body;
     expect(sample(metrics, 'ipfailover_check_success{check="tcp-check"}')).toBe(0);
-    expect(metrics).not.toContain('ipfailover_state_records_invalid_total{');
+    expect(samplesOf(metrics, metricNames.stateRecordsInvalid)).toEqual([]);
     expect((await app.inject('/api/state')).json().checks[0]).toMatchObject({
       check: 'tcp-check',
       ok: false,
@@ -583,7 +582,7 @@ describe('a flood of connections', () => {
     // connections took it to about 270 MiB.
     expect(peakMiB).toBeLessThan(150);
     const metrics = await get(`${exporter.url}/metrics`);
-    expect(metrics.text.match(/^ipfailover_vrrp_state\{[^}]*state="master"\} 1$/gm)).toHaveLength(254);
+    expect(masterCount(metrics.text)).toBe(254);
   }, 60_000);
 
   it('a connection that sends half a request is closed within 10 s', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startProber } from '../checks/prober/main.ts';
 import { PROBER_RECORD } from '../core/prober-protocol.ts';
+import { metricNames } from '../exporter/metric-names.ts';
 import { freePort, inProcessExporter, sample, spoolDir } from './support/exporter.ts';
 import { onCleanup, tcpServer } from './support/harness.ts';
 
@@ -82,6 +83,8 @@ describe('the exporter and the prober', () => {
       IPF_STATE_DIR: spoolDir(),
       OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/http-check',
     });
-    expect(await metricsOf(app)).not.toContain('ipfailover_prober_');
+    const metrics = await metricsOf(app);
+    for (const name of [metricNames.proberUp, metricNames.proberRefusedRequests, metricNames.proberProbes])
+      expect(metrics).not.toContain(name);
   });
 });
