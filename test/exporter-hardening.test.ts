@@ -27,10 +27,10 @@ import {
   masterCount,
   sample,
   samplesOf,
+  seriesTotal,
   spawnExporter,
   spoolDir,
   startExporter,
-  sumOf,
   transitionLine,
   waitFor,
 } from './support/exporter.ts';
@@ -60,7 +60,7 @@ function writeRecord(dir: string, name: string, contents: string): void {
   renameSync(join(dir, `${name}.tmp`), join(dir, name));
 }
 
-const transitionsTotal = (metrics: string) => sumOf(metrics, metricNames.vrrpTransitions);
+const transitionsTotal = (metrics: string) => seriesTotal(metrics, metricNames.vrrpTransitions);
 
 function checkpointPath(dir: string): string {
   return join(dir, 'exporter-checkpoint.json');

@@ -15,9 +15,9 @@ import {
   masterCount,
   sample,
   samplesOf,
+  seriesTotal,
   spoolDir,
   startExporter,
-  sumOf,
   transitionLine,
   waitFor,
 } from './support/exporter.ts';
@@ -256,7 +256,7 @@ describe('the scrape cache', () => {
     const first = (await app.inject('/metrics')).body;
     expect((await app.inject('/metrics')).body).toBe(first);
     expect(master(first)).toBe(1);
-    expect(sumOf(first, metricNames.vrrpTransitions)).toBe(2);
+    expect(seriesTotal(first, metricNames.vrrpTransitions)).toBe(2);
     expect(sample(first, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
 
     // A check record is not spool state: its families show the change at the next scrape.
@@ -271,7 +271,7 @@ describe('the scrape cache', () => {
     const third = (await app.inject('/metrics')).body;
     expect(master(third)).toBe(0);
     expect(sample(third, 'ipfailover_vrrp_state{vrrp_instance="web_VIP_1",state="fault"}')).toBe(1);
-    expect(sumOf(third, metricNames.vrrpTransitions)).toBe(3);
+    expect(seriesTotal(third, metricNames.vrrpTransitions)).toBe(3);
     expect(sample(third, 'ipfailover_spool_lines_total')).toBe(3);
     expect(sample(third, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
   });
@@ -287,7 +287,7 @@ describe('the scrape cache', () => {
     const families = [...body.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]);
     expect(new Set(families).size).toBe(families.length);
     expect(samplesOf(body, metricNames.vrrpState)).toHaveLength(2 * 5);
-    expect(sumOf(body, metricNames.vrrpTransitions)).toBe(2);
+    expect(seriesTotal(body, metricNames.vrrpTransitions)).toBe(2);
     expect(sample(body, 'ipfailover_spool_lines_total')).toBe(2);
     expect(sample(body, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
     expect(
@@ -440,7 +440,7 @@ describe('the built exporter process', () => {
       const text = await (await fetch(`${exporter.url}/metrics`)).text();
       return sample(text, 'ipfailover_spool_lines_total') === total ? text : undefined;
     });
-    expect(sumOf(metrics, metricNames.vrrpTransitions)).toBe(total);
+    expect(seriesTotal(metrics, metricNames.vrrpTransitions)).toBe(total);
     expect(sample(metrics, 'ipfailover_spool_invalid_lines_total')).toBe(0);
   });
 });

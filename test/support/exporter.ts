@@ -126,7 +126,7 @@ export function samplesOf(metrics: string, metric: MetricName): { labels: string
 }
 
 /** The sum of every sample of one metric, such as all the transitions counted. */
-export const sumOf = (metrics: string, metric: MetricName): number =>
+export const seriesTotal = (metrics: string, metric: MetricName): number =>
   samplesOf(metrics, metric).reduce((sum, { value }) => sum + value, 0);
 
 /** How many instances are MASTER on the node, by its ipfailover_vrrp_state. */
