@@ -104,6 +104,17 @@ function fired(
   return { exp_labels: labels, exp_annotations: { summary, description, runbook } };
 }
 
+/** The test at `eval_time` that expects exactly these alerts of `alertname`: labels, summary, description. */
+const firing = (
+  eval_time: string,
+  alertname: string,
+  ...alerts: [labels: Record<string, string>, summary: string, description: string][]
+): AlertTest => ({
+  eval_time,
+  alertname,
+  exp_alerts: alerts.map(([labels, summary, description]) => fired(alertname, labels, summary, description)),
+});
+
 interface AlertTest {
   eval_time: string;
   alertname: string;
@@ -133,37 +144,26 @@ const groups: TestGroup[] = [
       ...vrrpState(worker3, 'web_VIP_2', [['backup', 40]]),
     ],
     alert_rule_test: [
-      {
-        // web_VIP_1 has had no master for 30 s only: pending.
-        eval_time: '1m30s',
-        alertname: 'VIPNoMaster',
-        exp_alerts: [
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
-            'No node is VRRP master for web_VIP_2',
-            '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
+      // web_VIP_1 has had no master for 30 s only: pending.
+      firing('1m30s', 'VIPNoMaster', [
+        { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
+        'No node is VRRP master for web_VIP_2',
+        '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
+      ]),
+      firing(
+        '2m',
+        'VIPNoMaster',
+        [
+          { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_1' },
+          'No node is VRRP master for web_VIP_1',
+          '2 node(s) report VRRP instance web_VIP_1 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
         ],
-      },
-      {
-        eval_time: '2m',
-        alertname: 'VIPNoMaster',
-        exp_alerts: [
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_1' },
-            'No node is VRRP master for web_VIP_1',
-            '2 node(s) report VRRP instance web_VIP_1 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
-            'No node is VRRP master for web_VIP_2',
-            '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
+        [
+          { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
+          'No node is VRRP master for web_VIP_2',
+          '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
         ],
-      },
+      ),
     ],
   },
   {
@@ -235,18 +235,11 @@ const groups: TestGroup[] = [
       transitions(worker1, 'web_VIP_1', 'master', 'backup', '0+1x3 3x12'),
     ],
     alert_rule_test: [
-      {
-        eval_time: '15m',
-        alertname: 'VIPFlapping',
-        exp_alerts: [
-          fired(
-            'VIPFlapping',
-            { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is flapping',
-            'VRRP instance web_VIP_1 became MASTER 5 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-          ),
-        ],
-      },
+      firing('15m', 'VIPFlapping', [
+        { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is flapping',
+        'VRRP instance web_VIP_1 became MASTER 5 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
+      ]),
     ],
   },
   {
@@ -269,18 +262,11 @@ const groups: TestGroup[] = [
     interval: '1m',
     input_series: [becameMaster(worker1, 'web_VIP_1', 'backup', '0+1x10 10x19')],
     alert_rule_test: [
-      {
-        eval_time: '10m',
-        alertname: 'VIPFlapping',
-        exp_alerts: [
-          fired(
-            'VIPFlapping',
-            { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is flapping',
-            'VRRP instance web_VIP_1 became MASTER 10 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-          ),
-        ],
-      },
+      firing('10m', 'VIPFlapping', [
+        { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is flapping',
+        'VRRP instance web_VIP_1 became MASTER 10 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
+      ]),
       ...quiet('VIPFlapping', '26m'),
     ],
   },
@@ -294,18 +280,11 @@ const groups: TestGroup[] = [
       ]),
     ],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'NodeFault',
-        exp_alerts: [
-          fired(
-            'NodeFault',
-            { ...targetLabels(worker2), severity: 'warning', state: 'fault', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is in FAULT on worker-2',
-            'VRRP instance web_VIP_1 has been in FAULT on node worker-2 for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
-          ),
-        ],
-      },
+      firing('6m', 'NodeFault', [
+        { ...targetLabels(worker2), severity: 'warning', state: 'fault', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is in FAULT on worker-2',
+        'VRRP instance web_VIP_1 has been in FAULT on node worker-2 for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
+      ]),
     ],
   },
   {
@@ -330,18 +309,11 @@ const groups: TestGroup[] = [
     ],
     alert_rule_test: [
       ...quiet('CheckFailing', '2m30s'),
-      {
-        eval_time: '3m',
-        alertname: 'CheckFailing',
-        exp_alerts: [
-          fired(
-            'CheckFailing',
-            { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
-            'Check http-check fails on worker-2',
-            'The http-check probe has failed on node worker-2 for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
-          ),
-        ],
-      },
+      firing('3m', 'CheckFailing', [
+        { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
+        'Check http-check fails on worker-2',
+        'The http-check probe has failed on node worker-2 for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
+      ]),
     ],
   },
   {
@@ -361,18 +333,11 @@ const groups: TestGroup[] = [
     alert_rule_test: [
       // Older than 60 s from 3m15s on, and for 1 minute from 4m15s on.
       ...quiet('CheckStale', '4m'),
-      {
-        eval_time: '5m',
-        alertname: 'CheckStale',
-        exp_alerts: [
-          fired(
-            'CheckStale',
-            { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
-            'Check http-check stopped running on worker-2',
-            'The http-check check last ran 3m 0s ago on node worker-2; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
-          ),
-        ],
-      },
+      firing('5m', 'CheckStale', [
+        { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
+        'Check http-check stopped running on worker-2',
+        'The http-check check last ran 3m 0s ago on node worker-2; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
+      ]),
     ],
   },
   {
@@ -395,24 +360,20 @@ const groups: TestGroup[] = [
     ],
     alert_rule_test: [
       ...quiet('StateMismatch', '45s'),
-      {
-        eval_time: '2m',
-        alertname: 'StateMismatch',
-        exp_alerts: [
-          fired(
-            'StateMismatch',
-            { ...targetLabels(worker1), severity: 'critical', vip: '10.0.0.101', vrrp_instance: 'web_VIP_1' },
-            'VIP 10.0.0.101 and VRRP state disagree on worker-1',
-            'web_VIP_1 is MASTER on node worker-1 but its VIP 10.0.0.101 is on none of the node’s interfaces, for 1 minute.',
-          ),
-          fired(
-            'StateMismatch',
-            { ...targetLabels(worker2), severity: 'critical', vip: '10.0.0.100', vrrp_instance: 'web_VIP_1' },
-            'VIP 10.0.0.100 and VRRP state disagree on worker-2',
-            'VIP 10.0.0.100 is on node worker-2 but web_VIP_1 is not MASTER there, for 1 minute.',
-          ),
+      firing(
+        '2m',
+        'StateMismatch',
+        [
+          { ...targetLabels(worker1), severity: 'critical', vip: '10.0.0.101', vrrp_instance: 'web_VIP_1' },
+          'VIP 10.0.0.101 and VRRP state disagree on worker-1',
+          'web_VIP_1 is MASTER on node worker-1 but its VIP 10.0.0.101 is on none of the node’s interfaces, for 1 minute.',
         ],
-      },
+        [
+          { ...targetLabels(worker2), severity: 'critical', vip: '10.0.0.100', vrrp_instance: 'web_VIP_1' },
+          'VIP 10.0.0.100 and VRRP state disagree on worker-2',
+          'VIP 10.0.0.100 is on node worker-2 but web_VIP_1 is not MASTER there, for 1 minute.',
+        ],
+      ),
     ],
   },
   {
@@ -442,18 +403,11 @@ const groups: TestGroup[] = [
     alert_rule_test: [
       // 0 from 1m on: pending at 1m and 1m15s, firing from 1m30s on.
       ...quiet('ProberDown', '1m15s'),
-      {
-        eval_time: '2m',
-        alertname: 'ProberDown',
-        exp_alerts: [
-          fired(
-            'ProberDown',
-            { ...targetLabels(worker2), severity: 'critical' },
-            'The ipfailover prober on worker-2 is down',
-            'The ipft-prober container on node worker-2 has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
-          ),
-        ],
-      },
+      firing('2m', 'ProberDown', [
+        { ...targetLabels(worker2), severity: 'critical' },
+        'The ipfailover prober on worker-2 is down',
+        'The ipft-prober container on node worker-2 has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
+      ]),
     ],
   },
   {
@@ -471,36 +425,22 @@ const groups: TestGroup[] = [
       series('up', targetLabels(worker2), runs([1, 4], [0, 36])),
     ],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'ExporterDown',
-        exp_alerts: [
-          fired(
-            'ExporterDown',
-            { ...targetLabels(worker2), severity: 'warning' },
-            'ipfailover-toolkit exporter 10.0.0.22:9101 on worker-2 is down',
-            'Prometheus has failed to scrape the exporter target 10.0.0.22:9101 (node worker-2) for 5 minutes: the other ipfailover alerts are blind there.',
-          ),
-        ],
-      },
+      firing('6m', 'ExporterDown', [
+        { ...targetLabels(worker2), severity: 'warning' },
+        'ipfailover-toolkit exporter 10.0.0.22:9101 on worker-2 is down',
+        'Prometheus has failed to scrape the exporter target 10.0.0.22:9101 (node worker-2) for 5 minutes: the other ipfailover alerts are blind there.',
+      ]),
     ],
   },
   {
     name: 'ExporterDown fires: no target of the job at all',
     input_series: [series('up', { instance: '10.0.0.21:9100', job: 'node-exporter' }, '1x39')],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'ExporterDown',
-        exp_alerts: [
-          fired(
-            'ExporterDown',
-            { job: 'ipfailover-toolkit', severity: 'warning' },
-            'No ipfailover-toolkit exporter is scraped',
-            'No target matching job="ipfailover-toolkit" has existed for 5 minutes: the other ipfailover alerts are blind there.',
-          ),
-        ],
-      },
+      firing('6m', 'ExporterDown', [
+        { job: 'ipfailover-toolkit', severity: 'warning' },
+        'No ipfailover-toolkit exporter is scraped',
+        'No target matching job="ipfailover-toolkit" has existed for 5 minutes: the other ipfailover alerts are blind there.',
+      ]),
     ],
   },
   {
