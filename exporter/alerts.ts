@@ -48,8 +48,10 @@ interface AlertDefinition {
   readonly expr: (context: Context) => string;
   readonly summary: string;
   readonly description: string | ((context: Context) => string);
-  /** Plain text (no templates): the steps for the SRE on call, numbered in the rule. */
-  readonly runbook: (context: Context) => string[];
+  /** The values the runbook's steps use: its first step sets them, after NS. */
+  readonly sets: readonly RunbookValue[];
+  /** Plain text (no templates): the steps for the SRE on call after the first (and, with `node`, the pod on it). */
+  readonly runbook: readonly string[] | ((context: Context) => string[]);
 }
 
 /** The aggregation of everything that describes one VRRP instance across nodes. */
@@ -57,14 +59,15 @@ const perInstance = `namespace, job, ${labelNames.vrrpInstance}`;
 /** The series of an instance that is MASTER on the target. */
 const master = `${labelNames.state}="master"`;
 
-/** How the runbooks name the values they need; each runbook sets the ones it uses first. */
-const setNs = (c: Context) => `NS=${c.namespace}`;
-const setNode = 'NODE=<the alert’s node label>';
-const setInstance = 'INSTANCE=<the alert’s vrrp_instance label>';
+/** How the runbooks name the values they need, besides NS; each runbook sets the ones it uses first. */
+const runbookValues = {
+  node: 'NODE=<the alert’s node label>',
+  instance: 'INSTANCE=<the alert’s vrrp_instance label>',
+  vip: 'VIP=<the alert’s vip label>',
+} as const;
+type RunbookValue = keyof typeof runbookValues;
 const podOnNode =
   'POD=<the ipfailover pod on that node, from: oc -n "$NS" get pods -o wide --field-selector spec.nodeName="$NODE">';
-/** The first steps of a runbook about one node: the values it needs, then the pod on that node. */
-const onNode = (c: Context, ...values: string[]) => [[setNs(c), setNode, ...values].join(' '), podOnNode];
 const transitionsLog = `oc -n "$NS" logs "$POD" --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"`;
 
 const definitions: readonly AlertDefinition[] = [
@@ -81,8 +84,8 @@ unless on (${perInstance})
     summary: 'No node is VRRP master for {{ $labels.vrrp_instance }}',
     description:
       '{{ $value }} node(s) report VRRP instance {{ $labels.vrrp_instance }} and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-    runbook: (c) => [
-      `${setNs(c)} ${setInstance}`,
+    sets: ['instance'],
+    runbook: [
       'See the state of every ipfailover pod: oc -n "$NS" get pods -o wide, then for each pod: oc -n "$NS" logs <pod> --since=15m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
       'All in FAULT: the check fails on every node. Read the reason lines (-check: FAIL) and fix the application or the check; confirm the check settings with oc -n "$NS" rsh <pod> /etc/ipfailover-toolkit/<check> --validate',
       'All in INIT or BACKUP: keepalived has no check result or the instance is misconfigured. Compare oc -n "$NS" rsh <pod> cat /etc/keepalived/keepalived.conf across pods, and check the script exists and is executable: oc -n "$NS" rsh <pod> ls -l /etc/ipfailover-toolkit/',
@@ -109,8 +112,8 @@ or
     summary: 'Split brain: {{ $value }} nodes claim {{ $labels.vrrp_instance }}',
     description:
       '{{ $value }} nodes have claimed VRRP instance {{ $labels.vrrp_instance }} for 30 seconds, as MASTER or by holding one of its VIPs. Clients reach whichever node answered ARP last.',
-    runbook: (c) => [
-      `${setNs(c)} ${setInstance}`,
+    sets: ['instance'],
+    runbook: [
       `Find the nodes in Observe > Metrics: ${metricNames.vrrpState}{vrrp_instance="<instance>",state="master"} == 1 and ${metricNames.vipPresent}{vrrp_instance="<instance>"} == 1`,
       'Check that the nodes hear each other’s adverts (VRRP, IP protocol 112, to 224.0.0.18 unless unicast): oc debug node/<node> -- tcpdump -ni <interface> -c 10 vrrp. Two masters each seeing only its own adverts means multicast is blocked: set OPENSHIFT_HA_UNICAST_PEERS, or open the network path.',
       'Adverts from a foreign router with the same VRID: another keepalived shares the segment. Run ipft lint on every ipfailover Deployment and move OPENSHIFT_HA_VRRP_ID_OFFSET apart.',
@@ -128,8 +131,8 @@ or
     summary: '{{ $labels.vrrp_instance }} is flapping',
     description:
       'VRRP instance {{ $labels.vrrp_instance }} became MASTER {{ $value }} times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-    runbook: (c) => [
-      `${setNs(c)} ${setInstance}`,
+    sets: ['instance'],
+    runbook: [
       'Read the transitions: for each ipfailover pod, oc -n "$NS" logs <pod> --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
       'FAULT between the moves: the check flaps. Read its reason lines, fix the cause, and absorb blips with hysteresis: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_CHECK_FALL=3 IPF_CHECK_RISE=2',
       'MASTER and BACKUP only: adverts are lost (network drops, CPU starvation on the node: oc adm top node) or nodes preempt each other. Check oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_PREEMPTION; preempt_delay 300 (the default) or nopreempt stops a returning node from taking the VIPs back at once.',
@@ -144,8 +147,8 @@ or
     summary: '{{ $labels.vrrp_instance }} is in FAULT on {{ $labels.node }}',
     description:
       'VRRP instance {{ $labels.vrrp_instance }} has been in FAULT on node {{ $labels.node }} for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
-    runbook: (c) => [
-      ...onNode(c, setInstance),
+    sets: ['node', 'instance'],
+    runbook: [
       `Why: ${transitionsLog}`,
       'A -check: FAIL line names what failed. Confirm the settings with oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate and fix the application on that node (the check probes the node itself).',
       'No check failure: the interface may be down. oc debug node/"$NODE" -- ip -brief link and compare with OPENSHIFT_HA_NETWORK_INTERFACE (oc -n "$NS" set env deploy/<ipfailover deployment> --list).',
@@ -159,8 +162,8 @@ or
     expr: ({ select }) => `${select(metricNames.checkSuccess)} == 0`,
     summary: 'Check {{ $labels.check }} fails on {{ $labels.node }}',
     description: `The {{ $labels.check }} probe has failed on node {{ $labels.node }} for 2 minutes. Once keepalived is told (${metricNames.checkPassing} 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.`,
-    runbook: (c) => [
-      ...onNode(c),
+    sets: ['node'],
+    runbook: [
       'Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat /var/run/ipfailover/check-<check>.json)',
       'Confirm the settings and the target: oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate',
       'Probe the target by hand from the node (the pod uses the host network): oc -n "$NS" rsh "$POD" curl -sv <url>, or for TCP: oc -n "$NS" rsh "$POD" bash -c "</dev/tcp/<host>/<port>"',
@@ -175,8 +178,8 @@ or
     summary: 'Check {{ $labels.check }} stopped running on {{ $labels.node }}',
     description:
       'The {{ $labels.check }} check last ran {{ $value | humanizeDuration }} ago on node {{ $labels.node }}; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
-    runbook: (c) => [
-      ...onNode(c),
+    sets: ['node'],
+    runbook: [
       'keepalived disables a check script that is missing or not executable: oc -n "$NS" logs "$POD" | grep -i -E "script|VRRP_Script", and oc -n "$NS" rsh "$POD" ls -l /etc/ipfailover-toolkit/ (the ConfigMap volume needs defaultMode 493).',
       'Compare the script keepalived runs with the file: oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_CHECK_SCRIPT',
       'The status record must be writable: oc -n "$NS" rsh "$POD" ls -l /var/run/ipfailover/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.',
@@ -193,8 +196,8 @@ or
     summary: 'The ipfailover prober on {{ $labels.node }} is down',
     description:
       'The ipft-prober container on node {{ $labels.node }} has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
-    runbook: (c) => [
-      ...onNode(c),
+    sets: ['node'],
+    runbook: [
       'The prober container: oc -n "$NS" get pod "$POD" -o jsonpath=\'{.status.initContainerStatuses[?(@.name=="ipft-prober")]}{.status.containerStatuses[?(@.name=="ipft-prober")]}\' (restarts, OOMKilled, a failing startupProbe).',
       'Its log: oc -n "$NS" logs "$POD" -c ipft-prober --previous; bad settings exit 1 at start with one line per setting (the envFrom ConfigMap ipfailover-toolkit-settings).',
       'What keepalived sees: oc -n "$NS" logs "$POD" -c <keepalived container> | grep verdict.sh ("no prober on 127.0.0.1:PORT" or "no answer").',
@@ -220,8 +223,8 @@ or
     summary: 'VIP {{ $labels.vip }} and VRRP state disagree on {{ $labels.node }}',
     description:
       '{{ if eq $value 1.0 }}VIP {{ $labels.vip }} is on node {{ $labels.node }} but {{ $labels.vrrp_instance }} is not MASTER there{{ else }}{{ $labels.vrrp_instance }} is MASTER on node {{ $labels.node }} but its VIP {{ $labels.vip }} is on none of the node’s interfaces{{ end }}, for 1 minute.',
-    runbook: (c) => [
-      ...onNode(c, setInstance, 'VIP=<the alert’s vip label>'),
+    sets: ['node', 'instance', 'vip'],
+    runbook: [
       'What the kernel has: oc -n "$NS" rsh "$POD" ip -brief address | grep -F "$VIP"; what keepalived thinks: oc -n "$NS" logs "$POD" --since=1h | grep -E "$INSTANCE.*Entering"',
       'MASTER without the VIP: something removed the address (NetworkManager, a bridge reconfiguration on br-ex) and keepalived re-adds it only on a transition. Restart the pod so another node takes over: oc -n "$NS" delete pod "$POD"',
       'VIP held but not MASTER: a leftover from a healed split brain or a killed pod. If another node is MASTER (VIPSplitBrain fires too), remove it here: oc -n "$NS" rsh "$POD" ip address del "$VIP"/32 dev <interface>, or delete the pod.',
@@ -237,8 +240,8 @@ or
       '{{ if $labels.instance }}ipfailover-toolkit exporter {{ $labels.instance }} on {{ $labels.node }} is down{{ else }}No ipfailover-toolkit exporter is scraped{{ end }}',
     description: ({ jobSelector }) =>
       `{{ if $labels.instance }}Prometheus has failed to scrape the exporter target {{ $labels.instance }} (node {{ $labels.node }}) for 5 minutes{{ else }}No target matching ${jobSelector} has existed for 5 minutes{{ end }}: the other ipfailover alerts are blind there.`,
+    sets: [],
     runbook: (c) => [
-      setNs(c),
       'The exporter pods: oc -n "$NS" get pods -o wide; for the node in the alert: oc -n "$NS" describe pod <pod> and oc -n "$NS" logs <pod> -c <exporter container> --previous',
       'The scrape: oc -n "$NS" get podmonitor -o wide, and Observe > Targets in the console for the error.',
       `No target at all: the PodMonitor is missing, its job label differs from ${c.jobSelector}, or monitoring for user-defined projects is off: oc -n openshift-user-workload-monitoring get pods`,
@@ -249,6 +252,13 @@ or
 
 /** The names of all alerts, in rule order. */
 export const alertNames: readonly string[] = definitions.map((definition) => definition.alert);
+
+/** The runbook's steps: the values it uses set first, then on a node the pod there, then its own. */
+function runbookSteps(definition: AlertDefinition, c: Context): string[] {
+  const first = [`NS=${c.namespace}`, ...definition.sets.map((value) => runbookValues[value])].join(' ');
+  const steps = typeof definition.runbook === 'function' ? definition.runbook(c) : definition.runbook;
+  return [first, ...(definition.sets.includes('node') ? [podOnNode] : []), ...steps];
+}
 
 function context(options: AlertOptions): Context {
   const jobSelector = (options.jobSelector ?? DEFAULT_JOB_SELECTOR).trim();
@@ -282,8 +292,7 @@ export function alertRules(options: AlertOptions = {}): AlertRule[] {
       summary: definition.summary,
       description:
         typeof definition.description === 'string' ? definition.description : definition.description(c),
-      runbook: definition
-        .runbook(c)
+      runbook: runbookSteps(definition, c)
         .map((step, index) => `${index + 1}. ${step}`)
         .join('\n'),
     },
