@@ -56,7 +56,7 @@ interface AlertDefinition {
 
 /** The aggregation of everything that describes one VRRP instance across nodes. */
 const perInstance = `namespace, job, ${labelNames.vrrpInstance}`;
-/** The series of an instance that is MASTER on the target. */
+/** The matcher of the one vrrp_state series per instance and target that says MASTER. */
 const master = `${labelNames.state}="master"`;
 
 /** How the runbooks name the values they need, besides NS; each runbook sets the ones it uses first. */
@@ -66,6 +66,7 @@ const runbookValues = {
   vip: 'VIP=<the alert’s vip label>',
 } as const;
 type RunbookValue = keyof typeof runbookValues;
+/** The second step of every runbook that sets `node`. */
 const podOnNode =
   'POD=<the ipfailover pod on that node, from: oc -n "$NS" get pods -o wide --field-selector spec.nodeName="$NODE">';
 const transitionsLog = `oc -n "$NS" logs "$POD" --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"`;
