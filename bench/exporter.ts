@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ingestor } from '../exporter/ingest.ts';
+import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { burst } from './measure.ts';
 
@@ -48,8 +49,8 @@ async function startExporter(stateDir: string): Promise<{ url: string; child: Ch
   }
 }
 
-const masters = (text: string) =>
-  text.match(/^ipfailover_vrrp_state\{[^}]*state="master"\} 1$/gm)?.length ?? 0;
+const masterSample = new RegExp(`^${metricNames.vrrpState}\\{[^}]*state="master"\\} 1$`, 'gm');
+const masters = (text: string) => text.match(masterSample)?.length ?? 0;
 
 async function hookBurst(): Promise<{
   hookCpu: number;

@@ -3,9 +3,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ring } from '../testkit/prober-client.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Command, measure } from './measure.ts';
 
@@ -43,19 +44,11 @@ const prober: ChildProcess = spawn(process.execPath, ['--max-old-space-size=64',
 const pid = prober.pid ?? 0;
 
 /** One request line, answered; resolves with the reply. */
-function ring(line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(proberPort, '127.0.0.1', () => socket.write(line));
-    let reply = '';
-    socket.on('data', (chunk) => (reply += chunk));
-    socket.on('end', () => resolve(reply));
-    socket.on('error', reject);
-  });
-}
+const ask = (line: string) => ring(proberPort, line);
 
 for (let attempt = 0; ; attempt++) {
   try {
-    if ((await ring(`ipft2 ${podUid} tcp-check 1 1000\n`)) === 'ready 1\n') break;
+    if ((await ask(`ipft2 ${podUid} tcp-check 1 1000\n`)) === 'ready 1\n') break;
   } catch {
     if (attempt > 100) throw new Error('the prober did not start');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -148,7 +141,7 @@ for (const check of ['tcp-check', 'http-check']) {
   const from = cpuSeconds(pid);
   for (let index = 0; index < probes; index++) {
     nonce += 1;
-    const reply = await ring(`ipft2 ${podUid} ${check} ${nonce} 1900\n`);
+    const reply = await ask(`ipft2 ${podUid} ${check} ${nonce} 1900\n`);
     if (reply !== `ready ${nonce}\n`) throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
   }
   perProbeMs[check] = ((cpuSeconds(pid) - from) / probes) * 1000;

@@ -3,13 +3,14 @@
  * (deploy/prometheus-rules.yaml is its output) and `ruleGroupsYaml()` for promtool. Pure: no I/O.
  *
  * Every series is per node: one scrape target per node, with the target labels `instance`, `job` and
- * `node` (and `namespace` from the ServiceMonitor). Aggregations keep `namespace` and `job` so that two
+ * `node` (and `namespace` from the PodMonitor). Aggregations keep `namespace` and `job` so that two
  * ipfailover deployments that reuse an instance name are not counted together.
  */
 
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { stringify } from 'yaml';
 import { isDnsLabel } from '../core/kube-names.ts';
+import { labelNames, type MetricName, metricNames } from './metric-names.ts';
 
 export type Severity = 'critical' | 'warning';
 
@@ -33,8 +34,8 @@ export const RULE_NAME = 'ipfailover-toolkit';
 export const GROUP_NAME = 'ipfailover-toolkit';
 
 interface Context {
-  /** `name{<job selector>, <extra>}` */
-  readonly select: (metric: string, extra?: string) => string;
+  /** `name{<job selector>, <extra>}`; `up` is Prometheus's own, per target. */
+  readonly select: (metric: MetricName | 'up', extra?: string) => string;
   readonly jobSelector: string;
   /** The value to give NS in runbooks. */
   readonly namespace: string;
@@ -46,18 +47,26 @@ interface AlertDefinition {
   readonly for?: string;
   readonly expr: (context: Context) => string;
   readonly summary: string;
-  readonly description: (context: Context) => string;
-  /** Plain text (no templates): numbered steps for the SRE on call. */
-  readonly runbook: (context: Context) => string[];
+  readonly description: string | ((context: Context) => string);
+  /** The values the runbook's steps use: its first step sets them, after NS. */
+  readonly sets: readonly RunbookValue[];
+  /** Plain text (no templates): the steps for the SRE on call after the first (and, with `node`, the pod on it). */
+  readonly runbook: readonly string[] | ((context: Context) => string[]);
 }
 
 /** The aggregation of everything that describes one VRRP instance across nodes. */
-const perInstance = 'namespace, job, vrrp_instance';
+const perInstance = `namespace, job, ${labelNames.vrrpInstance}`;
+/** The matcher of the one vrrp_state series per instance and target that says MASTER. */
+const master = `${labelNames.state}="master"`;
 
-/** How the runbooks name the values they need; each runbook sets the ones it uses first. */
-const setNs = (c: Context) => `NS=${c.namespace}`;
-const setNode = 'NODE=<the alert’s node label>';
-const setInstance = 'INSTANCE=<the alert’s vrrp_instance label>';
+/** How the runbooks name the values they need, besides NS; each runbook sets the ones it uses first. */
+const runbookValues = {
+  node: 'NODE=<the alert’s node label>',
+  instance: 'INSTANCE=<the alert’s vrrp_instance label>',
+  vip: 'VIP=<the alert’s vip label>',
+} as const;
+type RunbookValue = keyof typeof runbookValues;
+/** The second step of every runbook that sets `node`. */
 const podOnNode =
   'POD=<the ipfailover pod on that node, from: oc -n "$NS" get pods -o wide --field-selector spec.nodeName="$NODE">';
 const transitionsLog = `oc -n "$NS" logs "$POD" --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"`;
@@ -69,21 +78,21 @@ const definitions: readonly AlertDefinition[] = [
     for: '1m',
     // The instances are those any node reports (even one node, in any state), less those with a master.
     expr: ({ select }) => `count by (${perInstance}) (
-  group by (namespace, job, instance, vrrp_instance) (${select('ipfailover_vrrp_state')})
+  group by (namespace, job, instance, vrrp_instance) (${select(metricNames.vrrpState)})
 )
 unless on (${perInstance})
-  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)`,
+  (${select(metricNames.vrrpState, master)} == 1)`,
     summary: 'No node is VRRP master for {{ $labels.vrrp_instance }}',
-    description: () =>
+    description:
       '{{ $value }} node(s) report VRRP instance {{ $labels.vrrp_instance }} and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setInstance}`,
-      '2. See the state of every ipfailover pod: oc -n "$NS" get pods -o wide, then for each pod: oc -n "$NS" logs <pod> --since=15m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
-      '3. All in FAULT: the check fails on every node. Read the reason lines (-check: FAIL) and fix the application or the check; confirm the check settings with oc -n "$NS" rsh <pod> /etc/ipfailover-toolkit/<check> --validate',
-      '4. All in INIT or BACKUP: keepalived has no check result or the instance is misconfigured. Compare oc -n "$NS" rsh <pod> cat /etc/keepalived/keepalived.conf across pods, and check the script exists and is executable: oc -n "$NS" rsh <pod> ls -l /etc/ipfailover-toolkit/',
-      '5. Fewer pods than nodes: oc -n "$NS" get deploy,pods -o wide and oc -n "$NS" describe pod <pod> (privileged SCC, hostNetwork, node selector).',
-      '6. If ExporterDown fires too, the unscraped node may be the master: oc debug node/<node> -- ip -brief address shows whether it holds the VIPs.',
-      '7. Last resort: restart the ipfailover pods one at a time, oc -n "$NS" delete pod <pod>, and watch this alert clear.',
+    sets: ['instance'],
+    runbook: [
+      'See the state of every ipfailover pod: oc -n "$NS" get pods -o wide, then for each pod: oc -n "$NS" logs <pod> --since=15m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
+      'All in FAULT: the check fails on every node. Read the reason lines (-check: FAIL) and fix the application or the check; confirm the check settings with oc -n "$NS" rsh <pod> /etc/ipfailover-toolkit/<check> --validate',
+      'All in INIT or BACKUP: keepalived has no check result or the instance is misconfigured. Compare oc -n "$NS" rsh <pod> cat /etc/keepalived/keepalived.conf across pods, and check the script exists and is executable: oc -n "$NS" rsh <pod> ls -l /etc/ipfailover-toolkit/',
+      'Fewer pods than nodes: oc -n "$NS" get deploy,pods -o wide and oc -n "$NS" describe pod <pod> (privileged SCC, hostNetwork, node selector).',
+      'If ExporterDown fires too, the unscraped node may be the master: oc debug node/<node> -- ip -brief address shows whether it holds the VIPs.',
+      'Last resort: restart the ipfailover pods one at a time, oc -n "$NS" delete pod <pod>, and watch this alert clear.',
     ],
   },
   {
@@ -93,24 +102,24 @@ unless on (${perInstance})
     // The number of nodes claiming the instance: as MASTER, or (a split brain keepalived no longer
     // reports, acassen/keepalived#1884) by holding one of its VIPs.
     expr: ({ select }) => `(
-  count by (${perInstance}) (${select('ipfailover_vrrp_state', 'state="master"')} == 1) > 1
+  count by (${perInstance}) (${select(metricNames.vrrpState, master)} == 1) > 1
 )
 or
 (
   max by (${perInstance}) (
-    count by (${perInstance}, vip) (${select('ipfailover_vip_present')} == 1)
+    count by (${perInstance}, vip) (${select(metricNames.vipPresent)} == 1)
   ) > 1
 )`,
     summary: 'Split brain: {{ $value }} nodes claim {{ $labels.vrrp_instance }}',
-    description: () =>
+    description:
       '{{ $value }} nodes have claimed VRRP instance {{ $labels.vrrp_instance }} for 30 seconds, as MASTER or by holding one of its VIPs. Clients reach whichever node answered ARP last.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setInstance}`,
-      '2. Find the nodes in Observe > Metrics: ipfailover_vrrp_state{vrrp_instance="<instance>",state="master"} == 1 and ipfailover_vip_present{vrrp_instance="<instance>"} == 1',
-      '3. Check that the nodes hear each other’s adverts (VRRP, IP protocol 112, to 224.0.0.18 unless unicast): oc debug node/<node> -- tcpdump -ni <interface> -c 10 vrrp. Two masters each seeing only its own adverts means multicast is blocked: set OPENSHIFT_HA_UNICAST_PEERS, or open the network path.',
-      '4. Adverts from a foreign router with the same VRID: another keepalived shares the segment. Run ipft lint on every ipfailover Deployment and move OPENSHIFT_HA_VRRP_ID_OFFSET apart.',
-      '5. One MASTER but the VIP on two nodes: a healed split brain left the VIP behind (keepalived sends no notify for it). Restart the ipfailover pod on the node that is not MASTER: oc -n "$NS" delete pod <pod>, or remove the address there: oc -n "$NS" rsh <pod> ip address del <vip>/32 dev <interface>',
-      '6. Confirm one owner: oc -n "$NS" logs <pod> --since=10m | grep -E "$INSTANCE.*Entering" on each node shows one MASTER, and this alert clears.',
+    sets: ['instance'],
+    runbook: [
+      `Find the nodes in Observe > Metrics: ${metricNames.vrrpState}{vrrp_instance="<instance>",state="master"} == 1 and ${metricNames.vipPresent}{vrrp_instance="<instance>"} == 1`,
+      'Check that the nodes hear each other’s adverts (VRRP, IP protocol 112, to 224.0.0.18 unless unicast): oc debug node/<node> -- tcpdump -ni <interface> -c 10 vrrp. Two masters each seeing only its own adverts means multicast is blocked: set OPENSHIFT_HA_UNICAST_PEERS, or open the network path.',
+      'Adverts from a foreign router with the same VRID: another keepalived shares the segment. Run ipft lint on every ipfailover Deployment and move OPENSHIFT_HA_VRRP_ID_OFFSET apart.',
+      'One MASTER but the VIP on two nodes: a healed split brain left the VIP behind (keepalived sends no notify for it). Restart the ipfailover pod on the node that is not MASTER: oc -n "$NS" delete pod <pod>, or remove the address there: oc -n "$NS" rsh <pod> ip address del <vip>/32 dev <interface>',
+      'Confirm one owner: oc -n "$NS" logs <pod> --since=10m | grep -E "$INSTANCE.*Entering" on each node shows one MASTER, and this alert clears.',
     ],
   },
   {
@@ -118,68 +127,64 @@ or
     severity: 'warning',
     // round(): increase() extrapolates to the window's edges, so 4 transitions can read 4.1.
     expr: ({ select }) => `round(
-  sum by (${perInstance}) (increase(${select('ipfailover_vrrp_transitions_total', 'to="master"')}[15m]))
+  sum by (${perInstance}) (increase(${select(metricNames.vrrpTransitions, `${labelNames.to}="master"`)}[15m]))
 ) > 4`,
     summary: '{{ $labels.vrrp_instance }} is flapping',
-    description: () =>
+    description:
       'VRRP instance {{ $labels.vrrp_instance }} became MASTER {{ $value }} times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setInstance}`,
-      '2. Read the transitions: for each ipfailover pod, oc -n "$NS" logs <pod> --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
-      '3. FAULT between the moves: the check flaps. Read its reason lines, fix the cause, and absorb blips with hysteresis: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_CHECK_FALL=3 IPF_CHECK_RISE=2',
-      '4. MASTER and BACKUP only: adverts are lost (network drops, CPU starvation on the node: oc adm top node) or nodes preempt each other. Check oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_PREEMPTION; preempt_delay 300 (the default) or nopreempt stops a returning node from taking the VIPs back at once.',
-      '5. Pods restarting (oc -n "$NS" get pods, RESTARTS): each restart re-rolls the priorities; find the restart cause with oc -n "$NS" describe pod <pod>.',
+    sets: ['instance'],
+    runbook: [
+      'Read the transitions: for each ipfailover pod, oc -n "$NS" logs <pod> --since=30m | grep -E "$INSTANCE.*Entering|-check: FAIL"',
+      'FAULT between the moves: the check flaps. Read its reason lines, fix the cause, and absorb blips with hysteresis: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_CHECK_FALL=3 IPF_CHECK_RISE=2',
+      'MASTER and BACKUP only: adverts are lost (network drops, CPU starvation on the node: oc adm top node) or nodes preempt each other. Check oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_PREEMPTION; preempt_delay 300 (the default) or nopreempt stops a returning node from taking the VIPs back at once.',
+      'Pods restarting (oc -n "$NS" get pods, RESTARTS): each restart re-rolls the priorities; find the restart cause with oc -n "$NS" describe pod <pod>.',
     ],
   },
   {
     alert: 'NodeFault',
     severity: 'warning',
     for: '5m',
-    expr: ({ select }) => `${select('ipfailover_vrrp_state', 'state="fault"')} == 1`,
+    expr: ({ select }) => `${select(metricNames.vrrpState, `${labelNames.state}="fault"`)} == 1`,
     summary: '{{ $labels.vrrp_instance }} is in FAULT on {{ $labels.node }}',
-    description: () =>
+    description:
       'VRRP instance {{ $labels.vrrp_instance }} has been in FAULT on node {{ $labels.node }} for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setNode} ${setInstance}`,
-      `2. ${podOnNode}`,
-      `3. Why: ${transitionsLog}`,
-      '4. A -check: FAIL line names what failed. Confirm the settings with oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate and fix the application on that node (the check probes the node itself).',
-      '5. No check failure: the interface may be down. oc debug node/"$NODE" -- ip -brief link and compare with OPENSHIFT_HA_NETWORK_INTERFACE (oc -n "$NS" set env deploy/<ipfailover deployment> --list).',
-      '6. Until it is fixed this node gives no redundancy; if it is the last healthy one, VIPNoMaster follows.',
+    sets: ['node', 'instance'],
+    runbook: [
+      `Why: ${transitionsLog}`,
+      'A -check: FAIL line names what failed. Confirm the settings with oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate and fix the application on that node (the check probes the node itself).',
+      'No check failure: the interface may be down. oc debug node/"$NODE" -- ip -brief link and compare with OPENSHIFT_HA_NETWORK_INTERFACE (oc -n "$NS" set env deploy/<ipfailover deployment> --list).',
+      'Until it is fixed this node gives no redundancy; if it is the last healthy one, VIPNoMaster follows.',
     ],
   },
   {
     alert: 'CheckFailing',
     severity: 'warning',
     for: '2m',
-    expr: ({ select }) => `${select('ipfailover_check_success')} == 0`,
+    expr: ({ select }) => `${select(metricNames.checkSuccess)} == 0`,
     summary: 'Check {{ $labels.check }} fails on {{ $labels.node }}',
-    description: () =>
-      'The {{ $labels.check }} probe has failed on node {{ $labels.node }} for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setNode}`,
-      `2. ${podOnNode}`,
-      '3. Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat /var/run/ipfailover/check-<check>.json)',
-      '4. Confirm the settings and the target: oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate',
-      '5. Probe the target by hand from the node (the pod uses the host network): oc -n "$NS" rsh "$POD" curl -sv <url>, or for TCP: oc -n "$NS" rsh "$POD" bash -c "</dev/tcp/<host>/<port>"',
-      '6. Fix the application on that node. If the check is wrong, fix its IPF_* settings: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_...=...',
+    description: `The {{ $labels.check }} probe has failed on node {{ $labels.node }} for 2 minutes. Once keepalived is told (${metricNames.checkPassing} 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.`,
+    sets: ['node'],
+    runbook: [
+      'Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat /var/run/ipfailover/check-<check>.json)',
+      'Confirm the settings and the target: oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate',
+      'Probe the target by hand from the node (the pod uses the host network): oc -n "$NS" rsh "$POD" curl -sv <url>, or for TCP: oc -n "$NS" rsh "$POD" bash -c "</dev/tcp/<host>/<port>"',
+      'Fix the application on that node. If the check is wrong, fix its IPF_* settings: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_...=...',
     ],
   },
   {
     alert: 'CheckStale',
     severity: 'warning',
     for: '1m',
-    expr: ({ select }) => `time() - ${select('ipfailover_check_last_run_timestamp_seconds')} > 60`,
+    expr: ({ select }) => `time() - ${select(metricNames.checkLastRun)} > 60`,
     summary: 'Check {{ $labels.check }} stopped running on {{ $labels.node }}',
-    description: () =>
+    description:
       'The {{ $labels.check }} check last ran {{ $value | humanizeDuration }} ago on node {{ $labels.node }}; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setNode}`,
-      `2. ${podOnNode}`,
-      '3. keepalived disables a check script that is missing or not executable: oc -n "$NS" logs "$POD" | grep -i -E "script|VRRP_Script", and oc -n "$NS" rsh "$POD" ls -l /etc/ipfailover-toolkit/ (the ConfigMap volume needs defaultMode 493).',
-      '4. Compare the script keepalived runs with the file: oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_CHECK_SCRIPT',
-      '5. The status record must be writable: oc -n "$NS" rsh "$POD" ls -l /var/run/ipfailover/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.',
-      '6. keepalived itself stopped: oc -n "$NS" rsh "$POD" ps -ef | grep keepalived; restart the pod with oc -n "$NS" delete pod "$POD"',
+    sets: ['node'],
+    runbook: [
+      'keepalived disables a check script that is missing or not executable: oc -n "$NS" logs "$POD" | grep -i -E "script|VRRP_Script", and oc -n "$NS" rsh "$POD" ls -l /etc/ipfailover-toolkit/ (the ConfigMap volume needs defaultMode 493).',
+      'Compare the script keepalived runs with the file: oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_CHECK_SCRIPT',
+      'The status record must be writable: oc -n "$NS" rsh "$POD" ls -l /var/run/ipfailover/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.',
+      'keepalived itself stopped: oc -n "$NS" rsh "$POD" ps -ef | grep keepalived; restart the pod with oc -n "$NS" delete pod "$POD"',
     ],
   },
   {
@@ -188,17 +193,16 @@ or
     // Sooner than CheckStale (2 minutes): verdict.sh fails every run without the prober, so the node's
     // VIPs leave once IPF_CHECK_FALL runs have failed, and this says why.
     for: '30s',
-    expr: ({ select }) => `${select('ipfailover_prober_up')} == 0`,
+    expr: ({ select }) => `${select(metricNames.proberUp)} == 0`,
     summary: 'The ipfailover prober on {{ $labels.node }} is down',
-    description: () =>
+    description:
       'The ipft-prober container on node {{ $labels.node }} has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setNode}`,
-      `2. ${podOnNode}`,
-      '3. The prober container: oc -n "$NS" get pod "$POD" -o jsonpath=\'{.status.initContainerStatuses[?(@.name=="ipft-prober")]}{.status.containerStatuses[?(@.name=="ipft-prober")]}\' (restarts, OOMKilled, a failing startupProbe).',
-      '4. Its log: oc -n "$NS" logs "$POD" -c ipft-prober --previous; bad settings exit 1 at start with one line per setting (the envFrom ConfigMap ipfailover-toolkit-settings).',
-      '5. What keepalived sees: oc -n "$NS" logs "$POD" -c <keepalived container> | grep verdict.sh ("no prober on 127.0.0.1:PORT" or "no answer").',
-      '6. Another process on the prober port answers instead: oc debug node/"$NODE" -- chroot /host ss -ltnp | grep <IPF_PROBER_PORT>.',
+    sets: ['node'],
+    runbook: [
+      'The prober container: oc -n "$NS" get pod "$POD" -o jsonpath=\'{.status.initContainerStatuses[?(@.name=="ipft-prober")]}{.status.containerStatuses[?(@.name=="ipft-prober")]}\' (restarts, OOMKilled, a failing startupProbe).',
+      'Its log: oc -n "$NS" logs "$POD" -c ipft-prober --previous; bad settings exit 1 at start with one line per setting (the envFrom ConfigMap ipfailover-toolkit-settings).',
+      'What keepalived sees: oc -n "$NS" logs "$POD" -c <keepalived container> | grep verdict.sh ("no prober on 127.0.0.1:PORT" or "no answer").',
+      'Another process on the prober port answers instead: oc debug node/"$NODE" -- chroot /host ss -ltnp | grep <IPF_PROBER_PORT>.',
     ],
   },
   {
@@ -207,26 +211,25 @@ or
     for: '1m',
     // Per scrape target (node): a VIP missing on a MASTER, or a VIP held where the instance is not MASTER.
     expr: ({ select }) => `(
-  (${select('ipfailover_vip_present')} == 0)
-  and on (instance, vrrp_instance)
-  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)
+  (${select(metricNames.vipPresent)} == 0)
+  and on (instance, ${labelNames.vrrpInstance})
+  (${select(metricNames.vrrpState, master)} == 1)
 )
 or
 (
-  (${select('ipfailover_vip_present')} == 1)
-  unless on (instance, vrrp_instance)
-  (${select('ipfailover_vrrp_state', 'state="master"')} == 1)
+  (${select(metricNames.vipPresent)} == 1)
+  unless on (instance, ${labelNames.vrrpInstance})
+  (${select(metricNames.vrrpState, master)} == 1)
 )`,
     summary: 'VIP {{ $labels.vip }} and VRRP state disagree on {{ $labels.node }}',
-    description: () =>
+    description:
       '{{ if eq $value 1.0 }}VIP {{ $labels.vip }} is on node {{ $labels.node }} but {{ $labels.vrrp_instance }} is not MASTER there{{ else }}{{ $labels.vrrp_instance }} is MASTER on node {{ $labels.node }} but its VIP {{ $labels.vip }} is on none of the node’s interfaces{{ end }}, for 1 minute.',
-    runbook: (c) => [
-      `1. ${setNs(c)} ${setNode} ${setInstance} VIP=<the alert’s vip label>`,
-      `2. ${podOnNode}`,
-      '3. What the kernel has: oc -n "$NS" rsh "$POD" ip -brief address | grep -F "$VIP"; what keepalived thinks: oc -n "$NS" logs "$POD" --since=1h | grep -E "$INSTANCE.*Entering"',
-      '4. MASTER without the VIP: something removed the address (NetworkManager, a bridge reconfiguration on br-ex) and keepalived re-adds it only on a transition. Restart the pod so another node takes over: oc -n "$NS" delete pod "$POD"',
-      '5. VIP held but not MASTER: a leftover from a healed split brain or a killed pod. If another node is MASTER (VIPSplitBrain fires too), remove it here: oc -n "$NS" rsh "$POD" ip address del "$VIP"/32 dev <interface>, or delete the pod.',
-      '6. Confirm: the VIP is on exactly one node, the MASTER, and the alert clears.',
+    sets: ['node', 'instance', 'vip'],
+    runbook: [
+      'What the kernel has: oc -n "$NS" rsh "$POD" ip -brief address | grep -F "$VIP"; what keepalived thinks: oc -n "$NS" logs "$POD" --since=1h | grep -E "$INSTANCE.*Entering"',
+      'MASTER without the VIP: something removed the address (NetworkManager, a bridge reconfiguration on br-ex) and keepalived re-adds it only on a transition. Restart the pod so another node takes over: oc -n "$NS" delete pod "$POD"',
+      'VIP held but not MASTER: a leftover from a healed split brain or a killed pod. If another node is MASTER (VIPSplitBrain fires too), remove it here: oc -n "$NS" rsh "$POD" ip address del "$VIP"/32 dev <interface>, or delete the pod.',
+      'Confirm: the VIP is on exactly one node, the MASTER, and the alert clears.',
     ],
   },
   {
@@ -238,18 +241,25 @@ or
       '{{ if $labels.instance }}ipfailover-toolkit exporter {{ $labels.instance }} on {{ $labels.node }} is down{{ else }}No ipfailover-toolkit exporter is scraped{{ end }}',
     description: ({ jobSelector }) =>
       `{{ if $labels.instance }}Prometheus has failed to scrape the exporter target {{ $labels.instance }} (node {{ $labels.node }}) for 5 minutes{{ else }}No target matching ${jobSelector} has existed for 5 minutes{{ end }}: the other ipfailover alerts are blind there.`,
+    sets: [],
     runbook: (c) => [
-      `1. ${setNs(c)}`,
-      '2. The exporter pods: oc -n "$NS" get pods -o wide; for the node in the alert: oc -n "$NS" describe pod <pod> and oc -n "$NS" logs <pod> -c <exporter container> --previous',
-      '3. The scrape: oc -n "$NS" get servicemonitor,podmonitor,endpoints -o wide, and Observe > Targets in the console for the error.',
-      `4. No target at all: the ServiceMonitor is missing, its job label differs from ${c.jobSelector}, or monitoring for user-defined projects is off: oc -n openshift-user-workload-monitoring get pods`,
-      '5. While it is down, check the node by hand: oc debug node/<node> -- ip -brief address shows which VIPs it holds.',
+      'The exporter pods: oc -n "$NS" get pods -o wide; for the node in the alert: oc -n "$NS" describe pod <pod> and oc -n "$NS" logs <pod> -c <exporter container> --previous',
+      'The scrape: oc -n "$NS" get podmonitor -o wide, and Observe > Targets in the console for the error.',
+      `No target at all: the PodMonitor is missing, its job label differs from ${c.jobSelector}, or monitoring for user-defined projects is off: oc -n openshift-user-workload-monitoring get pods`,
+      'While it is down, check the node by hand: oc debug node/<node> -- ip -brief address shows which VIPs it holds.',
     ],
   },
 ];
 
 /** The names of all alerts, in rule order. */
 export const alertNames: readonly string[] = definitions.map((definition) => definition.alert);
+
+/** The runbook's steps: the values it uses set first, then on a node the pod there, then its own. */
+function runbookSteps(definition: AlertDefinition, c: Context): string[] {
+  const first = [`NS=${c.namespace}`, ...definition.sets.map((value) => runbookValues[value])].join(' ');
+  const steps = typeof definition.runbook === 'function' ? definition.runbook(c) : definition.runbook;
+  return [first, ...(definition.sets.includes('node') ? [podOnNode] : []), ...steps];
+}
 
 function context(options: AlertOptions): Context {
   const jobSelector = (options.jobSelector ?? DEFAULT_JOB_SELECTOR).trim();
@@ -281,8 +291,11 @@ export function alertRules(options: AlertOptions = {}): AlertRule[] {
     labels: { severity: definition.severity },
     annotations: {
       summary: definition.summary,
-      description: definition.description(c),
-      runbook: definition.runbook(c).join('\n'),
+      description:
+        typeof definition.description === 'string' ? definition.description : definition.description(c),
+      runbook: runbookSteps(definition, c)
+        .map((step, index) => `${index + 1}. ${step}`)
+        .join('\n'),
     },
   }));
 }

@@ -78,7 +78,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
   }
   const checkRecords = new CheckRecords(stateDir, log);
-  const registry = createMetrics({
+  const scrapeCache = createMetrics({
     ingestor,
     instances,
     checkRecords,
@@ -150,7 +150,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
    */
   let rendering: Promise<Buffer> | undefined;
   const renderMetrics = () => {
-    rendering ??= registry
+    rendering ??= scrapeCache
       .metrics()
       .then((text) => Buffer.from(text))
       .finally(() => {
@@ -159,7 +159,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return rendering;
   };
   app.get('/metrics', async (_, reply) => {
-    reply.type(registry.contentType);
+    reply.type(scrapeCache.contentType);
     return renderMetrics();
   });
   app.get('/readyz', async (_, reply) => {

@@ -1,11 +1,13 @@
-import { Counter, Gauge, type Metric, Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { InstancePlan } from '../core/ipfailover/instances.ts';
 import type { StatusRecord } from '../core/report.ts';
 import type { Ingestor } from './ingest.ts';
+import { labelNames, type MetricName, metricNames } from './metric-names.ts';
 import { proberUp, readProberRecord, refusalKinds } from './prober.ts';
+import { ScrapeCache } from './scrape-cache.ts';
 import { type CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { MAX_LINE_BYTES } from './spool.ts';
-import { exportedStates } from './state.ts';
+import { exportedStates, type SpoolState } from './state.ts';
 
 export interface MetricSources {
   readonly ingestor: Ingestor;
@@ -19,322 +21,267 @@ export interface MetricSources {
 }
 
 /**
- * Every metric the exporter serves, declared in one place on the app's own registry. Values are
- * computed at scrape time from the checkpointed spool state, the status records and the node's
- * interfaces; counters restored from the checkpoint are set by reset-and-inc.
+ * Every metric the exporter serves, one family group per function below, each on a registry of the
+ * scrape cache. Values are computed at scrape time from the checkpointed spool state, the status
+ * records and the node's interfaces; counters restored from the checkpoint are set by reset-and-inc.
  */
-export function createMetrics(sources: MetricSources): Registry {
-  const { ingestor } = sources;
-  const registry = new CachingRegistry();
-  const oncePerScrape = oncePerScrapeOf(registry);
-  const spoolVersion = () => String(ingestor.version);
-  const addresses = oncePerScrape(localAddresses);
-  // The four check gauges collect in the same scrape: the records are read once for all of them.
-  const checkRecords = oncePerScrape(() => sources.checkRecords.read());
-  const spool = () => ingestor.state.counters;
+export function createMetrics(sources: MetricSources): ScrapeCache {
+  const cache = new ScrapeCache();
+  vrrpFamilies(
+    cache.cachedBy(() => String(sources.ingestor.version)),
+    sources,
+  );
+  vipFamily(cache, sources.instances);
+  const live = cache.live();
+  checkFamilies(live, cache, sources.checkRecords);
+  spoolFamilies(live, sources.ingestor);
+  webhookFamilies(live, sources);
+  if (sources.prober) proberFamilies(live, cache, sources.prober.stateDir);
+  buildInfo(live, sources);
+  return cache;
+}
+
+/** The spool-derived families: rendered again only when the spool state changed. */
+function vrrpFamilies(registry: Registry, { ingestor, instances }: MetricSources): void {
   const knownInstances = () =>
-    new Set([...sources.instances.map(({ name }) => name), ...Object.keys(ingestor.state.instances)]);
+    new Set([...instances.map(({ name }) => name), ...Object.keys(ingestor.state.instances)]);
+  new Gauge({
+    name: metricNames.vrrpState,
+    help: 'Current VRRP state of the instance on this node: 1 for the current state, 0 for the others (init until its first notify).',
+    labelNames: [labelNames.vrrpInstance, labelNames.state],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const name of knownInstances()) {
+        const current = ingestor.state.instances[name]?.state ?? 'init';
+        for (const state of exportedStates)
+          this.set({ vrrp_instance: name, state }, state === current ? 1 : 0);
+      }
+    },
+  });
+  new Counter({
+    name: metricNames.vrrpTransitions,
+    help: 'State changes of the instance on this node, in event time, from notify calls.',
+    labelNames: [labelNames.vrrpInstance, labelNames.from, labelNames.to],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, count] of Object.entries(ingestor.state.transitions)) {
+        const [vrrp_instance = '', from = '', to = ''] = key.split('\t');
+        this.inc({ vrrp_instance, from, to }, count);
+      }
+    },
+  });
+  instanceGauge(
+    registry,
+    ingestor,
+    metricNames.vrrpLastTransition,
+    'Time of the newest notify for the instance, from the hook’s clock.',
+    (instance) => instance.ts,
+  );
+  instanceGauge(
+    registry,
+    ingestor,
+    metricNames.vrrpPriority,
+    'Effective priority keepalived passed with the newest notify for the instance.',
+    (instance) => instance.priority,
+  );
+}
 
-  registry.cacheBy(
-    spoolVersion,
-    new Gauge({
-      name: 'ipfailover_vrrp_state',
-      help: 'Current VRRP state of the instance on this node: 1 for the current state, 0 for the others (init until its first notify).',
-      labelNames: ['vrrp_instance', 'state'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const name of knownInstances()) {
-          const current = ingestor.state.instances[name]?.state ?? 'init';
-          for (const state of exportedStates)
-            this.set({ vrrp_instance: name, state }, state === current ? 1 : 0);
-        }
-      },
-    }),
-  );
-  registry.cacheBy(
-    spoolVersion,
-    new Counter({
-      name: 'ipfailover_vrrp_transitions_total',
-      help: 'State changes of the instance on this node, in event time, from notify calls.',
-      labelNames: ['vrrp_instance', 'from', 'to'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [key, count] of Object.entries(ingestor.state.transitions)) {
-          const [vrrp_instance = '', from = '', to = ''] = key.split('\t');
-          this.inc({ vrrp_instance, from, to }, count);
-        }
-      },
-    }),
-  );
-  registry.cacheBy(
-    spoolVersion,
-    new Gauge({
-      name: 'ipfailover_vrrp_last_transition_timestamp_seconds',
-      help: 'Time of the newest notify for the instance, from the hook’s clock.',
-      labelNames: ['vrrp_instance'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [name, instance] of Object.entries(ingestor.state.instances))
-          this.set({ vrrp_instance: name }, instance.ts);
-      },
-    }),
-  );
-  registry.cacheBy(
-    spoolVersion,
-    new Gauge({
-      name: 'ipfailover_vrrp_priority',
-      help: 'Effective priority keepalived passed with the newest notify for the instance.',
-      labelNames: ['vrrp_instance'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [name, instance] of Object.entries(ingestor.state.instances)) {
-          if (instance.priority !== null) this.set({ vrrp_instance: name }, instance.priority);
-        }
-      },
-    }),
-  );
-  registry.cacheBy(
-    () => [...addresses()].sort().join(' '),
-    new Gauge({
-      name: 'ipfailover_vip_present',
-      help: 'Whether the VIP is on one of this node’s interfaces at scrape time (ground truth, also after a split brain heals).',
-      labelNames: ['vrrp_instance', 'vip'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        const present = addresses();
-        for (const instance of sources.instances) {
-          for (const vip of instance.vips)
-            this.set({ vrrp_instance: instance.name, vip }, present.has(normalizeAddress(vip)) ? 1 : 0);
-        }
-      },
-    }),
-  );
+/** A gauge per instance of the spool state; an instance whose value is null has no series. */
+function instanceGauge(
+  registry: Registry,
+  ingestor: Ingestor,
+  name: MetricName,
+  help: string,
+  value: (instance: SpoolState['instances'][string]) => number | null,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [labelNames.vrrpInstance],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [vrrp_instance, instance] of Object.entries(ingestor.state.instances)) {
+        const current = value(instance);
+        if (current !== null) this.set({ vrrp_instance }, current);
+      }
+    },
+  });
+}
 
-  const checkGauge = (name: string, help: string, value: (record: StatusRecord) => number) =>
+/** VIP presence: rendered again only when the node's addresses changed. */
+function vipFamily(cache: ScrapeCache, instances: readonly InstancePlan[]): void {
+  const addresses = cache.oncePerScrape(localAddresses);
+  new Gauge({
+    name: metricNames.vipPresent,
+    help: 'Whether the VIP is on one of this node’s interfaces at scrape time (ground truth, also after a split brain heals).',
+    labelNames: [labelNames.vrrpInstance, labelNames.vip],
+    registers: [cache.cachedBy(() => [...addresses()].sort().join(' '))],
+    collect() {
+      this.reset();
+      const present = addresses();
+      for (const instance of instances) {
+        for (const vip of instance.vips)
+          this.set({ vrrp_instance: instance.name, vip }, present.has(normalizeAddress(vip)) ? 1 : 0);
+      }
+    },
+  });
+}
+
+/** The checks' status records, read once per scrape for all of these families. */
+function checkFamilies(registry: Registry, cache: ScrapeCache, checkRecords: CheckRecords): void {
+  const records = cache.oncePerScrape(() => checkRecords.read());
+  const checkGauge = (name: MetricName, help: string, value: (record: StatusRecord) => number) =>
     new Gauge({
       name,
       help,
-      labelNames: ['check'],
+      labelNames: [labelNames.check],
       registers: [registry],
       collect() {
         this.reset();
-        for (const record of checkRecords()) this.set({ check: record.check }, value(record));
+        for (const record of records()) this.set({ check: record.check }, value(record));
       },
     });
   checkGauge(
-    'ipfailover_check_success',
+    metricNames.checkSuccess,
     'Whether the check’s last probe passed (before hysteresis).',
     (record) => Number(record.ok),
   );
   checkGauge(
-    'ipfailover_check_passing',
+    metricNames.checkPassing,
     'Whether the check last told keepalived it passed (after IPF_CHECK_FALL/RISE).',
     (record) => Number(record.passing),
   );
   checkGauge(
-    'ipfailover_check_duration_seconds',
+    metricNames.checkDuration,
     'Duration of the check’s last run, process start included.',
     (record) => record.duration_ms / 1000,
   );
-  checkGauge(
-    'ipfailover_check_last_run_timestamp_seconds',
-    'When the check last ran.',
-    (record) => record.at,
-  );
+  checkGauge(metricNames.checkLastRun, 'When the check last ran.', (record) => record.at);
   new Counter({
-    name: 'ipfailover_state_records_invalid_total',
+    name: metricNames.stateRecordsInvalid,
     help: 'Versions of a status record in IPF_STATE_DIR that were skipped: not a regular file, too large, not JSON, or a field missing or of the wrong type.',
-    labelNames: ['file'],
+    labelNames: [labelNames.file],
     registers: [registry],
     collect() {
       // Reads the records if no check gauge did in this scrape, so the count is current.
-      checkRecords();
+      records();
       this.reset();
-      for (const [file, count] of sources.checkRecords.invalid) this.inc({ file }, count);
+      for (const [file, count] of checkRecords.invalid) this.inc({ file }, count);
     },
   });
+}
 
-  const spoolCounter = (name: string, help: string, value: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(value());
-      },
-    });
-  spoolCounter(
-    'ipfailover_spool_lines_total',
-    'Lines read from the transition spool, oversized ones included.',
-    () => spool().lines,
-  );
-  spoolCounter(
-    'ipfailover_spool_read_bytes_total',
-    'Bytes read from the transition spool.',
-    () => spool().bytes,
-  );
-  spoolCounter(
-    'ipfailover_spool_invalid_lines_total',
-    'Torn or foreign spool lines skipped.',
-    () => spool().invalidLines,
-  );
-  spoolCounter(
-    'ipfailover_spool_oversized_lines_total',
+type SpoolCounters = SpoolState['counters'];
+
+/** The spool's counters, in the order they are served: the field of the state, the name, the help. */
+const spoolCounters: readonly (readonly [keyof SpoolCounters, MetricName, string])[] = [
+  ['lines', metricNames.spoolLines, 'Lines read from the transition spool, oversized ones included.'],
+  ['bytes', metricNames.spoolReadBytes, 'Bytes read from the transition spool.'],
+  ['invalidLines', metricNames.spoolInvalidLines, 'Torn or foreign spool lines skipped.'],
+  [
+    'oversizedLines',
+    metricNames.spoolOversizedLines,
     `Spool lines longer than ${MAX_LINE_BYTES / 1024} KiB (a hook’s are under 1 KiB), skipped without being parsed.`,
-    () => spool().oversizedLines,
-  );
-  spoolCounter(
-    'ipfailover_spool_out_of_order_events_total',
+  ],
+  [
+    'outOfOrder',
+    metricNames.spoolOutOfOrderEvents,
     'Events older than their instance’s newest, which changed nothing.',
-    () => spool().outOfOrder,
-  );
-  spoolCounter(
-    'ipfailover_spool_group_events_total',
+  ],
+  [
+    'groupEvents',
+    metricNames.spoolGroupEvents,
     'GROUP notifies, which the ipfailover config does not produce.',
-    () => spool().groupEvents,
-  );
-  spoolCounter(
-    'ipfailover_spool_truncations_total',
-    'Times the spool was truncated underneath the exporter.',
-    () => spool().truncations,
-  );
-  spoolCounter(
-    'ipfailover_spool_resets_total',
-    'Times the spool was deleted or replaced underneath the exporter.',
-    () => spool().resets,
-  );
-  spoolCounter(
-    'ipfailover_spool_rotations_total',
-    'Times the exporter rotated the spool.',
-    () => spool().rotations,
-  );
-  new Gauge({
-    name: 'ipfailover_spool_lag_bytes',
-    help: 'Bytes in the spool not yet read.',
-    registers: [registry],
-    collect() {
-      this.set(ingestor.lag());
-    },
-  });
-  spoolCounter(
-    'ipfailover_webhook_sent_total',
-    'Transitions the webhook accepted.',
-    () => ingestor.checkpoint.webhook.sent,
-  );
-  spoolCounter(
-    'ipfailover_webhook_failures_total',
-    'Failed webhook attempts.',
-    () => ingestor.checkpoint.webhook.failures,
-  );
-  spoolCounter(
-    'ipfailover_webhook_dropped_total',
+  ],
+  ['truncations', metricNames.spoolTruncations, 'Times the spool was truncated underneath the exporter.'],
+  ['resets', metricNames.spoolResets, 'Times the spool was deleted or replaced underneath the exporter.'],
+  ['rotations', metricNames.spoolRotations, 'Times the exporter rotated the spool.'],
+];
+
+function spoolFamilies(registry: Registry, ingestor: Ingestor): void {
+  for (const [field, name, help] of spoolCounters)
+    totalCounter(registry, name, help, () => ingestor.state.counters[field]);
+  valueGauge(registry, metricNames.spoolLagBytes, 'Bytes in the spool not yet read.', () => ingestor.lag());
+}
+
+function webhookFamilies(registry: Registry, { ingestor, webhookQueue }: MetricSources): void {
+  const webhook = () => ingestor.checkpoint.webhook;
+  totalCounter(registry, metricNames.webhookSent, 'Transitions the webhook accepted.', () => webhook().sent);
+  totalCounter(registry, metricNames.webhookFailures, 'Failed webhook attempts.', () => webhook().failures);
+  totalCounter(
+    registry,
+    metricNames.webhookDropped,
     'Transitions dropped because the webhook queue was full.',
-    () => ingestor.checkpoint.webhook.dropped,
+    () => webhook().dropped,
   );
-  new Gauge({
-    name: 'ipfailover_webhook_queue_length',
-    help: 'Transitions waiting for the webhook.',
+  valueGauge(registry, metricNames.webhookQueueLength, 'Transitions waiting for the webhook.', webhookQueue);
+}
+
+/** The resident prober's heartbeat and counters, from its record (read once per scrape). */
+function proberFamilies(registry: Registry, cache: ScrapeCache, stateDir: string): void {
+  const record = cache.oncePerScrape(() => readProberRecord(stateDir));
+  valueGauge(
+    registry,
+    metricNames.proberUp,
+    'Whether the resident prober on this node is beating (prober.json rewritten in the last 6 s); 0: verdict.sh fails every run.',
+    () => (proberUp(record(), Date.now()) ? 1 : 0),
+  );
+  new Counter({
+    name: metricNames.proberRefusedRequests,
+    help: 'Requests the prober refused, by reason: another pod’s identity, an unknown protocol version, a malformed line, a check it does not serve. Resets when the prober restarts.',
+    labelNames: [labelNames.reason],
     registers: [registry],
     collect() {
-      this.set(sources.webhookQueue());
+      this.reset();
+      const refused = record()?.refused;
+      for (const reason of refusalKinds) this.inc({ reason }, refused?.[reason] ?? 0);
     },
   });
-  if (sources.prober) {
-    const { stateDir } = sources.prober;
-    const record = oncePerScrape(() => readProberRecord(stateDir));
-    new Gauge({
-      name: 'ipfailover_prober_up',
-      help: 'Whether the resident prober on this node is beating (prober.json rewritten in the last 6 s); 0: verdict.sh fails every run.',
-      registers: [registry],
-      collect() {
-        this.set(proberUp(record(), Date.now()) ? 1 : 0);
-      },
-    });
-    new Counter({
-      name: 'ipfailover_prober_refused_requests_total',
-      help: 'Requests the prober refused, by reason: another pod’s identity, an unknown protocol version, a malformed line, a check it does not serve. Resets when the prober restarts.',
-      labelNames: ['reason'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        const refused = record()?.refused;
-        for (const reason of refusalKinds) this.inc({ reason }, refused?.[reason] ?? 0);
-      },
-    });
-    new Counter({
-      name: 'ipfailover_prober_probes_total',
-      help: 'Probes the prober ran, by check; requests inside IPF_PROBER_MIN_GAP_MS share one. Resets when the prober restarts.',
-      labelNames: ['check'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [check, count] of Object.entries(record()?.probes ?? {})) this.inc({ check }, count);
-      },
-    });
-  }
-  new Gauge({
-    name: 'ipfailover_exporter_build_info',
-    help: 'The exporter’s version and the node it runs on.',
-    labelNames: ['version', 'node'],
+  new Counter({
+    name: metricNames.proberProbes,
+    help: 'Probes the prober ran, by check; requests inside IPF_PROBER_MIN_GAP_MS share one. Resets when the prober restarts.',
+    labelNames: [labelNames.check],
     registers: [registry],
-  }).set({ version: sources.version, node: sources.node }, 1);
-  return registry;
+    collect() {
+      this.reset();
+      for (const [check, count] of Object.entries(record()?.probes ?? {})) this.inc({ check }, count);
+    },
+  });
 }
 
-/**
- * A value computed at most once per scrape. A scrape is one registry.metrics() call: two scrapes in
- * the same tick (fastify's inject, or two requests read in one turn of the loop) still read anew.
- */
-function oncePerScrapeOf(registry: CachingRegistry) {
-  return <T>(compute: () => T): (() => T) => {
-    let cached: { scrape: number; value: T } | undefined;
-    return () => {
-      if (cached?.scrape !== registry.scrape) cached = { scrape: registry.scrape, value: compute() };
-      return cached.value;
-    };
-  };
+function buildInfo(registry: Registry, { version, node }: MetricSources): void {
+  new Gauge({
+    name: metricNames.buildInfo,
+    help: 'The exporter’s version and the node it runs on.',
+    labelNames: [labelNames.version, labelNames.node],
+    registers: [registry],
+  }).set({ version, node }, 1);
 }
 
-/**
- * prom-client's registry, except that the large families are rendered again only when what they
- * show changed: the spool-derived ones (254 instances × 5 states, transitions) when the spool state
- * did, VIP presence when the node's addresses did. Rendering them was most of a scrape, and its
- * garbage set the p99 (bench/exporter.ts). Their values are still read at scrape time.
- */
-class CachingRegistry extends Registry {
-  /** Counts scrapes, for oncePerScrapeOf. */
-  scrape = 0;
-  private readonly keys = new WeakMap<object, () => string>();
-  private readonly cached = new WeakMap<object, { key: string; text: Promise<string> }>();
+/** A counter without labels whose total is kept elsewhere (the checkpoint): set at each scrape. */
+function totalCounter(registry: Registry, name: MetricName, help: string, value: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(value());
+    },
+  });
+}
 
-  override metrics(): Promise<string> {
-    this.scrape += 1;
-    return super.metrics();
-  }
-
-  /** Renders `metric` again only when `key()` changes. */
-  cacheBy<T extends object>(key: () => string, metric: T): T {
-    this.keys.set(metric, key);
-    return metric;
-  }
-
-  // prom-client renders each metric through this method; its typings leave it out.
-  getMetricsAsString(metric: Metric): Promise<string> {
-    const render = (Registry.prototype as unknown as { getMetricsAsString(m: Metric): Promise<string> })
-      .getMetricsAsString;
-    const keyOf = this.keys.get(metric);
-    if (!keyOf) return render.call(this, metric);
-    const key = keyOf();
-    const hit = this.cached.get(metric);
-    if (hit?.key === key) return hit.text;
-    const text = render.call(this, metric);
-    this.cached.set(metric, { key, text });
-    return text;
-  }
+/** A gauge without labels read at each scrape. */
+function valueGauge(registry: Registry, name: MetricName, help: string, value: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(value());
+    },
+  });
 }

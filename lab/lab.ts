@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { alerts, get, hostView, servedBy } from './observe.ts';
 import { buildNetwork, LabHost, type LabOptions, startPrometheus, vipsOn } from './runtime.ts';
-import type { Topology } from './topology.ts';
+import { APP_PORT, type Topology } from './topology.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -113,7 +113,7 @@ export class Lab {
 
   /** Waits until a host's own check has just connected to its app, so what follows starts at a known phase. */
   async afterNextCheck(host: LabHost, timeoutMs = 10_000): Promise<void> {
-    const url = `http://${host.host.address}:8080/last-check`;
+    const url = `http://${host.host.address}:${APP_PORT}/last-check`;
     const before = (await get(url))?.body;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

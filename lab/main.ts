@@ -11,7 +11,7 @@ import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
 import { cleanup, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
 import { PROBER_ONLY, type Report, scenarios } from './scenarios.ts';
-import { CLIENT, chooseSubnet, topology } from './topology.ts';
+import { APP_PORT, CLIENT, chooseSubnet, topology } from './topology.ts';
 import { renderView } from './view.ts';
 
 $.quiet = true;
@@ -110,7 +110,7 @@ function imageEnv(subnet: string, hosts: number): Record<string, string> {
     OPENSHIFT_HA_CONFIG_NAME: 'lab',
     OPENSHIFT_HA_VIRTUAL_IPS: `${subnet}.100-103`,
     OPENSHIFT_HA_NETWORK_INTERFACE: 'eth0',
-    OPENSHIFT_HA_MONITOR_PORT: '8080',
+    OPENSHIFT_HA_MONITOR_PORT: String(APP_PORT),
     OPENSHIFT_HA_REPLICA_COUNT: String(hosts),
     OPENSHIFT_HA_CHECK_INTERVAL: '2',
     // The image's default is 300 s; 10 s lets the preempt scenario finish in a minute.

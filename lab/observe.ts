@@ -70,7 +70,7 @@ export async function servedBy(vip: string, timeoutMs = 300): Promise<string | u
   return response?.status === 200 ? response.body.trim() : undefined;
 }
 
-/** Which hosts hold each VIP, by the exporters' ipfailover_vip_present. */
+/** Which hosts hold each VIP, by the exporters' /api/state: the VIPs on each host's interfaces. */
 export function owners(views: readonly HostView[]): Map<string, string[]> {
   const result = new Map<string, string[]>();
   for (const view of views) {

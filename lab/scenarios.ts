@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
 import { get, servedBy } from './observe.ts';
@@ -507,7 +508,9 @@ async function transitions(lab: Lab, hosts: readonly LabHost[] = lab.hosts, to?:
   let total = 0;
   for (const { host } of hosts) {
     const metrics = (await get(`http://${host.address}:${EXPORTER_PORT}/metrics`))?.body ?? '';
-    for (const match of metrics.matchAll(/^ipfailover_vrrp_transitions_total\{([^}]*)\} (\d+)$/gm)) {
+    for (const match of metrics.matchAll(
+      new RegExp(`^${metricNames.vrrpTransitions}\\{([^}]*)\\} (\\d+)$`, 'gm'),
+    )) {
       if (to === undefined || match[1]?.includes(`to="${to}"`)) total += Number(match[2]);
     }
   }

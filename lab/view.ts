@@ -1,3 +1,4 @@
+import { metricNames } from '../exporter/metric-names.ts';
 import type { Alert, HostView } from './observe.ts';
 import { owners } from './observe.ts';
 
@@ -22,7 +23,7 @@ export function renderView(
     ),
     '',
   );
-  lines.push(bold('VIP owners (ipfailover_vip_present)'));
+  lines.push(bold(`VIP owners (${metricNames.vipPresent})`));
   for (const [vip, hosts] of owners(views)) {
     const marker =
       hosts.length === 0

@@ -4,6 +4,7 @@
  * JSON model, the subset used here; test/package.test.ts checks every query with promtool.
  */
 import { alertNames, DEFAULT_JOB_SELECTOR } from '../exporter/alerts.ts';
+import { type MetricName, metricNames } from '../exporter/metric-names.ts';
 
 interface DataSourceRef {
   readonly type: 'prometheus';
@@ -79,7 +80,7 @@ export const ALERTS_SELECTOR =
   'ALERTS{alertname=~"VIP.*|NodeFault|Check.*|ProberDown|StateMismatch|ExporterDown"}';
 
 export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): GrafanaDashboard {
-  const select = (metric: string) => `${metric}{${jobSelector}, namespace=~"$namespace"}`;
+  const select = (metric: MetricName) => `${metric}{${jobSelector}, namespace=~"$namespace"}`;
   const target = (expr: string, legendFormat?: string): Target => ({
     refId: 'A',
     datasource,
@@ -95,11 +96,10 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
       id: 1,
       type: 'state-timeline',
       title: 'Which node holds each VIP',
-      description:
-        'ipfailover_vip_present: the VIP is on one of the node’s interfaces at scrape time (the ground truth, not what keepalived says). One row per VIP and node; two green rows for one VIP at once is a split brain.',
+      description: `${metricNames.vipPresent}: the VIP is on one of the node’s interfaces at scrape time (the ground truth, not what keepalived says). One row per VIP and node; two green rows for one VIP at once is a split brain.`,
       gridPos: { x: 0, y: 0, w: 24, h: 10 },
       datasource,
-      targets: [target(`max by (vip, node) (${select('ipfailover_vip_present')})`, '{{vip}} on {{node}}')],
+      targets: [target(`max by (vip, node) (${select(metricNames.vipPresent)})`, '{{vip}} on {{node}}')],
       fieldConfig: { defaults: { mappings: [passFail('holds', 'not here')] }, overrides: [] },
       options: { mergeValues: true, showValue: 'never', rowHeight: 0.8 },
     },
@@ -107,13 +107,12 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
       id: 2,
       type: 'timeseries',
       title: 'VRRP transitions per hour',
-      description:
-        'increase(ipfailover_vrrp_transitions_total[1h]) by instance and new state, from the notify hook’s records.',
+      description: `increase(${metricNames.vrrpTransitions}[1h]) by instance and new state, from the notify hook’s records.`,
       gridPos: { x: 0, y: 10, w: 12, h: 8 },
       datasource,
       targets: [
         target(
-          `sum by (vrrp_instance, to) (increase(${select('ipfailover_vrrp_transitions_total')}[1h]))`,
+          `sum by (vrrp_instance, to) (increase(${select(metricNames.vrrpTransitions)}[1h]))`,
           '{{vrrp_instance}} to {{to}}',
         ),
       ],
@@ -138,12 +137,11 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
       id: 4,
       type: 'state-timeline',
       title: 'Check success per node',
-      description:
-        'ipfailover_check_success: the probe’s own result at each run (ipfailover_check_passing is what keepalived was told after IPF_CHECK_FALL / IPF_CHECK_RISE).',
+      description: `${metricNames.checkSuccess}: the probe’s own result at each run (${metricNames.checkPassing} is what keepalived was told after IPF_CHECK_FALL / IPF_CHECK_RISE).`,
       gridPos: { x: 0, y: 18, w: 12, h: 8 },
       datasource,
       targets: [
-        target(`min by (check, node) (${select('ipfailover_check_success')})`, '{{check}} on {{node}}'),
+        target(`min by (check, node) (${select(metricNames.checkSuccess)})`, '{{check}} on {{node}}'),
       ],
       fieldConfig: {
         defaults: {
@@ -162,15 +160,11 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
       id: 5,
       type: 'timeseries',
       title: 'Check duration',
-      description:
-        'ipfailover_check_duration_seconds of the last run. keepalived kills a run that lasts OPENSHIFT_HA_CHECK_INTERVAL; the checks stop 300 ms before it.',
+      description: `${metricNames.checkDuration} of the last run. keepalived kills a run that lasts OPENSHIFT_HA_CHECK_INTERVAL; the checks stop 300 ms before it.`,
       gridPos: { x: 12, y: 18, w: 12, h: 8 },
       datasource,
       targets: [
-        target(
-          `max by (check, node) (${select('ipfailover_check_duration_seconds')})`,
-          '{{check}} on {{node}}',
-        ),
+        target(`max by (check, node) (${select(metricNames.checkDuration)})`, '{{check}} on {{node}}'),
       ],
       fieldConfig: { defaults: { unit: 's' }, overrides: [] },
       options: { legend: { displayMode: 'list', placement: 'bottom' } },
@@ -195,7 +189,7 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
           type: 'query',
           datasource,
           query: {
-            query: `label_values(ipfailover_exporter_build_info{${jobSelector}}, namespace)`,
+            query: `label_values(${metricNames.buildInfo}{${jobSelector}}, namespace)`,
             refId: 'namespaces',
           },
           includeAll: true,

@@ -13,6 +13,8 @@ import {
   ruleGroupsYaml,
   ruleLabels,
 } from '../exporter/alerts.ts';
+import { type MetricName, metricNames } from '../exporter/metric-names.ts';
+import { podMonitor } from '../packaging/monitoring.ts';
 import { temporaryDirectory } from './support/harness.ts';
 
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
@@ -51,7 +53,7 @@ interface InputSeries {
   values: string;
 }
 
-function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
+function series(metric: MetricName | 'up', labels: Record<string, string>, values: string): InputSeries {
   const text = Object.entries(labels)
     .map(([name, value]) => `${name}="${value}"`)
     .join(', ');
@@ -65,7 +67,7 @@ const runs = (...segments: [number, number][]) => segments.map(([value, n]) => `
 function vrrpState(target: Target, instance: string, timeline: [State, number][]): InputSeries[] {
   return states.map((state) =>
     series(
-      'ipfailover_vrrp_state',
+      metricNames.vrrpState,
       { ...targetLabels(target), vrrp_instance: instance, state },
       runs(...timeline.map(([current, n]): [number, number] => [current === state ? 1 : 0, n])),
     ),
@@ -73,14 +75,16 @@ function vrrpState(target: Target, instance: string, timeline: [State, number][]
 }
 
 const vipPresent = (target: Target, instance: string, vip: string, values: string) =>
-  series('ipfailover_vip_present', { ...targetLabels(target), vrrp_instance: instance, vip }, values);
+  series(metricNames.vipPresent, { ...targetLabels(target), vrrp_instance: instance, vip }, values);
 
+const transitions = (target: Target, instance: string, from: State, to: State, values: string) =>
+  series(metricNames.vrrpTransitions, { ...targetLabels(target), vrrp_instance: instance, from, to }, values);
 const becameMaster = (target: Target, instance: string, from: State, values: string) =>
-  series(
-    'ipfailover_vrrp_transitions_total',
-    { ...targetLabels(target), vrrp_instance: instance, from, to: 'master' },
-    values,
-  );
+  transitions(target, instance, from, 'master', values);
+
+/** The series of one check on one node. */
+const checkSeries = (metric: MetricName, target: Target, check: string, values: string) =>
+  series(metric, { ...targetLabels(target), check }, values);
 
 const rules = new Map(alertRules().map((rule) => [rule.alert, rule]));
 
@@ -99,6 +103,17 @@ function fired(
   const runbook = rules.get(alertname)?.annotations.runbook ?? '';
   return { exp_labels: labels, exp_annotations: { summary, description, runbook } };
 }
+
+/** The test at `eval_time` that expects exactly these alerts of `alertname`: labels, summary, description. */
+const firing = (
+  eval_time: string,
+  alertname: string,
+  ...alerts: [labels: Record<string, string>, summary: string, description: string][]
+): AlertTest => ({
+  eval_time,
+  alertname,
+  exp_alerts: alerts.map(([labels, summary, description]) => fired(alertname, labels, summary, description)),
+});
 
 interface AlertTest {
   eval_time: string;
@@ -129,37 +144,26 @@ const groups: TestGroup[] = [
       ...vrrpState(worker3, 'web_VIP_2', [['backup', 40]]),
     ],
     alert_rule_test: [
-      {
-        // web_VIP_1 has had no master for 30 s only: pending.
-        eval_time: '1m30s',
-        alertname: 'VIPNoMaster',
-        exp_alerts: [
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
-            'No node is VRRP master for web_VIP_2',
-            '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
+      // web_VIP_1 has had no master for 30 s only: pending.
+      firing('1m30s', 'VIPNoMaster', [
+        { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
+        'No node is VRRP master for web_VIP_2',
+        '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
+      ]),
+      firing(
+        '2m',
+        'VIPNoMaster',
+        [
+          { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_1' },
+          'No node is VRRP master for web_VIP_1',
+          '2 node(s) report VRRP instance web_VIP_1 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
         ],
-      },
-      {
-        eval_time: '2m',
-        alertname: 'VIPNoMaster',
-        exp_alerts: [
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_1' },
-            'No node is VRRP master for web_VIP_1',
-            '2 node(s) report VRRP instance web_VIP_1 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
-          fired(
-            'VIPNoMaster',
-            { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
-            'No node is VRRP master for web_VIP_2',
-            '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
-          ),
+        [
+          { ...scope, severity: 'critical', vrrp_instance: 'web_VIP_2' },
+          'No node is VRRP master for web_VIP_2',
+          '1 node(s) report VRRP instance web_VIP_2 and none of them has been MASTER for 1 minute: its VIPs answer on no node.',
         ],
-      },
+      ),
     ],
   },
   {
@@ -228,25 +232,14 @@ const groups: TestGroup[] = [
       becameMaster(worker1, 'web_VIP_1', 'backup', '0+1x3 3x12'),
       becameMaster(worker2, 'web_VIP_1', 'backup', '0 0+1x2 2x12'),
       // Moves away from master do not count.
-      series(
-        'ipfailover_vrrp_transitions_total',
-        { ...targetLabels(worker1), vrrp_instance: 'web_VIP_1', from: 'master', to: 'backup' },
-        '0+1x3 3x12',
-      ),
+      transitions(worker1, 'web_VIP_1', 'master', 'backup', '0+1x3 3x12'),
     ],
     alert_rule_test: [
-      {
-        eval_time: '15m',
-        alertname: 'VIPFlapping',
-        exp_alerts: [
-          fired(
-            'VIPFlapping',
-            { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is flapping',
-            'VRRP instance web_VIP_1 became MASTER 5 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-          ),
-        ],
-      },
+      firing('15m', 'VIPFlapping', [
+        { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is flapping',
+        'VRRP instance web_VIP_1 became MASTER 5 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
+      ]),
     ],
   },
   {
@@ -269,18 +262,11 @@ const groups: TestGroup[] = [
     interval: '1m',
     input_series: [becameMaster(worker1, 'web_VIP_1', 'backup', '0+1x10 10x19')],
     alert_rule_test: [
-      {
-        eval_time: '10m',
-        alertname: 'VIPFlapping',
-        exp_alerts: [
-          fired(
-            'VIPFlapping',
-            { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is flapping',
-            'VRRP instance web_VIP_1 became MASTER 10 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
-          ),
-        ],
-      },
+      firing('10m', 'VIPFlapping', [
+        { ...scope, severity: 'warning', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is flapping',
+        'VRRP instance web_VIP_1 became MASTER 10 times in the last 15 minutes (more than 4); every move breaks the connections to its VIPs.',
+      ]),
       ...quiet('VIPFlapping', '26m'),
     ],
   },
@@ -294,18 +280,11 @@ const groups: TestGroup[] = [
       ]),
     ],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'NodeFault',
-        exp_alerts: [
-          fired(
-            'NodeFault',
-            { ...targetLabels(worker2), severity: 'warning', state: 'fault', vrrp_instance: 'web_VIP_1' },
-            'web_VIP_1 is in FAULT on worker-2',
-            'VRRP instance web_VIP_1 has been in FAULT on node worker-2 for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
-          ),
-        ],
-      },
+      firing('6m', 'NodeFault', [
+        { ...targetLabels(worker2), severity: 'warning', state: 'fault', vrrp_instance: 'web_VIP_1' },
+        'web_VIP_1 is in FAULT on worker-2',
+        'VRRP instance web_VIP_1 has been in FAULT on node worker-2 for 5 minutes: the check fails there (one failed run faults every instance of the node) or its interface is down. The node cannot take the VIPs over.',
+      ]),
     ],
   },
   {
@@ -323,87 +302,49 @@ const groups: TestGroup[] = [
   {
     name: 'CheckFailing fires: the probe fails for 2 minutes',
     input_series: [
-      series('ipfailover_check_success', { ...targetLabels(worker1), check: 'http-check' }, '1x39'),
-      series(
-        'ipfailover_check_success',
-        { ...targetLabels(worker2), check: 'http-check' },
-        runs([1, 4], [0, 36]),
-      ),
+      checkSeries(metricNames.checkSuccess, worker1, 'http-check', '1x39'),
+      checkSeries(metricNames.checkSuccess, worker2, 'http-check', runs([1, 4], [0, 36])),
       // keepalived has not been told yet (IPF_CHECK_FALL): the alert is about the probe.
-      series('ipfailover_check_passing', { ...targetLabels(worker2), check: 'http-check' }, '1x39'),
+      checkSeries(metricNames.checkPassing, worker2, 'http-check', '1x39'),
     ],
     alert_rule_test: [
       ...quiet('CheckFailing', '2m30s'),
-      {
-        eval_time: '3m',
-        alertname: 'CheckFailing',
-        exp_alerts: [
-          fired(
-            'CheckFailing',
-            { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
-            'Check http-check fails on worker-2',
-            'The http-check probe has failed on node worker-2 for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
-          ),
-        ],
-      },
+      firing('3m', 'CheckFailing', [
+        { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
+        'Check http-check fails on worker-2',
+        'The http-check probe has failed on node worker-2 for 2 minutes. Once keepalived is told (ipfailover_check_passing 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.',
+      ]),
     ],
   },
   {
     name: 'CheckFailing quiet: passing, and a 90 s blip',
     input_series: [
-      series('ipfailover_check_success', { ...targetLabels(worker1), check: 'tcp-check' }, '1x39'),
-      series(
-        'ipfailover_check_success',
-        { ...targetLabels(worker2), check: 'tcp-check' },
-        runs([1, 4], [0, 6], [1, 30]),
-      ),
+      checkSeries(metricNames.checkSuccess, worker1, 'tcp-check', '1x39'),
+      checkSeries(metricNames.checkSuccess, worker2, 'tcp-check', runs([1, 4], [0, 6], [1, 30])),
     ],
     alert_rule_test: quiet('CheckFailing', '2m', '3m', '9m'),
   },
   {
     name: 'CheckStale fires: the check stopped running at 2m',
     input_series: [
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker1), check: 'http-check' },
-        '0+15x39',
-      ),
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker2), check: 'http-check' },
-        '0+15x8 120x30',
-      ),
+      checkSeries(metricNames.checkLastRun, worker1, 'http-check', '0+15x39'),
+      checkSeries(metricNames.checkLastRun, worker2, 'http-check', '0+15x8 120x30'),
     ],
     alert_rule_test: [
       // Older than 60 s from 3m15s on, and for 1 minute from 4m15s on.
       ...quiet('CheckStale', '4m'),
-      {
-        eval_time: '5m',
-        alertname: 'CheckStale',
-        exp_alerts: [
-          fired(
-            'CheckStale',
-            { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
-            'Check http-check stopped running on worker-2',
-            'The http-check check last ran 3m 0s ago on node worker-2; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
-          ),
-        ],
-      },
+      firing('5m', 'CheckStale', [
+        { ...targetLabels(worker2), check: 'http-check', severity: 'warning' },
+        'Check http-check stopped running on worker-2',
+        'The http-check check last ran 3m 0s ago on node worker-2; keepalived runs it every OPENSHIFT_HA_CHECK_INTERVAL seconds. A check keepalived has disabled never fails, so the node keeps its VIPs whatever the application does.',
+      ]),
     ],
   },
   {
     name: 'CheckStale quiet: fresh, and 58 s old',
     input_series: [
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker1), check: 'http-check' },
-        '0+15x39',
-      ),
-      series(
-        'ipfailover_check_last_run_timestamp_seconds',
-        { ...targetLabels(worker2), check: 'http-check' },
-        '-58+15x39',
-      ),
+      checkSeries(metricNames.checkLastRun, worker1, 'http-check', '0+15x39'),
+      checkSeries(metricNames.checkLastRun, worker2, 'http-check', '-58+15x39'),
     ],
     alert_rule_test: quiet('CheckStale', '3m', '9m'),
   },
@@ -419,24 +360,20 @@ const groups: TestGroup[] = [
     ],
     alert_rule_test: [
       ...quiet('StateMismatch', '45s'),
-      {
-        eval_time: '2m',
-        alertname: 'StateMismatch',
-        exp_alerts: [
-          fired(
-            'StateMismatch',
-            { ...targetLabels(worker1), severity: 'critical', vip: '10.0.0.101', vrrp_instance: 'web_VIP_1' },
-            'VIP 10.0.0.101 and VRRP state disagree on worker-1',
-            'web_VIP_1 is MASTER on node worker-1 but its VIP 10.0.0.101 is on none of the node’s interfaces, for 1 minute.',
-          ),
-          fired(
-            'StateMismatch',
-            { ...targetLabels(worker2), severity: 'critical', vip: '10.0.0.100', vrrp_instance: 'web_VIP_1' },
-            'VIP 10.0.0.100 and VRRP state disagree on worker-2',
-            'VIP 10.0.0.100 is on node worker-2 but web_VIP_1 is not MASTER there, for 1 minute.',
-          ),
+      firing(
+        '2m',
+        'StateMismatch',
+        [
+          { ...targetLabels(worker1), severity: 'critical', vip: '10.0.0.101', vrrp_instance: 'web_VIP_1' },
+          'VIP 10.0.0.101 and VRRP state disagree on worker-1',
+          'web_VIP_1 is MASTER on node worker-1 but its VIP 10.0.0.101 is on none of the node’s interfaces, for 1 minute.',
         ],
-      },
+        [
+          { ...targetLabels(worker2), severity: 'critical', vip: '10.0.0.100', vrrp_instance: 'web_VIP_1' },
+          'VIP 10.0.0.100 and VRRP state disagree on worker-2',
+          'VIP 10.0.0.100 is on node worker-2 but web_VIP_1 is not MASTER there, for 1 minute.',
+        ],
+      ),
     ],
   },
   {
@@ -460,31 +397,24 @@ const groups: TestGroup[] = [
   {
     name: 'ProberDown fires: the prober stops beating, 30 s later',
     input_series: [
-      series('ipfailover_prober_up', targetLabels(worker1), '1x39'),
-      series('ipfailover_prober_up', targetLabels(worker2), runs([1, 4], [0, 36])),
+      series(metricNames.proberUp, targetLabels(worker1), '1x39'),
+      series(metricNames.proberUp, targetLabels(worker2), runs([1, 4], [0, 36])),
     ],
     alert_rule_test: [
       // 0 from 1m on: pending at 1m and 1m15s, firing from 1m30s on.
       ...quiet('ProberDown', '1m15s'),
-      {
-        eval_time: '2m',
-        alertname: 'ProberDown',
-        exp_alerts: [
-          fired(
-            'ProberDown',
-            { ...targetLabels(worker2), severity: 'critical' },
-            'The ipfailover prober on worker-2 is down',
-            'The ipft-prober container on node worker-2 has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
-          ),
-        ],
-      },
+      firing('2m', 'ProberDown', [
+        { ...targetLabels(worker2), severity: 'critical' },
+        'The ipfailover prober on worker-2 is down',
+        'The ipft-prober container on node worker-2 has not written its heartbeat for 30 s. keepalived runs verdict.sh, which fails every run without the prober: the node gives up its VIPs after IPF_CHECK_FALL runs, and takes none.',
+      ]),
     ],
   },
   {
     name: 'ProberDown quiet: one missed scrape, and one-shot mode (no prober series at all)',
     input_series: [
-      series('ipfailover_prober_up', targetLabels(worker1), runs([1, 4], [0, 1], [1, 35])),
-      series('ipfailover_check_success', { ...targetLabels(worker2), check: 'http-check' }, '1x39'),
+      series(metricNames.proberUp, targetLabels(worker1), runs([1, 4], [0, 1], [1, 35])),
+      checkSeries(metricNames.checkSuccess, worker2, 'http-check', '1x39'),
     ],
     alert_rule_test: quiet('ProberDown', '1m', '1m15s', '2m', '9m'),
   },
@@ -495,36 +425,22 @@ const groups: TestGroup[] = [
       series('up', targetLabels(worker2), runs([1, 4], [0, 36])),
     ],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'ExporterDown',
-        exp_alerts: [
-          fired(
-            'ExporterDown',
-            { ...targetLabels(worker2), severity: 'warning' },
-            'ipfailover-toolkit exporter 10.0.0.22:9101 on worker-2 is down',
-            'Prometheus has failed to scrape the exporter target 10.0.0.22:9101 (node worker-2) for 5 minutes: the other ipfailover alerts are blind there.',
-          ),
-        ],
-      },
+      firing('6m', 'ExporterDown', [
+        { ...targetLabels(worker2), severity: 'warning' },
+        'ipfailover-toolkit exporter 10.0.0.22:9101 on worker-2 is down',
+        'Prometheus has failed to scrape the exporter target 10.0.0.22:9101 (node worker-2) for 5 minutes: the other ipfailover alerts are blind there.',
+      ]),
     ],
   },
   {
     name: 'ExporterDown fires: no target of the job at all',
     input_series: [series('up', { instance: '10.0.0.21:9100', job: 'node-exporter' }, '1x39')],
     alert_rule_test: [
-      {
-        eval_time: '6m',
-        alertname: 'ExporterDown',
-        exp_alerts: [
-          fired(
-            'ExporterDown',
-            { job: 'ipfailover-toolkit', severity: 'warning' },
-            'No ipfailover-toolkit exporter is scraped',
-            'No target matching job="ipfailover-toolkit" has existed for 5 minutes: the other ipfailover alerts are blind there.',
-          ),
-        ],
-      },
+      firing('6m', 'ExporterDown', [
+        { job: 'ipfailover-toolkit', severity: 'warning' },
+        'No ipfailover-toolkit exporter is scraped',
+        'No target matching job="ipfailover-toolkit" has existed for 5 minutes: the other ipfailover alerts are blind there.',
+      ]),
     ],
   },
   {
@@ -589,6 +505,14 @@ describe('alert rules', () => {
       // Plain text: nothing Prometheus would expand as a template.
       expect(rule.annotations.runbook, rule.alert).not.toContain('{{');
     }
+  });
+
+  it('the ExporterDown runbook names the scrape object the packager ships, a PodMonitor', () => {
+    const { kind } = podMonitor('ipfailover').toJSON();
+    const runbook = rules.get('ExporterDown')?.annotations.runbook ?? '';
+    expect(runbook).toContain(`the ${kind} is missing`);
+    expect(runbook).toContain(`get ${kind.toLowerCase()} `);
+    expect(runbook).not.toMatch(/servicemonitor/i);
   });
 
   it('options: the job selector reaches every expression, the namespace the object and the runbooks', () => {

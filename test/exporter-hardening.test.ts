@@ -16,6 +16,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { metricNames } from '../exporter/metric-names.ts';
 import { MAX_LINE_BYTES, SpoolReader } from '../exporter/spool.ts';
 import {
   append,
@@ -23,7 +24,10 @@ import {
   freePort,
   get,
   inProcessExporter,
+  masterCount,
   sample,
+  samplesOf,
+  seriesTotal,
   spawnExporter,
   spoolDir,
   startExporter,
@@ -56,11 +60,16 @@ function writeRecord(dir: string, name: string, contents: string): void {
   renameSync(join(dir, `${name}.tmp`), join(dir, name));
 }
 
-function transitionsTotal(metrics: string): number {
-  return [...metrics.matchAll(/^ipfailover_vrrp_transitions_total\{[^}]*\} (\d+)$/gm)].reduce(
-    (sum, match) => sum + Number(match[1]),
-    0,
-  );
+const transitionsTotal = (metrics: string) => seriesTotal(metrics, metricNames.vrrpTransitions);
+
+/** The in-process exporter on `dir`, scraped once (answered 200): the scrape and what it logged. */
+async function scrapeOnce(dir: string) {
+  const logs: string[] = [];
+  const app = inProcessExporter({ IPF_STATE_DIR: dir }, logs);
+  await app.ready();
+  const response = await app.inject('/metrics');
+  expect(response.statusCode).toBe(200);
+  return { app, metrics: response.body, logs };
 }
 
 function checkpointPath(dir: string): string {
@@ -259,13 +268,9 @@ describe('one malformed record never takes /metrics down', () => {
     const dir = spoolDir();
     writeRecord(dir, 'check-bad.json', contents);
     writeRecord(dir, 'check-good.json', JSON.stringify(statusRecord({ check: 'good' })));
-    const logs: string[] = [];
-    const app = inProcessExporter({ IPF_STATE_DIR: dir }, logs);
-    await app.ready();
-    const response = await app.inject('/metrics');
-    expect(response.statusCode).toBe(200);
-    expect(sample(response.body, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
-    expect(sample(response.body, 'ipfailover_check_success{check="good"}')).toBe(1);
+    const { metrics, logs } = await scrapeOnce(dir);
+    expect(sample(metrics, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
+    expect(sample(metrics, 'ipfailover_check_success{check="good"}')).toBe(1);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/^skipping the status record check-bad\.json: /);
   });
@@ -277,12 +282,9 @@ describe('one malformed record never takes /metrics down', () => {
       'check-tcp-check.json',
       JSON.stringify(statusRecord({ ok: false, log_skipped_total: 3 })),
     );
-    const logs: string[] = [];
-    const app = inProcessExporter({ IPF_STATE_DIR: dir }, logs);
-    await app.ready();
-    const metrics = (await app.inject('/metrics')).body;
+    const { app, metrics, logs } = await scrapeOnce(dir);
     expect(sample(metrics, 'ipfailover_check_success{check="tcp-check"}')).toBe(0);
-    expect(metrics).not.toContain('ipfailover_state_records_invalid_total{');
+    expect(samplesOf(metrics, metricNames.stateRecordsInvalid)).toEqual([]);
     expect((await app.inject('/api/state')).json().checks[0]).toMatchObject({
       check: 'tcp-check',
       ok: false,
@@ -292,6 +294,24 @@ describe('one malformed record never takes /metrics down', () => {
 
   /** Changes the checkpoint in place, or returns what to write instead. */
   type Mutation = (checkpoint: Json) => unknown;
+  /** The object that holds the field at a dotted path, and the field's name. */
+  const parentOf = (checkpoint: Json, path: string): [Json, string] => {
+    const keys = path.split('.');
+    const last = keys.pop() ?? '';
+    return [keys.reduce((object, key) => object[key], checkpoint), last];
+  };
+  const withField =
+    (path: string, value: unknown): Mutation =>
+    (checkpoint) => {
+      const [parent, key] = parentOf(checkpoint, path);
+      parent[key] = value;
+    };
+  const without =
+    (path: string): Mutation =>
+    (checkpoint) => {
+      const [parent, key] = parentOf(checkpoint, path);
+      delete parent[key];
+    };
   it.each<[string, Mutation, string]>([
     ['an array', () => [], 'the checkpoint: expected an object, got []'],
     ['null', () => null, 'the checkpoint: expected an object, got null'],
@@ -304,128 +324,72 @@ describe('one malformed record never takes /metrics down', () => {
     ['no position', (c) => ({ ...c, position: undefined }), 'position: expected an object, got nothing'],
     [
       'an inode that is a string',
-      (c) => {
-        c.position.current.ino = '12';
-      },
+      withField('position.current.ino', '12'),
       'position.current.ino: expected a non-negative integer, got "12"',
     ],
     [
       'a fractional offset',
-      (c) => {
-        c.position.current.offset = 1.5;
-      },
+      withField('position.current.offset', 1.5),
       'position.current.offset: expected a non-negative integer, got 1.5',
     ],
     [
       'a negative offset',
-      (c) => {
-        c.position.current.offset = -5;
-      },
+      withField('position.current.offset', -5),
       'position.current.offset: expected a non-negative integer, got -5',
     ],
     [
       'skipping "yes"',
-      (c) => {
-        c.position.current.skipping = 'yes';
-      },
+      withField('position.current.skipping', 'yes'),
       'position.current.skipping: expected true or false',
     ],
-    [
-      'instances an array',
-      (c) => {
-        c.state.instances = [];
-      },
-      'state.instances: expected an object, got []',
-    ],
+    ['instances an array', withField('state.instances', []), 'state.instances: expected an object, got []'],
     [
       'an instance state "leader"',
-      (c) => {
-        c.state.instances.web_VIP_1.state = 'leader';
-      },
+      withField('state.instances.web_VIP_1.state', 'leader'),
       'state.instances["web_VIP_1"].state: expected one of init, backup, master, fault, stop',
     ],
     [
       'a priority of 300',
-      (c) => {
-        c.state.instances.web_VIP_1.priority = 300;
-      },
+      withField('state.instances.web_VIP_1.priority', 300),
       'state.instances["web_VIP_1"].priority: expected null or an integer from 0 to 255',
     ],
     [
       'a transition key without states',
-      (c) => {
-        c.state.transitions.web_VIP_1 = 1;
-      },
+      withField('state.transitions.web_VIP_1', 1),
       'state.transitions["web_VIP_1"]: expected a key',
     ],
     [
       'a transition count "one"',
-      (c) => {
-        c.state.transitions['web_VIP_1\tinit\tbackup'] = 'one';
-      },
+      withField('state.transitions.web_VIP_1\tinit\tbackup', 'one'),
       'expected a non-negative integer, got "one"',
     ],
-    [
-      'recent an object',
-      (c) => {
-        c.state.recent = {};
-      },
-      'state.recent: expected an array, got {}',
-    ],
+    ['recent an object', withField('state.recent', {}), 'state.recent: expected an array, got {}'],
     [
       'a recent transition to "up"',
-      (c) => {
-        c.state.recent[0].to = 'up';
-      },
+      withField('state.recent.0.to', 'up'),
       'state.recent[0].to: expected one of',
     ],
-    [
-      'no counters',
-      (c) => {
-        delete c.state.counters;
-      },
-      'state.counters: expected an object, got nothing',
-    ],
+    ['no counters', without('state.counters'), 'state.counters: expected an object, got nothing'],
     [
       'a negative line count',
-      (c) => {
-        c.state.counters.lines = -1;
-      },
+      withField('state.counters.lines', -1),
       'state.counters.lines: expected a non-negative number, got -1',
     ],
     [
       'a line count "many"',
-      (c) => {
-        c.state.counters.lines = 'many';
-      },
+      withField('state.counters.lines', 'many'),
       'state.counters.lines: expected a non-negative number, got "many"',
     ],
-    [
-      'outbox null',
-      (c) => {
-        c.outbox = null;
-      },
-      'outbox: expected an array, got null',
-    ],
+    ['outbox null', withField('outbox', null), 'outbox: expected an array, got null'],
     [
       'an empty outbox entry',
-      (c) => {
-        c.outbox = [{}];
-      },
+      withField('outbox', [{}]),
       'outbox[0].ts: expected a number of epoch seconds, got nothing',
     ],
-    [
-      'no webhook counts',
-      (c) => {
-        delete c.webhook;
-      },
-      'webhook: expected an object, got nothing',
-    ],
+    ['no webhook counts', without('webhook'), 'webhook: expected an object, got nothing'],
     [
       'a negative webhook count',
-      (c) => {
-        c.webhook.sent = -3;
-      },
+      withField('webhook.sent', -3),
       'webhook.sent: expected a non-negative number, got -3',
     ],
   ])('a checkpoint with %s: one log line, a fresh start, /metrics answers', async (_, mutate, problem) => {
@@ -433,14 +397,10 @@ describe('one malformed record never takes /metrics down', () => {
     const checkpoint = await realCheckpoint(dir);
     const mutated = mutate(checkpoint);
     writeFileSync(checkpointPath(dir), JSON.stringify(mutated === undefined ? checkpoint : mutated));
-    const logs: string[] = [];
-    const app = inProcessExporter({ IPF_STATE_DIR: dir }, logs);
-    await app.ready();
-    const response = await app.inject('/metrics');
-    expect(response.statusCode).toBe(200);
+    const { app, metrics, logs } = await scrapeOnce(dir);
     // Fresh from the spool's start: exactly its two lines, not the checkpoint's plus the spool's.
-    expect(sample(response.body, 'ipfailover_spool_lines_total')).toBe(2);
-    expect(transitionsTotal(response.body)).toBe(2);
+    expect(sample(metrics, 'ipfailover_spool_lines_total')).toBe(2);
+    expect(transitionsTotal(metrics)).toBe(2);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain(
       `ignoring the checkpoint ${checkpointPath(dir)}: it is not one this exporter writes (`,
@@ -467,10 +427,7 @@ describe('one malformed record never takes /metrics down', () => {
     delete checkpoint.state.counters.oversizedLines;
     writeFileSync(checkpointPath(dir), JSON.stringify(checkpoint));
     append(dir, transitionLine('web_VIP_1', 'BACKUP', 3));
-    const logs: string[] = [];
-    const app = inProcessExporter({ IPF_STATE_DIR: dir }, logs);
-    await app.ready();
-    const metrics = (await app.inject('/metrics')).body;
+    const { metrics, logs } = await scrapeOnce(dir);
     expect(sample(metrics, 'ipfailover_spool_lines_total')).toBe(3);
     expect(sample(metrics, 'ipfailover_spool_oversized_lines_total')).toBe(0);
     expect(logs).toEqual([]);
@@ -583,7 +540,7 @@ describe('a flood of connections', () => {
     // connections took it to about 270 MiB.
     expect(peakMiB).toBeLessThan(150);
     const metrics = await get(`${exporter.url}/metrics`);
-    expect(metrics.text.match(/^ipfailover_vrrp_state\{[^}]*state="master"\} 1$/gm)).toHaveLength(254);
+    expect(masterCount(metrics.text)).toBe(254);
   }, 60_000);
 
   it('a connection that sends half a request is closed within 10 s', async () => {

@@ -2,14 +2,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseTransition } from '../core/transition.ts';
+import { metricNames } from '../exporter/metric-names.ts';
+import { ScrapeCache } from '../exporter/scrape-cache.ts';
 import { SpoolReader } from '../exporter/spool.ts';
 import { applyTransitions, emptyState } from '../exporter/state.ts';
 import {
   append,
   inProcessExporter,
+  masterCount,
   sample,
+  samplesOf,
+  seriesTotal,
   spoolDir,
   startExporter,
   transitionLine,
@@ -168,6 +174,19 @@ describe('the exporter app (fastify inject)', () => {
     }
   });
 
+  it('serves the families of exporter/metric-names.ts, each once, and no other', async () => {
+    const app = inProcessExporter({
+      IPF_STATE_DIR: spoolDir(),
+      OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1',
+      // Prober mode: the prober's families are served too.
+      OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/verdict.sh',
+    });
+    await app.ready();
+    const metrics = (await app.inject('/metrics')).body;
+    const families = [...metrics.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]);
+    expect(families.sort()).toEqual(Object.values(metricNames).sort());
+  });
+
   it('/metrics with 254 instances passes promtool check metrics with no findings', async () => {
     const dir = spoolDir();
     let lines = '';
@@ -195,9 +214,139 @@ describe('the exporter app (fastify inject)', () => {
     });
     await app.ready();
     const metrics = (await app.inject('/metrics')).body;
-    expect(metrics.match(/^ipfailover_vrrp_state\{/gm)).toHaveLength(254 * 5);
+    expect(samplesOf(metrics, metricNames.vrrpState)).toHaveLength(254 * 5);
     const output = execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
     expect(output).toBe('');
+  });
+});
+
+describe('the scrape cache', () => {
+  const record = (check: string, ok: boolean) =>
+    JSON.stringify({
+      check,
+      ok,
+      reason: ok ? 'connected' : 'refused',
+      duration_ms: 5,
+      at: 1795650000,
+      passing: ok,
+      consecutive_failures: ok ? 0 : 1,
+      consecutive_passes: ok ? 1 : 0,
+    });
+
+  async function exporterWithState() {
+    const dir = spoolDir();
+    append(dir, transitionLine('web_VIP_1', 'BACKUP', 10) + transitionLine('web_VIP_1', 'MASTER', 11));
+    writeFileSync(join(dir, 'check-tcp-check.json'), record('tcp-check', true));
+    // A record with a field missing: counted once per version, however often it is scraped.
+    writeFileSync(join(dir, 'check-bad.json'), '{"check":"bad","ok":true}');
+    const app = inProcessExporter({
+      IPF_STATE_DIR: dir,
+      OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1,10.0.0.2',
+      OPENSHIFT_HA_CONFIG_NAME: 'web',
+    });
+    await app.ready();
+    return { app, dir };
+  }
+
+  const master = (metrics: string) =>
+    sample(metrics, 'ipfailover_vrrp_state{vrrp_instance="web_VIP_1",state="master"}');
+
+  it('two scrapes in one spool state: the same text; the live families and a new notify are read anew', async () => {
+    const { app, dir } = await exporterWithState();
+    const first = (await app.inject('/metrics')).body;
+    expect((await app.inject('/metrics')).body).toBe(first);
+    expect(master(first)).toBe(1);
+    expect(seriesTotal(first, metricNames.vrrpTransitions)).toBe(2);
+    expect(sample(first, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
+
+    // A check record is not spool state: its families show the change at the next scrape.
+    writeFileSync(join(dir, 'check-tcp-check.json'), record('tcp-check', false));
+    const second = (await app.inject('/metrics')).body;
+    expect(sample(second, 'ipfailover_check_success{check="tcp-check"}')).toBe(0);
+    expect(master(second)).toBe(1);
+
+    // A notify changes the spool state: the cached families are rendered again.
+    append(dir, transitionLine('web_VIP_1', 'FAULT', 12));
+    app.ingestor.ingest();
+    const third = (await app.inject('/metrics')).body;
+    expect(master(third)).toBe(0);
+    expect(sample(third, 'ipfailover_vrrp_state{vrrp_instance="web_VIP_1",state="fault"}')).toBe(1);
+    expect(seriesTotal(third, metricNames.vrrpTransitions)).toBe(3);
+    expect(sample(third, 'ipfailover_spool_lines_total')).toBe(3);
+    expect(sample(third, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
+  });
+
+  it('concurrent scrapes on a loopback port: every one complete and the same, the counts exact', async () => {
+    const { app } = await exporterWithState();
+    const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/metrics`;
+    const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(url)));
+    expect(new Set(responses.map((response) => response.status))).toEqual(new Set([200]));
+    const bodies = new Set(await Promise.all(responses.map((response) => response.text())));
+    expect(bodies.size).toBe(1);
+    const [body = ''] = bodies;
+    const families = [...body.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]);
+    expect(new Set(families).size).toBe(families.length);
+    expect(samplesOf(body, metricNames.vrrpState)).toHaveLength(2 * 5);
+    expect(seriesTotal(body, metricNames.vrrpTransitions)).toBe(2);
+    expect(sample(body, 'ipfailover_spool_lines_total')).toBe(2);
+    expect(sample(body, 'ipfailover_state_records_invalid_total{file="check-bad.json"}')).toBe(1);
+    expect(
+      sample(
+        (await app.inject('/metrics')).body,
+        'ipfailover_state_records_invalid_total{file="check-bad.json"}',
+      ),
+    ).toBe(1);
+  });
+});
+
+describe('ScrapeCache', () => {
+  it('collects a cached registry again only when its key changes, a live one at every scrape, a shared value once per scrape', async () => {
+    const cache = new ScrapeCache();
+    let key = 'a';
+    const collections = { cached: 0, live: 0, shared: 0 };
+    const shared = cache.oncePerScrape(() => ++collections.shared);
+    new Gauge({
+      name: 'cached',
+      help: 'Rendered again when the key changes.',
+      registers: [cache.cachedBy(() => key)],
+      collect() {
+        collections.cached += 1;
+        this.set(shared());
+      },
+    });
+    const live = cache.live();
+    for (const name of ['live_a', 'live_b']) {
+      new Gauge({
+        name,
+        help: 'Rendered at every scrape.',
+        registers: [live],
+        collect() {
+          collections.live += 1;
+          this.set(shared());
+        },
+      });
+    }
+    const first = await cache.metrics();
+    const second = await cache.metrics();
+    expect(collections).toEqual({ cached: 1, live: 4, shared: 2 });
+    expect(first).toBe(second.replace(/live_(.) 2/g, 'live_$1 1'));
+    key = 'b';
+    const third = await cache.metrics();
+    expect(collections).toEqual({ cached: 2, live: 6, shared: 3 });
+    // One registry with the same families would render the same text.
+    const whole = new Registry();
+    for (const [name, value] of [
+      ['cached', 3],
+      ['live_a', 3],
+      ['live_b', 3],
+    ] as const) {
+      new Gauge({
+        name,
+        help: name === 'cached' ? 'Rendered again when the key changes.' : 'Rendered at every scrape.',
+        registers: [whole],
+      }).set(value);
+    }
+    expect(third).toBe(await whole.metrics());
   });
 });
 
@@ -251,9 +400,7 @@ describe('the built exporter process', () => {
     expect(new Set(await Promise.all(hooks))).toEqual(new Set([0]));
     const metrics = await waitFor('254 masters', async () => {
       const text = await (await fetch(`${exporter.url}/metrics`)).text();
-      return text.match(/^ipfailover_vrrp_state\{[^}]*state="master"\} 1$/gm)?.length === 254
-        ? text
-        : undefined;
+      return masterCount(text) === 254 ? text : undefined;
     });
     expect(sample(metrics, 'ipfailover_spool_lines_total')).toBe(254);
     expect(sample(metrics, 'ipfailover_spool_invalid_lines_total')).toBe(0);
@@ -293,11 +440,7 @@ describe('the built exporter process', () => {
       const text = await (await fetch(`${exporter.url}/metrics`)).text();
       return sample(text, 'ipfailover_spool_lines_total') === total ? text : undefined;
     });
-    const transitions = [...metrics.matchAll(/^ipfailover_vrrp_transitions_total\{[^}]*\} (\d+)$/gm)].reduce(
-      (sum, match) => sum + Number(match[1]),
-      0,
-    );
-    expect(transitions).toBe(total);
+    expect(seriesTotal(metrics, metricNames.vrrpTransitions)).toBe(total);
     expect(sample(metrics, 'ipfailover_spool_invalid_lines_total')).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Env, readSettings } from '../../core/settings.ts';
 import { buildApp } from '../../exporter/app.ts';
+import { type MetricName, metricNames } from '../../exporter/metric-names.ts';
 import { exporterSettings } from '../../exporter/settings.ts';
 import { onCleanup, temporaryDirectory } from './harness.ts';
 
@@ -105,11 +106,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A series of the exporter's as the exposition writes it: a metric name, then its labels if it has any. */
+export type Series = MetricName | `${MetricName}{${string}}`;
+
 /** One sample's value from a Prometheus text exposition, or undefined. */
-export function sample(metrics: string, series: string): number | undefined {
+export function sample(metrics: string, series: Series): number | undefined {
   const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+/** Every sample of one metric: its labels as written (`a="x",b="y"`, or '' without labels) and its value. */
+export function samplesOf(metrics: string, metric: MetricName): { labels: string; value: number }[] {
+  const samples: { labels: string; value: number }[] = [];
+  for (const line of metrics.split('\n')) {
+    const match = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match?.[1] === metric) samples.push({ labels: match[2] ?? '', value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The sum of every sample of one metric, such as all the transitions counted. */
+export const seriesTotal = (metrics: string, metric: MetricName): number =>
+  samplesOf(metrics, metric).reduce((sum, { value }) => sum + value, 0);
+
+/** How many instances are MASTER on the node, by its ipfailover_vrrp_state. */
+export const masterCount = (metrics: string): number =>
+  samplesOf(metrics, metricNames.vrrpState).filter(
+    ({ labels, value }) => value === 1 && labels.includes('state="master"'),
+  ).length;
 
 export async function waitFor<T>(
   what: string,

@@ -1,26 +1,16 @@
 // Issue #11, observability: the exporter reads the real prober's heartbeat record and serves
 // ipfailover_prober_up and the refused requests, only when keepalived runs verdict.sh.
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startProber } from '../../checks/prober/main.ts';
 import { PROBER_RECORD } from '../../core/prober-protocol.ts';
+import { metricNames } from '../../exporter/metric-names.ts';
+import { ring } from '../../testkit/prober-client.ts';
 import { freePort, inProcessExporter, sample, spoolDir } from '../support/exporter.ts';
 import { onCleanup, tcpServer } from '../support/harness.ts';
 
 const podUid = '0b1c2d3e-1111-2222-3333-444455556666';
-
-/** One raw request line to the prober; resolves with its whole reply. */
-function ring(port: number, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(line));
-    let reply = '';
-    socket.on('data', (chunk) => (reply += chunk));
-    socket.on('end', () => resolve(reply));
-    socket.on('error', reject);
-  });
-}
 
 async function metricsOf(app: ReturnType<typeof inProcessExporter>): Promise<string> {
   const response = await app.inject({ method: 'GET', url: '/metrics' });
@@ -82,6 +72,8 @@ describe('the exporter and the prober', () => {
       IPF_STATE_DIR: spoolDir(),
       OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/http-check',
     });
-    expect(await metricsOf(app)).not.toContain('ipfailover_prober_');
+    const metrics = await metricsOf(app);
+    for (const name of [metricNames.proberUp, metricNames.proberRefusedRequests, metricNames.proberProbes])
+      expect(metrics).not.toContain(name);
   });
 });
