@@ -4,6 +4,7 @@
  * linter's rules and `ipft package --from-deployment` both read a Deployment here.
  */
 import { isRecord } from '../records.ts';
+import { IMAGE_VARIABLE } from './image-env.ts';
 import {
   describeObject,
   type FieldPath,
@@ -124,10 +125,6 @@ export function toolkitPortEntries(
   });
 }
 
-/** The variables the image reads: one set by valueFrom cannot be known offline. */
-const imageVariable =
-  /^(OPENSHIFT_HA_|HA_EXCLUDED_VRRP_IDS$|MULTICAST_SOURCE_IPADDRESS$|UNICAST_SOURCE_IPADDRESS$)/;
-
 /**
  * Finds the keepalived container and reads its env as the image does. `body` is the object's own, or
  * a version of it (packaging reads it without the toolkit's containers); errors name the object's file
@@ -155,7 +152,8 @@ export function readDeployment(
   }
   const env = new Map<string, { value: string; index: number }>();
   for (const { name, index, value, entry } of keepalived.env) {
-    if (entry.valueFrom !== undefined && imageVariable.test(name)) {
+    // A variable the image reads, set by valueFrom, cannot be known offline.
+    if (entry.valueFrom !== undefined && IMAGE_VARIABLE.test(name)) {
       throw new ManifestError(
         `${where([...keepalived.path, 'env', index])}: ${name} uses valueFrom, which cannot be resolved offline; give its value in the manifest`,
       );

@@ -1,5 +1,6 @@
 import { usesProber } from '../../prober-protocol.ts';
 import { envEntry, TOOLKIT_CONTAINERS } from '../deployment.ts';
+import { imageVariables } from '../image-env.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
 
 /**
@@ -22,7 +23,9 @@ export const checkBudget = defineRule({
           'Move it to the prober’s settings (the ConfigMap ipfailover-toolkit-settings); verdict.sh’s budget is OPENSHIFT_HA_CHECK_INTERVAL − 100 ms.',
         )
       : undefined;
-    const interval = deployment.env.get('OPENSHIFT_HA_CHECK_INTERVAL')?.value ?? '2';
+    const interval =
+      deployment.env.get('OPENSHIFT_HA_CHECK_INTERVAL')?.value ??
+      imageVariables.OPENSHIFT_HA_CHECK_INTERVAL.fallback;
     const intervals = [...deployment.initContainers, ...deployment.containers]
       .filter((container) => container.body.name === TOOLKIT_CONTAINERS.prober)
       .flatMap((container) => {

@@ -1,4 +1,4 @@
-import { bashArithmetic } from '../image-env.ts';
+import { vipGroupCount } from '../image-env.ts';
 import { expandVirtualIps } from '../vips.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
 
@@ -7,7 +7,7 @@ export const groupsExceedVips = defineRule({
   summary: 'more `OPENSHIFT_HA_VIP_GROUPS` than VIPs',
   check: eachDeployment((deployment) => {
     const vips = expandVirtualIps(deployment.settings.virtualIps);
-    const groups = bashArithmetic(deployment.settings.vipGroups) ?? 0;
+    const groups = vipGroupCount(deployment.settings.vipGroups);
     if (groups <= vips.length || vips.length === 0) return [];
     return [
       envIssue(

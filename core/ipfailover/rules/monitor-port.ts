@@ -1,3 +1,4 @@
+import { imageMonitorPort, isUsableMonitorPort } from '../image-env.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
 
 export const monitorPort = defineRule({
@@ -6,7 +7,7 @@ export const monitorPort = defineRule({
   check: eachDeployment((deployment) => {
     const port = deployment.env.get('OPENSHIFT_HA_MONITOR_PORT')?.value;
     if (port !== undefined && port !== '' && !/^\d+$/.test(port)) {
-      const digits = port.replace(/\D/g, '') || '80';
+      const digits = imageMonitorPort(port);
       return [
         envIssue(
           deployment,
@@ -16,7 +17,7 @@ export const monitorPort = defineRule({
         ),
       ];
     }
-    if (port !== undefined && (Number(port) > 65535 || (Number(port) === 0 && port !== '0'))) {
+    if (port !== undefined && !isUsableMonitorPort(port)) {
       return [
         envIssue(
           deployment,

@@ -1,12 +1,11 @@
-import { bashArithmetic } from '../image-env.ts';
+import { imageReplicaCount } from '../image-env.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
 
 export const replicaCount = defineRule({
   id: 'replica-count',
   summary: '`OPENSHIFT_HA_REPLICA_COUNT` ≠ `spec.replicas`',
   check: eachDeployment((deployment) => {
-    const count = bashArithmetic(deployment.settings.replicaCount);
-    const effective = count !== undefined && count > 0 ? count : 1;
+    const effective = imageReplicaCount(deployment.settings.replicaCount);
     if (effective === deployment.replicas) return [];
     return [
       envIssue(
