@@ -1,13 +1,6 @@
 import { sharedSettings } from '../core/common-settings.ts';
 import { byteSize, httpUrl, integer, optional, text, withDefault } from '../core/settings.ts';
-
-/**
- * 9871: inside OpenShift's 9000-9999 range for host-level services, which node firewalls open
- * between nodes (the exporter shares the ipfailover pod's host network); not a port an OpenShift
- * node component listens on (9100-9107, 9192, 9537, 9637, 9641-9644, 9978-9980); and not the
- * keepalived exporters' 9165 or 9650, so either can run beside it.
- */
-export const DEFAULT_EXPORTER_PORT = '9871';
+import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
 export const exporterSettings = {
   ...sharedSettings,

@@ -1,6 +1,5 @@
-import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
 import { UserError } from '../core/errors.ts';
-import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
+import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
 
 /**
  * The lab's names and addresses. Every host is a network namespace on a bridge that itself lives in

@@ -5,13 +5,12 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PROBER_PORT } from '../checks/prober/settings.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { readManifests } from '../core/ipfailover/manifests.ts';
 import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
-import { DEFAULT_EXPORTER_PORT } from '../exporter/settings.ts';
+import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
 import {
   CONFIGMAP_MAX_BYTES,
   type ConfigMapNames,

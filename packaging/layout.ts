@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { defaultStateDir } from '../core/common-settings.ts';
+import { TOOLKIT_CONTAINERS } from '../core/ipfailover/deployment.ts';
 
 /**
  * The ConfigMaps the pod mounts. Their names get `-<8 hex of the sha256 of their data>`
@@ -78,8 +79,8 @@ export const names = {
   proberVolume: 'ipft-prober-bundle',
   runtimeVolume: 'ipft-runtime',
   stateVolume: 'ipft-state',
-  exporterContainer: 'ipft-exporter',
-  proberContainer: 'ipft-prober',
+  exporterContainer: TOOLKIT_CONTAINERS.exporter,
+  proberContainer: TOOLKIT_CONTAINERS.prober,
   runtimeInitContainer: 'ipft-node-runtime',
   /** Port names (at most 15 characters): the PodMonitor selects the first. */
   metricsPort: 'ipft-metrics',

@@ -3,14 +3,7 @@ import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
 import { integer, list, oneOf, optional, withDefault } from '../../core/settings.ts';
-
-/**
- * 9872: beside the exporter's 9871 (see exporter/settings.ts for why that range), outside the
- * NodePort range (30000-32767) and the ephemeral range (32768-60999), so no outgoing connection can
- * hold it; and declared as a containerPort, so the scheduler keeps another pod that declares it off
- * the node. It is bound on 127.0.0.1 only.
- */
-export const DEFAULT_PROBER_PORT = '9872';
+import { DEFAULT_PROBER_PORT } from '../../core/toolkit-ports.ts';
 
 const POD_UID = /^[0-9a-f][0-9a-f-]{0,63}$/;
 

@@ -4,6 +4,7 @@
  * linter's rules and `ipft package --from-deployment` both read a Deployment here.
  */
 import { isRecord } from '../records.ts';
+import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../toolkit-ports.ts';
 import { IMAGE_VARIABLE } from './image-env.ts';
 import {
   describeObject,
@@ -109,8 +110,18 @@ export const TOOLKIT_CONTAINERS = { exporter: 'ipft-exporter', prober: 'ipft-pro
 
 /** The toolkit's containers that listen on a node port, and the variable that sets the port. */
 export const TOOLKIT_PORT_VARIABLES = [
-  { part: 'exporter', container: TOOLKIT_CONTAINERS.exporter, variable: 'IPF_EXPORTER_PORT' },
-  { part: 'prober', container: TOOLKIT_CONTAINERS.prober, variable: 'IPF_PROBER_PORT' },
+  {
+    part: 'exporter',
+    container: TOOLKIT_CONTAINERS.exporter,
+    variable: 'IPF_EXPORTER_PORT',
+    fallback: Number(DEFAULT_EXPORTER_PORT),
+  },
+  {
+    part: 'prober',
+    container: TOOLKIT_CONTAINERS.prober,
+    variable: 'IPF_PROBER_PORT',
+    fallback: Number(DEFAULT_PROBER_PORT),
+  },
 ] as const;
 
 export type ToolkitPortVariable = (typeof TOOLKIT_PORT_VARIABLES)[number];

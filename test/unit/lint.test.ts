@@ -2,8 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_PROBER_PORT } from '../../checks/prober/settings.ts';
-import { DEFAULT_EXPORTER_PORT } from '../../exporter/settings.ts';
 import { derivedPorts, names } from '../../packaging/layout.ts';
 import { ipft } from '../support/cli.ts';
 import { temporaryDirectory } from '../support/harness.ts';
@@ -511,11 +509,5 @@ describe('ipft lint: toolkit ports of deployments that can share a node (toolkit
       undefined,
     );
     expect(await collisions(packagedA, packagedB)).toEqual([]);
-  });
-
-  it('uses the exporter’s and the prober’s own defaults and container names', () => {
-    expect(DEFAULT_EXPORTER_PORT).toBe('9871');
-    expect(DEFAULT_PROBER_PORT).toBe('9872');
-    expect([names.exporterContainer, names.proberContainer]).toEqual(['ipft-exporter', 'ipft-prober']);
   });
 });

@@ -2,9 +2,6 @@ import { type Pod, toolkitPortEntries } from '../deployment.ts';
 import { describeObject, type FieldPath } from '../manifests.ts';
 import { defineRule, eachPair } from './rule.ts';
 
-/** The ports' defaults: exporter/settings.ts's and checks/prober/settings.ts's (test/lint.test.ts keeps them equal). */
-const defaultPorts = { exporter: 9871, prober: 9872 } as const;
-
 interface ToolkitPort {
   readonly port: number;
   readonly what: string;
@@ -16,7 +13,7 @@ function toolkitPortsOf(pod: Pod): ToolkitPort[] {
   return toolkitPortEntries(pod).flatMap(({ port: known, container, entry }) => {
     const port =
       entry === undefined
-        ? defaultPorts[known.part]
+        ? known.fallback
         : typeof entry.value === 'string' && /^\d+$/.test(entry.value)
           ? Number(entry.value)
           : undefined;
