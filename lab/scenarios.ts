@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageValue } from '../core/ipfailover/image-env.ts';
 import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
@@ -72,7 +73,7 @@ async function failoverBoundMs(lab: Lab, vip: string, to: string | undefined): P
     (await lab.views())
       .find((view) => view.host.name === to)
       ?.instances?.find((instance) => instance.vips.some((entry) => entry.vip === vip))?.priority ?? 1;
-  const interval = Number(lab.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+  const interval = Number(imageValue(lab.options.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
   return interval * 1000 + ((256 - priority) / 256) * 1000;
 }
 
@@ -119,7 +120,7 @@ export function phaseGrid(intervalSeconds: number, phases: number): number[] {
 async function failoverCase(lab: Lab, report: Report, failover: FailoverCase, phases: number) {
   await lab.reconfigure(failover.options);
   const vip = lab.vips[0] ?? '';
-  const interval = Number(failover.options.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+  const interval = Number(imageValue(failover.options.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
   const runs: FailoverRun[] = [];
   for (const phase of phaseGrid(interval, phases)) {
     const run = await measureFailover(lab, vip, phase);
@@ -269,8 +270,9 @@ export const scenarios: Record<string, Scenario> = {
 
   /** A recovered higher-priority host takes its VIP back (preempt_delay), or never does under nopreempt. */
   preempt: async (lab, report) => {
+    // A setting without preempt_delay (plain preempt) takes the VIP back at once.
     const delay = Number(
-      /preempt_delay\s+(\d+)/.exec(lab.options.imageEnv.OPENSHIFT_HA_PREEMPTION ?? '')?.[1] ?? 300,
+      /preempt_delay\s+(\d+)/.exec(imageValue(lab.options.imageEnv, 'OPENSHIFT_HA_PREEMPTION'))?.[1] ?? 0,
     );
     const vip = lab.vips[0] ?? '';
     const takeBack = async () => {
@@ -360,7 +362,7 @@ export const scenarios: Record<string, Scenario> = {
     const original = lab.options;
     if (!original.prober) throw new Error('prober-down needs the prober mode');
     const vip = lab.vips[0] ?? '';
-    const interval = Number(original.imageEnv.OPENSHIFT_HA_CHECK_INTERVAL ?? 2);
+    const interval = Number(imageValue(original.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
     let owners = await lab.settle();
     const master = lab.host(owners.get(vip) ?? '');
     const started = Date.now();
