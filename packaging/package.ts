@@ -7,7 +7,7 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { stringify } from 'yaml';
 import { externalIpClusterRole, externalIpClusterRoleBinding } from '../checks/externalip/rbac.ts';
 import { type Finding, lint, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
-import type { ManifestObject } from '../core/ipfailover/manifests.ts';
+import { objectInMemory } from '../core/ipfailover/manifests.ts';
 import { prometheusRule } from '../exporter/alerts.ts';
 import {
   type ConfigMapNames,
@@ -293,15 +293,7 @@ export function patchFor(
 
 /** What `ipft lint` finds in a Deployment body that is not a file (the patched one): lines are not known. */
 export function lintDeploymentBody(body: Record<string, unknown>, label: string): Finding[] {
-  const metadata = (body.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-  const object: ManifestObject = {
-    file: label,
-    kind: 'Deployment',
-    name: String(metadata.name ?? ''),
-    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
-    body,
-    lineOf: () => undefined,
-  };
+  const object = objectInMemory(body, label);
   return lint({ deployments: [toIpfailoverDeployment(object)], network: undefined, networkType: undefined });
 }
 

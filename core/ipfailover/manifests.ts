@@ -22,6 +22,19 @@ export interface ManifestObject {
   lineOf(path: FieldPath): number | undefined;
 }
 
+/** An object that was made in memory, not read from a file (a patched Deployment): it has no lines. */
+export function objectInMemory(body: Record<string, unknown>, label: string): ManifestObject {
+  const metadata = isRecord(body.metadata) ? body.metadata : {};
+  return {
+    file: label,
+    kind: typeof body.kind === 'string' ? body.kind : 'Deployment',
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+    body,
+    lineOf: () => undefined,
+  };
+}
+
 export function describeObject(object: Pick<ManifestObject, 'kind' | 'name' | 'namespace'>): string {
   return `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
 }
