@@ -6,7 +6,7 @@
 # The including script sets `prog`, the first word of its messages, and uses `log_to`: the codes
 # disabled above are about that, in this file alone.
 
-# IPF_LOG_TO, resolved as logTarget in core/report.ts resolves it (test/log-to.test.ts holds them
+# IPF_LOG_TO, resolved as logTarget in core/report.ts resolves it (test/shell.test.ts holds them
 # together): `none`, no log; unset or empty, PID 1's stderr when this process may write it, because
 # keepalived sends a script's own output to /dev/null and PID 1's reaches `oc logs`; else that path.
 log_to=${IPF_LOG_TO-}

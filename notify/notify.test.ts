@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../core/settings.ts';
 import { NODE_PATTERN, parseTransition, SPOOL_FILE } from '../core/transition.ts';
+import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import { isolatedEnv, temporaryDirectory } from '../test/support/harness.ts';
 
 const hook = resolve('notify/notify.sh');
@@ -546,10 +547,10 @@ describe('notify.sh as keepalived runs it', () => {
     expect(read(env.IPF_LOG_TO)).toMatch(/ notify\.sh: web_VIP_1 -> MASTER \(priority 250\)\n$/);
   });
 
-  it('is copied by the build to dist/notify/notify.sh, mode 0755, byte for byte', () => {
+  it('is built to dist/notify/notify.sh, mode 0755, with its include inlined', () => {
     const built = 'dist/notify/notify.sh';
     expect(statSync(built).mode & 0o777).toBe(0o755);
-    expect(readFileSync(built, 'utf8')).toBe(readFileSync(hook, 'utf8'));
+    expect(readFileSync(built, 'utf8')).toBe(inlineIncludes(hook));
     expect(readFileSync(hook, 'utf8').startsWith('#!/bin/bash\n')).toBe(true);
   });
 });

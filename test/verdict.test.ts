@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isStatusRecord } from '../core/report.ts';
 import type { Env } from '../core/settings.ts';
+import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import type { Exit } from './support/bundle.ts';
 import { onCleanup, tcpServer, temporaryDirectory } from './support/harness.ts';
 import {
@@ -716,9 +717,9 @@ describe('verdict.sh system calls (strace): bash builtins only', () => {
   });
 });
 
-it('is copied by the build to dist/checks/verdict.sh, mode 0755, byte for byte, and is shellcheck-clean', () => {
+it('is built to dist/checks/verdict.sh, mode 0755, with its include inlined, and is shellcheck-clean', () => {
   expect(statSync(verdictScript).mode & 0o777).toBe(0o755);
-  expect(readFileSync(verdictScript, 'utf8')).toBe(readFileSync('checks/prober/verdict.sh', 'utf8'));
+  expect(readFileSync(verdictScript, 'utf8')).toBe(inlineIncludes('checks/prober/verdict.sh'));
   expect(readFileSync(verdictScript, 'utf8').startsWith('#!/bin/bash\n')).toBe(true);
   const shellcheck = spawnSync('shellcheck', ['-S', 'style', 'checks/prober/verdict.sh'], {
     encoding: 'utf8',
