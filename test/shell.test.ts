@@ -34,6 +34,8 @@ function logToInBash(env: Env): string {
   return execFileSync('/bin/bash', ['-c', `. ${snippet} && printf %s "$log_to"`], {
     encoding: 'utf8',
     env: { PATH: '/usr/bin:/bin', ...env },
+    // stdin a socket (as node's pipes are) makes bash think rshd runs it, and read ~/.bashrc.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
