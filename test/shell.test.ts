@@ -9,17 +9,21 @@ import { sharedSettings } from '../core/common-settings.ts';
 import { defaultLogTarget, logTarget } from '../core/report.ts';
 import { type Env, readSettings } from '../core/settings.ts';
 import { readBundles } from '../packaging/command.ts';
-import { checkWrapper, installNodeRuntimeScript } from '../packaging/runtime-scripts.ts';
+import {
+  checkWrapper,
+  installNodeRuntimeScript,
+  RUNTIME_SCRIPT_TEMPLATES,
+} from '../packaging/runtime-scripts.ts';
 import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import { temporaryDirectory } from './support/harness.ts';
 
 const snippet = 'core/log-to.sh';
-/** Each shell script the build writes, from its source. */
+/** Each shell script the build writes (scripts/build.mjs), from its source; the templates where ipft package reads them. */
 const built = {
   'notify/notify.sh': 'dist/notify/notify.sh',
   'checks/prober/verdict.sh': 'dist/checks/verdict.sh',
-  'packaging/shell/check-wrapper.sh': 'dist/packaging/check-wrapper.sh',
-  'packaging/shell/install-node-runtime.sh': 'dist/packaging/install-node-runtime.sh',
+  'packaging/shell/check-wrapper.sh': join('dist', RUNTIME_SCRIPT_TEMPLATES.checkWrapper),
+  'packaging/shell/install-node-runtime.sh': join('dist', RUNTIME_SCRIPT_TEMPLATES.installNodeRuntime),
 };
 
 /** shellcheck's findings on the files, at every severity; '' when clean. */
