@@ -34,36 +34,15 @@ now=${EPOCHREALTIME-}
 state_dir=${IPF_STATE_DIR:-/var/run/ipfailover}
 spool=$state_dir/transitions.jsonl
 
-log_to=${IPF_LOG_TO-}
-case $log_to in
-  none) log_to='' ;;
-  '') if [[ -w /proc/1/fd/2 ]]; then log_to=/proc/1/fd/2; fi ;;
-esac
+# shellcheck source=SCRIPTDIR/../core/log-to.sh
+. "${BASH_SOURCE%/*}/../core/log-to.sh" # @include
 
-# log MESSAGE: appends `<UTC time> notify.sh: MESSAGE` to IPF_LOG_TO. A log that cannot be written is
-# reported on stderr and changes nothing else.
-#
-# A log that would block is never waited on: keepalived gives the hook no timeout, and a hook stuck in
-# open(2) is a process leaked per transition. Opening a FIFO or pipe write-only blocks until it has a
-# reader, and bash cannot open O_NONBLOCK; but on Linux an O_RDWR open (`<>`) of a FIFO never blocks, since
-# the hook is then a reader itself. So a FIFO or pipe (-p, which also matches /proc/1/fd/2 when PID 1's
-# stderr is a pipe, as under a container runtime) is written through `<>`: a reader gets the line, and
-# with none the line is dropped when the hook closes it. Anything else keeps `>>` (O_APPEND): `<>` on a
-# regular file would overwrite it from offset 0.
-# What remains: a pipe whose reader holds it open but never reads blocks the write once its buffer
-# (64 KiB) is full, and bash has no non-blocking write. That is accepted for the default, /proc/1/fd/2:
-# the container runtime reads PID 1's stderr (it is what `oc logs` shows) for as long as the pod runs,
-# and a runtime that stopped reading would stall PID 1's own writes to it, and the pod with them, first.
-# A FIFO named in IPF_LOG_TO is expected to be read in the same way.
+# log MESSAGE: appends `<UTC time> notify.sh: MESSAGE` to IPF_LOG_TO (log_append: never waits on a FIFO).
 log() {
   [[ -n $log_to ]] || return 0
   local stamp
   printf -v stamp '%(%Y-%m-%dT%H:%M:%SZ)T' "${now%.*}"
-  if [[ -p $log_to ]]; then
-    { printf '%s\n' "$stamp $prog: $1" 1<>"$log_to"; } 2>/dev/null
-  else
-    { printf '%s\n' "$stamp $prog: $1" >>"$log_to"; } 2>/dev/null
-  fi || printf '%s\n' "$prog: cannot append to IPF_LOG_TO $log_to" >&2
+  log_append "$stamp $prog: $1"
 }
 
 # fail CODE MESSAGE: one line to stderr and IPF_LOG_TO, then exit CODE.

@@ -44,8 +44,9 @@ import {
   type PackageOptions,
   patchedManifest,
   patchFor,
-  shellWord,
 } from './package.ts';
+import { RUNTIME_SCRIPT_TEMPLATES } from './runtime-scripts.ts';
+import { shellWord } from './shell-word.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
 
 function readText(path: string, flag: string): string {
@@ -78,6 +79,10 @@ export function readBundles(dist: string): Bundles {
     prober: readText(join(dist, 'checks', PROBER_BUNDLE), '--dist'),
     verdict: readText(join(dist, 'checks', VERDICT_SCRIPT), '--dist'),
     exporter: readText(join(dist, 'exporter', EXPORTER_BUNDLE), '--dist'),
+    runtimeScripts: {
+      checkWrapper: readText(join(dist, RUNTIME_SCRIPT_TEMPLATES.checkWrapper), '--dist'),
+      installNodeRuntime: readText(join(dist, RUNTIME_SCRIPT_TEMPLATES.installNodeRuntime), '--dist'),
+    },
   };
 }
 

@@ -41,6 +41,7 @@ import {
 } from './layout.ts';
 import { podMonitor } from './monitoring.ts';
 import { removalJob } from './removal-job.ts';
+import { shellWord } from './shell-word.ts';
 import type { SourceDeployment } from './source-deployment.ts';
 import { strategicMerge } from './strategic-merge.ts';
 
@@ -170,11 +171,6 @@ export function kustomization(deployment: string, resources: readonly string[]):
       },
     ],
   };
-}
-
-/** A word for sh: as it is when it is plain, else in single quotes. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_/.=,:@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The options of the patch these package options make. */

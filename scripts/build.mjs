@@ -2,7 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
+import { inlineIncludes } from './shell-includes.mjs';
 
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 
@@ -62,14 +64,25 @@ for (const entry of [...executables, ...benchmarkFloors]) {
   if (executables.includes(entry)) await chmod(outfile, 0o755);
 }
 
-// The notify hook is plain bash (the ipfailover image has no Node.js): copied as it is, executable,
-// because keepalived disables a notify script it cannot execute.
-await mkdir('dist/notify', { recursive: true });
-await copyFile('notify/notify.sh', 'dist/notify/notify.sh');
-await chmod('dist/notify/notify.sh', 0o755);
-// verdict.sh, keepalived's check in prober mode, is plain bash for the same reason.
-await copyFile('checks/prober/verdict.sh', 'dist/checks/verdict.sh');
-await chmod('dist/checks/verdict.sh', 0o755);
+// The shell scripts, each one file with its includes inlined (scripts/shell-includes.mjs). The notify
+// hook is plain bash (the ipfailover image has no Node.js), executable, because keepalived disables a
+// notify script it cannot execute; verdict.sh, keepalived's check in prober mode, is plain bash for the
+// same reason. The one-shot wrapper and runtime installer are templates that `ipft package` fills in.
+const shellScripts = [
+  { source: 'notify/notify.sh', built: 'dist/notify/notify.sh', mode: 0o755 },
+  { source: 'checks/prober/verdict.sh', built: 'dist/checks/verdict.sh', mode: 0o755 },
+  { source: 'packaging/shell/check-wrapper.sh', built: 'dist/packaging/check-wrapper.sh', mode: 0o644 },
+  {
+    source: 'packaging/shell/install-node-runtime.sh',
+    built: 'dist/packaging/install-node-runtime.sh',
+    mode: 0o644,
+  },
+];
+for (const { source, built, mode } of shellScripts) {
+  await mkdir(dirname(built), { recursive: true });
+  await writeFile(built, inlineIncludes(source), { mode });
+  await chmod(built, mode);
+}
 
 // dist/deploy: the install manifests (packaging/), written by the CLI just built, from the bundles above.
 // `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. Its schema

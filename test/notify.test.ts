@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../core/settings.ts';
 import { NODE_PATTERN, parseTransition, SPOOL_FILE } from '../core/transition.ts';
+import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import { isolatedEnv, temporaryDirectory } from './support/harness.ts';
 
 const hook = resolve('notify/notify.sh');
@@ -171,6 +172,22 @@ interface MalformedCase {
   says: RegExp;
 }
 
+/**
+ * The valid call INSTANCE web MASTER 250 (NODE_NAME worker-1) with one field wrong, and what the message
+ * says of it: `<field>: expected …, got <got>` (`got` a regular expression's source).
+ */
+function oneWrong(
+  what: string,
+  field: 'type' | 'name' | 'state' | 'priority' | 'NODE_NAME',
+  value: string,
+  got: string,
+): MalformedCase {
+  const says = new RegExp(`${field}: expected .*, got ${got}$`);
+  const call = { type: 'INSTANCE', name: 'web', state: 'MASTER', priority: '250' };
+  if (field === 'NODE_NAME') return { what, args: Object.values(call), node: value, says };
+  return { what, args: Object.values({ ...call, [field]: value }), says };
+}
+
 const malformed: MalformedCase[] = [
   { what: 'no arguments', args: [], says: /expected 3 or 4 arguments \(INSTANCE\|GROUP .*\), got 0$/ },
   { what: 'one argument', args: ['INSTANCE'], says: /expected 3 or 4 arguments .*, got 1: 'INSTANCE'$/ },
@@ -189,89 +206,50 @@ const malformed: MalformedCase[] = [
     args: ['INSTANCE', 'web', 'master', '250'],
     says: /state: expected MASTER, BACKUP, FAULT, STOP or DELETED, got 'master'$/,
   },
-  {
-    what: 'an unknown state',
-    args: ['INSTANCE', 'web', 'INIT', '250'],
-    says: /state: expected MASTER, BACKUP, FAULT, STOP or DELETED, got 'INIT'$/,
-  },
+  oneWrong('an unknown state', 'state', 'INIT', "'INIT'"),
   {
     what: 'a lowercase type',
     args: ['instance', 'web', 'MASTER', '250'],
     says: /type: expected INSTANCE or GROUP, got 'instance'$/,
   },
-  {
-    what: 'an unknown type',
-    args: ['VRRP', 'web', 'MASTER', '250'],
-    says: /type: expected INSTANCE or GROUP, got 'VRRP'$/,
-  },
+  oneWrong('an unknown type', 'type', 'VRRP', "'VRRP'"),
   {
     what: 'a name with a quote',
     args: ['INSTANCE', 'we"b', 'MASTER', '250'],
     says: /name: expected 1 to 128 of the characters A-Z a-z 0-9 _ \. : -, got 'we"b'$/,
   },
-  {
-    what: 'a name with a space',
-    args: ['INSTANCE', 'we b', 'MASTER', '250'],
-    says: /name: expected .*, got 'we b'$/,
-  },
-  {
-    what: 'a name that closes the JSON object',
-    args: ['INSTANCE', 'x"}', 'MASTER', '250'],
-    says: /name: expected .*, got 'x"}'$/,
-  },
-  {
-    what: 'a name with a newline (the message stays one line)',
-    args: ['INSTANCE', 'web\n{"ts":1}', 'MASTER', '250'],
-    says: /name: expected .*, got \$'web\\n\{"ts":1\}'$/,
-  },
-  { what: 'an empty name', args: ['INSTANCE', '', 'MASTER', '250'], says: /name: expected .*, got ''$/ },
-  {
-    what: 'a name of 129 characters',
-    args: ['INSTANCE', 'n'.repeat(129), 'MASTER', '250'],
-    says: /name: expected .*, got 'n{100}'\.\.\. \(129 characters\)$/,
-  },
-  {
-    what: 'a name with a non-ASCII letter',
-    args: ['INSTANCE', 'wéb', 'MASTER', '250'],
-    says: /name: expected .*, got /,
-  },
+  oneWrong('a name with a space', 'name', 'we b', "'we b'"),
+  oneWrong('a name that closes the JSON object', 'name', 'x"}', `'x"}'`),
+  oneWrong(
+    'a name with a newline (the message stays one line)',
+    'name',
+    'web\n{"ts":1}',
+    String.raw`\$'web\\n\{"ts":1\}'`,
+  ),
+  oneWrong('an empty name', 'name', '', "''"),
+  oneWrong(
+    'a name of 129 characters',
+    'name',
+    'n'.repeat(129),
+    String.raw`'n{100}'\.\.\. \(129 characters\)`,
+  ),
+  oneWrong('a name with a non-ASCII letter', 'name', 'wéb', '.*'),
   {
     what: 'priority 256',
     args: ['INSTANCE', 'web', 'MASTER', '256'],
     says: /priority: expected a whole number from 0 to 255 without leading zeros, got '256'$/,
   },
-  {
-    what: 'priority -1',
-    args: ['INSTANCE', 'web', 'MASTER', '-1'],
-    says: /priority: expected .*, got '-1'$/,
-  },
-  {
-    what: 'priority 1e2',
-    args: ['INSTANCE', 'web', 'MASTER', '1e2'],
-    says: /priority: expected .*, got '1e2'$/,
-  },
-  {
-    what: 'priority 050',
-    args: ['INSTANCE', 'web', 'MASTER', '050'],
-    says: /priority: expected .*, got '050'$/,
-  },
-  {
-    what: 'an empty priority',
-    args: ['INSTANCE', 'web', 'MASTER', ''],
-    says: /priority: expected .*, got ''$/,
-  },
+  oneWrong('priority -1', 'priority', '-1', "'-1'"),
+  oneWrong('priority 1e2', 'priority', '1e2', "'1e2'"),
+  oneWrong('priority 050', 'priority', '050', "'050'"),
+  oneWrong('an empty priority', 'priority', '', "''"),
   {
     what: 'a NODE_NAME with a quote',
     args: ['INSTANCE', 'web', 'MASTER', '250'],
     node: 'worker"-1',
     says: /NODE_NAME: expected 1 to 253 of the characters A-Z a-z 0-9 _ \. -, got 'worker"-1'$/,
   },
-  {
-    what: 'a NODE_NAME with a colon',
-    args: ['INSTANCE', 'web', 'MASTER', '250'],
-    node: 'worker:1',
-    says: /NODE_NAME: expected .*, got 'worker:1'$/,
-  },
+  oneWrong('a NODE_NAME with a colon', 'NODE_NAME', 'worker:1', "'worker:1'"),
   {
     what: 'several problems at once, all named on one line',
     args: ['INSTANCE', 'we b', 'master', '256'],
@@ -546,10 +524,10 @@ describe('notify.sh as keepalived runs it', () => {
     expect(read(env.IPF_LOG_TO)).toMatch(/ notify\.sh: web_VIP_1 -> MASTER \(priority 250\)\n$/);
   });
 
-  it('is copied by the build to dist/notify/notify.sh, mode 0755, byte for byte', () => {
+  it('is built to dist/notify/notify.sh, mode 0755, with its include inlined', () => {
     const built = 'dist/notify/notify.sh';
     expect(statSync(built).mode & 0o777).toBe(0o755);
-    expect(readFileSync(built, 'utf8')).toBe(readFileSync(hook, 'utf8'));
+    expect(readFileSync(built, 'utf8')).toBe(inlineIncludes(hook));
     expect(readFileSync(hook, 'utf8').startsWith('#!/bin/bash\n')).toBe(true);
   });
 });

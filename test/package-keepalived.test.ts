@@ -7,6 +7,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
+import { readBundles } from '../packaging/command.ts';
 import { names, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { removalCommand } from '../packaging/removal-job.ts';
@@ -128,7 +129,7 @@ describe('the check wrapper under a real keepalived', () => {
     const runtime = join(temporaryDirectory(), 'runtime');
     mkdirSync(runtime);
     const installer = join(temporaryDirectory(), 'install-node-runtime.sh');
-    writeFileSync(installer, installNodeRuntimeScript);
+    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').runtimeScripts));
     const installed = spawnSync('/bin/bash', [installer, runtime], { encoding: 'utf8' });
     expect(installed.stderr).toBe('');
     expect(installed.status).toBe(0);
@@ -142,7 +143,7 @@ describe('the check wrapper under a real keepalived', () => {
     const vip = '203.0.113.122';
     const { stateDir, logFile, vipPresent } = await keepalivedWithWrapper(
       host,
-      checkWrapper('tcp-check', runtime),
+      checkWrapper(readBundles('dist').runtimeScripts, 'tcp-check', runtime),
       vip,
     );
     await waitFor(
@@ -296,7 +297,7 @@ describe('prober mode under a real keepalived', () => {
 describe('install-node-runtime.sh', () => {
   it('fails with a reason when the image has no node', () => {
     const installer = join(temporaryDirectory(), 'install-node-runtime.sh');
-    writeFileSync(installer, installNodeRuntimeScript);
+    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').runtimeScripts));
     const result = spawnSync('/bin/bash', [installer, temporaryDirectory()], {
       encoding: 'utf8',
       env: { PATH: PATH_WITHOUT_NODE },

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
@@ -47,6 +47,7 @@ import {
 import { JOB_NAME } from '../packaging/monitoring.ts';
 import { ocCommands, PACKAGE_FILES } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
+import { RUNTIME_SCRIPT_TEMPLATES } from '../packaging/runtime-scripts.ts';
 import { strategicMerge } from '../packaging/strategic-merge.ts';
 import { README_CONFIGMAP_NAMES, readmeOcOptions } from '../scripts/readme-blocks.ts';
 import { ipft } from './support/cli.ts';
@@ -368,6 +369,9 @@ describe('the ConfigMaps', () => {
     writeFileSync(join(dist, 'checks/verdict.sh'), '#!/bin/bash\n');
     writeFileSync(join(dist, 'notify/notify.sh'), '#!/bin/bash\n');
     writeFileSync(join(dist, 'exporter/exporter.js'), '// exporter\n');
+    mkdirSync(join(dist, 'packaging'));
+    for (const template of Object.values(RUNTIME_SCRIPT_TEMPLATES))
+      copyFileSync(join('dist', template), join(dist, template));
     const result = await ipft(['package', '--dist', dist]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(

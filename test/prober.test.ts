@@ -32,6 +32,8 @@ import {
   runVerdict,
   STAMP,
   startProber,
+  switchableTcpTarget,
+  tcpCheckProber,
   verdictEnv,
   verdictFiles,
 } from './support/prober.ts';
@@ -39,23 +41,6 @@ import {
 const request = (pod: Pod, nonce: string, checks = 'tcp-check', budgetMs = 1900) =>
   `ipft2 ${pod.uid} ${checks} ${nonce} ${budgetMs}\n`;
 const verdictOf = (pod: Pod, nonce: string) => readText(join(pod.stateDir, `verdict-${nonce}`));
-
-/** A tcp-check target on loopback that answers with `state`; the prober expects `^up`. */
-async function target(): Promise<{ port: number; set(state: string): void }> {
-  let state = 'up';
-  const { port } = await tcpServer((socket) => socket.end(`${state}\n`));
-  return { port, set: (value) => (state = value) };
-}
-
-function tcpProber(pod: Pod, port: number, extra: Env = {}) {
-  return startProber(pod, {
-    IPF_CHECKS: 'tcp-check',
-    IPF_TCP_TARGETS: `127.0.0.1:${port}`,
-    IPF_TCP_EXPECT: '^up',
-    IPF_PROBER_MIN_GAP_MS: '0',
-    ...extra,
-  });
-}
 
 /** An HTTP server that counts the requests it sees: the application, as the probes reach it. */
 async function countingApplication(): Promise<{ url: string; requests(): number }> {
@@ -72,8 +57,8 @@ async function countingApplication(): Promise<{ url: string; requests(): number 
 describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’s directory', () => {
   it('answers an ipft2 request with `ready <nonce>` and writes the verdict file', async () => {
     const pod = await makePod();
-    const app = await target();
-    await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    await tcpCheckProber(pod, app.port);
     const nonce = freshNonce();
     expect(await ask(pod.port, request(pod, nonce))).toBe(`ready ${nonce}\n`);
     expect(verdictOf(pod, nonce)).toBe(`ipft2 ${pod.uid} tcp-check ${nonce} pass\n`);
@@ -87,8 +72,8 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
 
   it('accepts ipft1, the version before: `ready <nonce>` and a file that starts `ipft1 `', async () => {
     const pod = await makePod();
-    const app = await target();
-    await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    await tcpCheckProber(pod, app.port);
     const nonce = freshNonce();
     expect(await ask(pod.port, `ipft1 ${pod.uid} tcp-check ${nonce}\n`)).toBe(`ready ${nonce}\n`);
     expect(verdictOf(pod, nonce)).toBe(`ipft1 ${pod.uid} tcp-check ${nonce} pass\n`);
@@ -96,8 +81,8 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
 
   it('refuses another pod, an unknown version and anything malformed, and counts each', async () => {
     const pod = await makePod();
-    const app = await target();
-    await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    await tcpCheckProber(pod, app.port);
     const nonce = freshNonce();
     const refusals: [string, string][] = [
       [`ipft2 0badc0de-1 tcp-check ${nonce} 1900\n`, 'refused this prober serves another pod\n'],
@@ -137,8 +122,8 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
 
   it('a client that never sends its line is closed after 2 s, and holds nothing', async () => {
     const pod = await makePod();
-    const app = await target();
-    await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    await tcpCheckProber(pod, app.port);
     const started = Date.now();
     expect(await ask(pod.port, '', 10_000)).toBe('');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -154,8 +139,8 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
     writeFileSync(recent, 'ipft2 x tcp-check 222 pass\n');
     const hourAgo = Date.now() / 1000 - 3600;
     utimesSync(old, hourAgo, hourAgo);
-    const app = await target();
-    await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    await tcpCheckProber(pod, app.port);
     expect(existsSync(old)).toBe(false);
     expect(existsSync(recent)).toBe(true);
     const nonce = freshNonce();
@@ -371,8 +356,8 @@ describe('settings and failures', () => {
 
   it('writes a reason line to IPF_LOG_TO only when a result changes', async () => {
     const pod = await makePod();
-    const app = await target();
-    const prober = await tcpProber(pod, app.port);
+    const app = await switchableTcpTarget();
+    const prober = await tcpCheckProber(pod, app.port);
     const probe = async () => {
       const nonce = freshNonce();
       expect(await ask(pod.port, request(pod, nonce))).toBe(`ready ${nonce}\n`);
@@ -541,8 +526,8 @@ describe('the prober against hostile servers: verdict.sh exits 1 before the inte
 describe('SIGTERM', () => {
   it('keeps answering for IPF_PROBER_DRAIN_S, then exits 0 and leaves no verdict file', async () => {
     const pod = await makePod();
-    const app = await target();
-    const prober = await tcpProber(pod, app.port, { IPF_PROBER_DRAIN_S: '2' });
+    const app = await switchableTcpTarget();
+    const prober = await tcpCheckProber(pod, app.port, { IPF_PROBER_DRAIN_S: '2' });
     const sent = Date.now();
     prober.child.kill('SIGTERM');
     expect(await runVerdict(verdictEnv(pod))).toMatchObject({ code: 0, stderr: '' });

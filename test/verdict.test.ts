@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isStatusRecord } from '../core/report.ts';
 import type { Env } from '../core/settings.ts';
+import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import type { Exit } from './support/bundle.ts';
 import { onCleanup, tcpServer, temporaryDirectory } from './support/harness.ts';
 import {
@@ -18,7 +19,8 @@ import {
   readText,
   runVerdict,
   STAMP,
-  startProber,
+  switchableTcpTarget,
+  tcpCheckProber,
   verdictEnv,
   verdictScript,
 } from './support/prober.ts';
@@ -48,6 +50,17 @@ async function verdict(pod: Pod, extra: Env = {}, args: string[] = ['tcp-check']
   return { ...result, logged: added.map((line) => line.replace(STAMP, '')) };
 }
 
+/** A pod whose prober answered one passing run with `extra`, and was then SIGKILLed; its target stays up. */
+async function passedThenProberKilled(extra: Env) {
+  const pod = await makePod();
+  const target = await switchableTcpTarget();
+  const prober = await tcpCheckProber(pod, target.port);
+  expect((await verdict(pod, extra)).code).toBe(0);
+  prober.child.kill('SIGKILL');
+  expect((await prober.exited).signal).toBe('SIGKILL');
+  return { pod, target };
+}
+
 /** Exit 1 with exactly one reason line, on stderr and in IPF_LOG_TO, before keepalived's timeout. */
 function expectFailure(run: Run, reason: string | RegExp, intervalMs = 1000): string {
   expect(run.code).toBe(1);
@@ -61,24 +74,6 @@ function expectFailure(run: Run, reason: string | RegExp, intervalMs = 1000): st
 }
 
 const exact = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-
-/** A loopback target for tcp-check that says `up` or `down`; the prober expects `^up`. */
-async function switchableTarget(): Promise<{ port: number; set(up: boolean): void }> {
-  let up = true;
-  const { port } = await tcpServer((socket) => socket.end(up ? 'up\n' : 'down\n'));
-  return { port, set: (value) => (up = value) };
-}
-
-/** The prober of the pod, serving tcp-check against `targetPort`, each request probing afresh. */
-function proberFor(pod: Pod, targetPort: number, extra: Env = {}) {
-  return startProber(pod, {
-    IPF_CHECKS: 'tcp-check',
-    IPF_TCP_TARGETS: `127.0.0.1:${targetPort}`,
-    IPF_TCP_EXPECT: '^up',
-    IPF_PROBER_MIN_GAP_MS: '0',
-    ...extra,
-  });
-}
 
 const downReason = (port: number) =>
   `tcp-check: 127.0.0.1:${port}: closed before /^up/ matched; received "down\\n"`;
@@ -111,13 +106,13 @@ const nonceOf = (request: string) => request.split(' ')[3] ?? '';
 describe('verdict.sh against the pod’s prober', () => {
   it('exits 0 when every named check passed this run, silently, and records it', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
+    const target = await switchableTcpTarget();
     const http = await tcpServer((socket) =>
       socket.on('data', () =>
         socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
       ),
     );
-    await proberFor(pod, target.port, {
+    await tcpCheckProber(pod, target.port, {
       IPF_CHECKS: 'tcp-check,http-check',
       IPF_HTTP_URL: `http://127.0.0.1:${http.port}/`,
     });
@@ -138,14 +133,14 @@ describe('verdict.sh against the pod’s prober', () => {
 
   it('exits 1 when one of the named checks failed, with that check’s reason', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
+    const target = await switchableTcpTarget();
     const http = await tcpServer((socket) =>
       socket.on('data', () =>
         socket.end('HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
       ),
     );
     const url = `http://127.0.0.1:${http.port}/`;
-    await proberFor(pod, target.port, { IPF_CHECKS: 'tcp-check,http-check', IPF_HTTP_URL: url });
+    await tcpCheckProber(pod, target.port, { IPF_CHECKS: 'tcp-check,http-check', IPF_HTTP_URL: url });
     const line = expectFailure(
       await verdict(pod, {}, ['tcp-check,http-check']),
       `http-check: GET ${url}: status 503, expected 200-399`,
@@ -161,8 +156,8 @@ describe('verdict.sh against the pod’s prober', () => {
 
   it('exits 1 when the prober refuses: a check it does not serve', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     expectFailure(
       await verdict(pod, {}, ['http-check']),
       `the prober on 127.0.0.1:${pod.port} refused the request: http-check not in IPF_CHECKS of this prober`,
@@ -172,8 +167,8 @@ describe('verdict.sh against the pod’s prober', () => {
 
   it('exits 1 when the prober belongs to another pod (another IPF_POD_UID)', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     expectFailure(
       await verdict(pod, { IPF_POD_UID: '0badc0de-0000-4000-8000-000000000000' }),
       `the prober on 127.0.0.1:${pod.port} refused the request: this prober serves another pod`,
@@ -213,8 +208,8 @@ describe('verdict.sh against the pod’s prober', () => {
 
   it('fails with a line saying where check settings belong when they are in its environment', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     expect((await verdict(pod)).code).toBe(0);
     for (const name of ['IPF_HTTP_URL', 'IPF_TCP_TARGETS', 'IPF_EXTERNALIP_NAMESPACES', 'IPF_CHECKS']) {
       const run = await verdict(pod, { [name]: 'anything', IPF_CHECK_FALL: '3' });
@@ -489,11 +484,11 @@ describe('an old prober that speaks ipft1 only (a ConfigMap update reaches verdi
 describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived is told', () => {
   it('with FALL 3 two failures still pass, and the third fails', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     const fall = { IPF_CHECK_FALL: '3' };
     expect((await verdict(pod, fall)).code).toBe(0);
-    target.set(false);
+    target.set('down');
     for (const failure of [1, 2]) {
       const run = await verdict(pod, fall);
       expect(run.code).toBe(0);
@@ -508,24 +503,24 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
     expect(streakOf(pod)).toBe('0 3 0\n');
     expect(verdictRecord(pod)).toMatchObject({ ok: false, passing: false, consecutive_failures: 3 });
     // One pass (RISE 1) and it passes again, silently.
-    target.set(true);
+    target.set('up');
     expect(await verdict(pod, fall)).toMatchObject({ code: 0, stderr: '', logged: [] });
     expect(streakOf(pod)).toBe('1 0 1\n');
   });
 
   it('a fresh start counts as failing: with FALL 3 the first failure exits 1', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    target.set(false);
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    target.set('down');
+    await tcpCheckProber(pod, target.port);
     expectFailure(await verdict(pod, { IPF_CHECK_FALL: '3' }), downReason(target.port));
     expect(streakOf(pod)).toBe('0 1 0\n');
   });
 
   it('a fresh start with RISE 2: the first pass is held back, the second passes', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     const rise = { IPF_CHECK_RISE: '2' };
     const first = await verdict(pod, rise);
     expect(first.code).toBe(1);
@@ -540,8 +535,8 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
 
   it('a corrupt streak file is a fresh start, which is failing', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     for (const corrupt of ['1 2 3\n', 'garbage\n', '', `1 0 ${'9'.repeat(50)}\n`]) {
       writeFileSync(join(pod.stateDir, 'verdict.streak'), corrupt);
       const run = await verdict(pod, { IPF_CHECK_RISE: '2' });
@@ -554,15 +549,15 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
 
   it('--dry-run asks the prober but counts nothing', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     const fall = { IPF_CHECK_FALL: '3' };
     expect((await verdict(pod, fall)).code).toBe(0);
     const streak = streakOf(pod);
     const record = readFileSync(recordPath(pod), 'utf8');
     const pass = await verdict(pod, fall, ['tcp-check', '--dry-run']);
     expect(pass).toMatchObject({ code: 0, stdout: 'verdict.sh: PASS tcp-check\n', stderr: '', logged: [] });
-    target.set(false);
+    target.set('down');
     const fail = await verdict(pod, fall, ['--dry-run', 'tcp-check']);
     // Unmasked: a person asking sees the probe's result, whatever FALL would make of it.
     expect(fail).toMatchObject({
@@ -576,13 +571,8 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
   });
 
   it('an absent prober counts as a failure: a restart shorter than FALL runs moves no VIP', async () => {
-    const pod = await makePod();
-    const target = await switchableTarget();
-    const prober = await proberFor(pod, target.port);
     const fall = { IPF_CHECK_FALL: '3' };
-    expect((await verdict(pod, fall)).code).toBe(0);
-    prober.child.kill('SIGKILL');
-    await prober.exited;
+    const { pod, target } = await passedThenProberKilled(fall);
     const absent = `no prober on 127.0.0.1:${pod.port}: is the ipft-prober container running?`;
     for (const failure of [1, 2]) {
       const run = await verdict(pod, fall);
@@ -591,7 +581,7 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
         `verdict.sh: FAIL ${absent} (failure ${failure} of IPF_CHECK_FALL=3, still passing)`,
       ]);
     }
-    await proberFor(pod, target.port);
+    await tcpCheckProber(pod, target.port);
     expect(await verdict(pod, fall)).toMatchObject({ code: 0, stderr: '' });
     expect(streakOf(pod)).toBe('1 0 1\n');
   });
@@ -599,13 +589,8 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
 
 describe('the prober process dies or stops', () => {
   it('SIGKILLed: with FALL 1 the next run fails at once', async () => {
-    const pod = await makePod();
-    const target = await switchableTarget();
-    const prober = await proberFor(pod, target.port);
     const interval = { OPENSHIFT_HA_CHECK_INTERVAL: '2' };
-    expect((await verdict(pod, interval)).code).toBe(0);
-    prober.child.kill('SIGKILL');
-    expect((await prober.exited).signal).toBe('SIGKILL');
+    const { pod } = await passedThenProberKilled(interval);
     const run = await verdict(pod, interval);
     expectFailure(run, `no prober on 127.0.0.1:${pod.port}: is the ipft-prober container running?`, 2000);
     // At once: a refused connect, not a wait for the budget.
@@ -614,8 +599,8 @@ describe('the prober process dies or stops', () => {
 
   it('SIGSTOPped: the run fails inside the interval, and passes again once it is continued', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    const prober = await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    const prober = await tcpCheckProber(pod, target.port);
     const interval = { OPENSHIFT_HA_CHECK_INTERVAL: '2' };
     expect((await verdict(pod, interval)).code).toBe(0);
     process.kill(prober.pid, 'SIGSTOP');
@@ -670,8 +655,8 @@ describe('verdict.sh system calls (strace): bash builtins only', () => {
 
   it('a pass, with its streak and record written', async () => {
     const pod = await makePod();
-    const target = await switchableTarget();
-    await proberFor(pod, target.port);
+    const target = await switchableTcpTarget();
+    await tcpCheckProber(pod, target.port);
     const { code, calls } = await traced(verdictEnv(pod), ['tcp-check']);
     expect(code).toBe(0);
     expectOneProcess(calls);
@@ -716,9 +701,9 @@ describe('verdict.sh system calls (strace): bash builtins only', () => {
   });
 });
 
-it('is copied by the build to dist/checks/verdict.sh, mode 0755, byte for byte, and is shellcheck-clean', () => {
+it('is built to dist/checks/verdict.sh, mode 0755, with its include inlined, and is shellcheck-clean', () => {
   expect(statSync(verdictScript).mode & 0o777).toBe(0o755);
-  expect(readFileSync(verdictScript, 'utf8')).toBe(readFileSync('checks/prober/verdict.sh', 'utf8'));
+  expect(readFileSync(verdictScript, 'utf8')).toBe(inlineIncludes('checks/prober/verdict.sh'));
   expect(readFileSync(verdictScript, 'utf8').startsWith('#!/bin/bash\n')).toBe(true);
   const shellcheck = spawnSync('shellcheck', ['-S', 'style', 'checks/prober/verdict.sh'], {
     encoding: 'utf8',

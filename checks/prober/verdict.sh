@@ -41,26 +41,17 @@ readonly started=${EPOCHREALTIME-}
 digits() { [[ -n $1 && $1 != *[!0-9]* ]] && ((${#1} <= $2)); }
 
 state_dir=${IPF_STATE_DIR:-/var/run/ipfailover}
-log_to=${IPF_LOG_TO-}
-case $log_to in
-  none) log_to='' ;;
-  '') if [[ -w /proc/1/fd/2 ]]; then log_to=/proc/1/fd/2; fi ;;
-esac
+# shellcheck source=SCRIPTDIR/../../core/log-to.sh
+. "${BASH_SOURCE%/*}/../../core/log-to.sh" # @include
 
-# log LINE: LINE to stderr, and with a UTC time stamp to IPF_LOG_TO. A FIFO or pipe is opened read-write,
-# which never blocks on open (a FIFO with no reader would block `>>` for ever); a regular file is appended
-# to. The one case left that could block is a pipe whose reader holds it open and never reads, once full.
+# log LINE: LINE to stderr, and with a UTC time stamp to IPF_LOG_TO (log_append: never waits on a FIFO).
 log() {
   printf '%s\n' "$1" >&2
   [[ -n $log_to ]] || return 0
   local stamp now=${EPOCHREALTIME-0.000000}
   printf -v stamp '%(%Y-%m-%dT%H:%M:%S)T' "${now%.*}"
   stamp+=".${now:${#now}-6:3}Z"
-  if [[ -p $log_to ]]; then
-    { printf '%s\n' "$stamp $1" 1<>"$log_to"; } 2>/dev/null
-  else
-    { printf '%s\n' "$stamp $1" >>"$log_to"; } 2>/dev/null
-  fi || printf '%s\n' "$prog: cannot append to IPF_LOG_TO $log_to" >&2
+  log_append "$stamp $1"
 }
 
 # usage_error MESSAGE: a run that cannot ask at all fails now, whatever IPF_CHECK_FALL says.

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { PROBER_RECORD, VERDICT_PREFIX } from '../../core/prober-protocol.ts';
 import type { Env } from '../../core/settings.ts';
 import type { Exit } from './bundle.ts';
-import { closedPort, onCleanup, temporaryDirectory } from './harness.ts';
+import { closedPort, onCleanup, tcpServer, temporaryDirectory } from './harness.ts';
 
 export const proberBundle = resolve('dist/checks/prober.js');
 export const verdictScript = resolve('dist/checks/verdict.sh');
@@ -216,3 +216,21 @@ export const lines = (text: string): string[] => text.split('\n').filter((line) 
 
 /** A log line: the UTC time stamp verdict.sh and the checks write, then the line. */
 export const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+
+/** A loopback target for tcp-check that answers each connection with its state (`up` at first) on a line. */
+export async function switchableTcpTarget(): Promise<{ port: number; set(state: string): void }> {
+  let state = 'up';
+  const { port } = await tcpServer((socket) => socket.end(`${state}\n`));
+  return { port, set: (value) => (state = value) };
+}
+
+/** The pod's prober serving tcp-check against `targetPort`, expecting `^up`, each request probing afresh. */
+export function tcpCheckProber(pod: Pod, targetPort: number, extra: Env = {}) {
+  return startProber(pod, {
+    IPF_CHECKS: 'tcp-check',
+    IPF_TCP_TARGETS: `127.0.0.1:${targetPort}`,
+    IPF_TCP_EXPECT: '^up',
+    IPF_PROBER_MIN_GAP_MS: '0',
+    ...extra,
+  });
+}
