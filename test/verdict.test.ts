@@ -101,17 +101,22 @@ async function squatter(
   return { port, requests };
 }
 
+/** An HTTP server on loopback that answers every request with this status and body, then closes. */
+function httpAnswering(status: string, body: string) {
+  return tcpServer((socket) =>
+    socket.on('data', () =>
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`),
+    ),
+  );
+}
+
 const nonceOf = (request: string) => request.split(' ')[3] ?? '';
 
 describe('verdict.sh against the pod’s prober', () => {
   it('exits 0 when every named check passed this run, silently, and records it', async () => {
     const pod = await makePod();
     const target = await switchableTcpTarget();
-    const http = await tcpServer((socket) =>
-      socket.on('data', () =>
-        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
-      ),
-    );
+    const http = await httpAnswering('200 OK', 'ok');
     await tcpCheckProber(pod, target.port, {
       IPF_CHECKS: 'tcp-check,http-check',
       IPF_HTTP_URL: `http://127.0.0.1:${http.port}/`,
@@ -134,11 +139,7 @@ describe('verdict.sh against the pod’s prober', () => {
   it('exits 1 when one of the named checks failed, with that check’s reason', async () => {
     const pod = await makePod();
     const target = await switchableTcpTarget();
-    const http = await tcpServer((socket) =>
-      socket.on('data', () =>
-        socket.end('HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
-      ),
-    );
+    const http = await httpAnswering('503 Busy', '');
     const url = `http://127.0.0.1:${http.port}/`;
     await tcpCheckProber(pod, target.port, { IPF_CHECKS: 'tcp-check,http-check', IPF_HTTP_URL: url });
     const line = expectFailure(
