@@ -1,5 +1,5 @@
 import type { CliContext, Command } from '../core/command.ts';
-import { EXIT_BAD_INPUT, UsageError, UserError } from '../core/errors.ts';
+import { asUserError, EXIT_BAD_INPUT, UsageError } from '../core/errors.ts';
 import { packageUsage } from '../packaging/usage.ts';
 import { explain, explainUsage } from './explain.ts';
 import { lintCommand, lintUsage } from './lint.ts';
@@ -42,15 +42,6 @@ const isHelpFlag = (argument: string) => argument === '--help' || argument === '
 function asksForHelp(args: readonly string[]): boolean {
   const end = args.indexOf('--');
   return (end === -1 ? args : args.slice(0, end)).some(isHelpFlag);
-}
-
-/** node:util parseArgs throws TypeErrors with a code for unknown or malformed flags: those are usage errors too. */
-function asUserError(error: unknown): UserError | undefined {
-  if (error instanceof UserError) return error;
-  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    return new UsageError((error as Error).message);
-  }
-  return undefined;
 }
 
 /**

@@ -20,6 +20,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The UserError an error stands for, or undefined for a bug. node:util's parseArgs throws TypeErrors
+ * with an ERR_PARSE_ARGS_* code for unknown or malformed flags: those are usage errors.
+ */
+export function asUserError(error: unknown): UserError | undefined {
+  if (error instanceof UserError) return error;
+  if ((error as { code?: unknown } | undefined)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    return new UsageError((error as Error).message);
+  }
+  return undefined;
+}
+
 /** A mistake in what the user gave (a flag, a file): shown as one message, exit 2. */
 export class UsageError extends UserError {
   constructor(message: string) {

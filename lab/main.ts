@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { $ } from 'zx';
-import { UserError } from '../core/errors.ts';
+import { asUserError, UsageError, UserError } from '../core/errors.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
@@ -22,19 +22,28 @@ const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--env-file FI
         (keepalived runs the check bundle itself)
 scenarios: ${Object.keys(scenarios).join(', ')} (prober-down and cpu-pressure in prober mode only)`;
 
-const { values } = parseArgs({
-  options: {
-    hosts: { type: 'string', default: '3' },
-    mode: { type: 'string', default: 'prober' },
-    'env-file': { type: 'string' },
-    'check-script': { type: 'string' },
-    'notify-script': { type: 'string' },
-    scenario: { type: 'string' },
-    cleanup: { type: 'boolean' },
-    inside: { type: 'string' },
-    help: { type: 'boolean' },
-  },
-});
+const values = readOptions();
+
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        hosts: { type: 'string', default: '3' },
+        mode: { type: 'string', default: 'prober' },
+        'env-file': { type: 'string' },
+        'check-script': { type: 'string' },
+        'notify-script': { type: 'string' },
+        scenario: { type: 'string' },
+        cleanup: { type: 'boolean' },
+        inside: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (error) {
+    // Before anything is built or made: nothing to wait for.
+    process.exit(exitCodeFor(error));
+  }
+}
 
 function fail(message: string): never {
   throw new UserError(message);
@@ -62,18 +71,21 @@ async function ensureTools(): Promise<void> {
 
 /** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
 async function outside(): Promise<void> {
+  // Argument errors first, before anything is checked, installed or made.
+  if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
+    throw new UsageError(
+      `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`,
+    );
+  if (values.mode !== 'prober' && values.mode !== 'oneshot')
+    throw new UsageError(`--mode: expected prober or oneshot, got "${values.mode}"`);
+  if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
+    throw new UsageError(`--scenario ${values.scenario}: runs in prober mode only`);
   if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
   if (values.cleanup) {
     await cleanup();
     process.stdout.write('lab: removed every lab namespace, process and file\n');
     return;
   }
-  if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
-    fail(`--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`);
-  if (values.mode !== 'prober' && values.mode !== 'oneshot')
-    fail(`--mode: expected prober or oneshot, got "${values.mode}"`);
-  if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
-    fail(`--scenario ${values.scenario}: runs in prober mode only`);
   await ensureTools();
   if ((await labNamespaces()).length > 0)
     fail('a lab is running, or one was left behind: npm run lab -- --cleanup');
@@ -197,13 +209,18 @@ async function inside(subnet: string): Promise<void> {
   await stop(failed === 0 ? 0 : 1);
 }
 
-// The one place the lab turns an error into an exit code; any other error is a bug, shown in full.
+/** The one place the lab turns an error into an exit code: a UserError is one line; any other error is a bug, shown in full. */
+function exitCodeFor(error: unknown): number {
+  const userError = asUserError(error);
+  if (!userError) throw error;
+  process.stderr.write(`lab: ${userError.message}\n`);
+  return userError.exitCode;
+}
+
 try {
   if (values.help) process.stdout.write(`${usage}\n`);
   else if (values.inside) await inside(values.inside);
   else await outside();
 } catch (error) {
-  if (!(error instanceof UserError)) throw error;
-  process.stderr.write(`lab: ${error.message}\n`);
-  process.exitCode = error.exitCode;
+  process.exitCode = exitCodeFor(error);
 }
