@@ -276,7 +276,9 @@ export const scenarios: Record<string, Scenario> = {
     );
     const vip = lab.vips[0] ?? '';
     const takeBack = async () => {
-      const owners = await lab.settle();
+      // Stable for longer than preempt_delay: a higher-priority host that is still waiting out its delay
+      // would otherwise take the VIP later, and the owner found here would not be the preferred one.
+      const owners = await lab.settle(60_000, (delay + 5) * 1000);
       const preferred = lab.host(owners.get(vip) ?? '');
       await preferred.stopApp();
       const moved = Date.now();
