@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { describeError, Expected } from './errors.ts';
 
 /**
@@ -13,7 +14,8 @@ import { describeError, Expected } from './errors.ts';
  *   patterns: they are refused as settings, before anything is probed.
  * Patterns still run on the backtracking engine until they misbehave: the linear engine is 100 to
  * 1000 times slower on ordinary patterns (bench/, 4 MiB of body). Flags apply to patterns compiled
- * after they are set, and this module is imported before any user pattern is compiled.
+ * after they are set, and this module is imported before any user pattern is compiled. Linear time
+ * is still not bounded time: matchWithin below keeps large matches off the event loop.
  */
 setFlagsFromString('--enable-experimental-regexp-engine');
 setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
@@ -42,4 +44,72 @@ export function linearRegex(raw: string): RegExp {
     throw new Expected(LINEAR_ONLY);
   }
   return pattern;
+}
+
+export type MatchOutcome = { readonly matched: boolean } | { readonly reason: string };
+
+/**
+ * Text length × pattern length up to which a match runs on the calling thread. Even the linear
+ * engine costs up to about 0.25 µs per character per pattern character (a 906-character pattern on
+ * 64 KiB: 35 s; `a{1,1000}x` on 4 MiB: 10 s), so only a small product is run inline: the worst
+ * pattern tried took 16 ms at this size. Anything larger runs on a worker thread that the caller's
+ * deadline terminates, and a health body or banner of a few KiB against a short pattern stays inline.
+ */
+export const INLINE_MATCH_WORK = 64 * 1024;
+
+// A worker has its own isolate but shares V8's flags, so it compiles patterns with the same
+// fallback to the linear engine. It gets plain data only: the pattern's source and flags, and the text.
+const MATCH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+let outcome;
+try { outcome = { matched: new RegExp(workerData.source, workerData.flags).test(workerData.text) }; }
+catch (error) { outcome = { reason: String(error && error.message || error) }; }
+parentPort.postMessage(outcome);
+`;
+
+/**
+ * `pattern.test(text)`, bounded: a large match runs on a worker thread, terminated when `signal`
+ * aborts (the caller's deadline), so no pattern and no text can hold the event loop, the deadline
+ * timer or the SIGTERM handler. A match that cannot complete (V8's regex stack overflows on
+ * `(a|aa)+$` and a few MiB) is a reason, never a thrown error: the caller fails closed.
+ */
+export function matchWithin(pattern: RegExp, text: string, signal: AbortSignal): Promise<MatchOutcome> {
+  if (signal.aborted) return Promise.resolve({ reason: 'aborted' });
+  if (text.length * Math.max(1, pattern.source.length) <= INLINE_MATCH_WORK) {
+    try {
+      pattern.lastIndex = 0;
+      return Promise.resolve({ matched: pattern.test(text) });
+    } catch (error) {
+      return Promise.resolve({ reason: `${pattern} could not be matched: ${describeError(error)}` });
+    }
+  }
+  return new Promise((resolve) => {
+    let settled = false;
+    const worker = new Worker(MATCH_WORKER, {
+      eval: true,
+      workerData: { source: pattern.source, flags: pattern.flags, text },
+      stdout: true,
+      stderr: true,
+    });
+    const settle = (outcome: MatchOutcome) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      void worker.terminate().catch(() => undefined);
+      resolve(outcome);
+    };
+    const onAbort = () => settle({ reason: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (message: { matched?: boolean; reason?: string }) =>
+      settle(
+        typeof message.matched === 'boolean'
+          ? { matched: message.matched }
+          : { reason: `${pattern} could not be matched: ${message.reason ?? 'no result'}` },
+      ),
+    );
+    worker.on('error', (error) =>
+      settle({ reason: `${pattern} could not be matched: ${describeError(error)}` }),
+    );
+    worker.on('exit', () => settle({ reason: `${pattern} could not be matched: the match worker exited` }));
+  });
 }

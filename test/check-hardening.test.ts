@@ -77,17 +77,53 @@ describe('synchronous work never outlasts the deadline', () => {
     expect(readOutputs('http-check', env).record).toMatchObject({ ok: false, passing: false });
   });
 
-  it('the same pattern on a 4 MiB body (the largest IPF_HTTP_MAX_BODY) still ends before the interval', async () => {
-    const large = `${'a'.repeat(4 * 1024 * 1024 - 1)}!`;
-    const url = await httpServer((_, response) => response.end(large));
+  // Even the linear engine costs about 0.25 µs per character per pattern character: `(a+)+$` on
+  // 4 MiB takes 0.9 to 2.8 s here, and this pattern about 25 s. A large match runs on a worker thread
+  // that the deadline terminates, so the run always ends before keepalived's timeout.
+  const slowEvenInLinearTime = `(a+)+${'(b|a?)'.repeat(10)}$`;
+  const fourMiB = `${'a'.repeat(4 * 1024 * 1024 - 1)}!`;
+
+  it('a 4 MiB body (the largest IPF_HTTP_MAX_BODY) and a pattern that would take 25 s fail at the deadline, before the interval', async () => {
+    const url = await httpServer((_, response) => response.end(fourMiB));
     const env = isolatedEnv({
       IPF_HTTP_URL: `${url}/`,
-      IPF_HTTP_BODY_NOT_REGEX: catastrophic,
+      IPF_HTTP_BODY_NOT_REGEX: slowEvenInLinearTime,
+      IPF_HTTP_MAX_BODY: '4MiB',
+      IPF_CHECK_TIMEOUT_MS: '1000',
+    });
+    const result = await runAsKeepalived(installAlone('http-check'), env);
+    expectOneFailure(
+      result,
+      /^http-check: FAIL timed out after 1000 ms while matching the body of GET http:\/\/127\.0\.0\.1:\d+\/ against \/\(a\+\)\+/,
+    );
+  });
+
+  it('a 4 MiB body and a quick pattern are matched whole and pass', async () => {
+    const url = await httpServer((_, response) => response.end(fourMiB));
+    const env = isolatedEnv({
+      IPF_HTTP_URL: `${url}/`,
+      IPF_HTTP_BODY_REGEX: 'a!$',
       IPF_HTTP_MAX_BODY: '4MiB',
     });
     const result = await runAsKeepalived(installAlone('http-check'), env);
-    expect(result.code).toBe(0);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.elapsedMs).toBeLessThan(INTERVAL_MS);
+  });
+
+  it('IPF_TCP_EXPECT with a slow pattern, on a banner that trickles to 64 KiB, fails at its deadline', async () => {
+    // 1 KiB every 10 ms: matched on the event loop, every chunk would rematch the growing window.
+    const { port } = await tcpServer((socket) => {
+      let sent = 0;
+      const trickle = setInterval(() => {
+        if (socket.destroyed || sent >= 64) return clearInterval(trickle);
+        sent += 1;
+        socket.write(`${'a'.repeat(1023)}!`);
+      }, 10);
+      socket.on('close', () => clearInterval(trickle));
+    });
+    const env = isolatedEnv({ IPF_TCP_TARGETS: `127.0.0.1:${port}`, IPF_TCP_EXPECT: slowEvenInLinearTime });
+    const result = await runAsKeepalived(installAlone('tcp-check'), { ...env, IPF_CHECK_TIMEOUT_MS: '800' });
+    expectOneFailure(result, /^tcp-check: FAIL timed out after 800 ms while waiting for \/\(a\+\)\+/);
   });
 
   it('IPF_TCP_EXPECT gets the same engine', async () => {

@@ -217,7 +217,7 @@ function healthCheck({ target, name }: Probe, settle: (result: ProbeResult) => v
   const exchange = {
     send: `GET ${HEALTH_PATH} HTTP/1.1\r\nHost: ${formatEndpoint(target)}\r\nUser-Agent: ipfailover-toolkit-externalip-check\r\nConnection: close\r\n\r\n`,
     // The first line, or as much as a status line may be: then it is judged.
-    expect: new RegExp(`\\n|^[^]{${MAX_STATUS_LINE}}`),
+    complete: (received: string) => received.includes('\n') || received.length >= MAX_STATUS_LINE,
     awaiting: 'a status line arrived',
   };
   return tcpExchange(target, exchange, (outcome) => {

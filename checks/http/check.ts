@@ -10,6 +10,7 @@ import {
   redirect,
   request,
 } from '../../core/http-client.ts';
+import { matchWithin } from '../../core/linear-regex.ts';
 import { resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, failed, type ProbeContext, type ProbeResult, passed } from '../../core/probe.ts';
 import { invalid } from '../../core/settings.ts';
@@ -189,10 +190,18 @@ async function probeUrl(
     } catch (error) {
       return failed(`${label}: body cut short: ${explain(error)}`);
     }
-    if (config.bodyRegex && !config.bodyRegex.test(body)) {
-      return failed(`${label}: body does not match ${config.bodyRegex}`);
+    if (config.bodyRegex) {
+      context.step(`while matching the body of ${label} against ${config.bodyRegex}`);
+      const outcome = await matchWithin(config.bodyRegex, body, context.signal);
+      if ('reason' in outcome) return failed(`${label}: ${outcome.reason}`);
+      if (!outcome.matched) return failed(`${label}: body does not match ${config.bodyRegex}`);
     }
-    if (config.bodyNotRegex?.test(body)) return failed(`${label}: body matches ${config.bodyNotRegex}`);
+    if (config.bodyNotRegex) {
+      context.step(`while matching the body of ${label} against ${config.bodyNotRegex}`);
+      const outcome = await matchWithin(config.bodyNotRegex, body, context.signal);
+      if ('reason' in outcome) return failed(`${label}: ${outcome.reason}`);
+      if (outcome.matched) return failed(`${label}: body matches ${config.bodyNotRegex}`);
+    }
     return passed;
   } catch (error) {
     return failed(`${label}: ${explain(error)}`);
