@@ -141,6 +141,38 @@ describe('ipft --help and -h: the usage on stdout, exit 0, for ipft and every co
   });
 });
 
+describe('the state MASTER / preempt_delay trap, on the image’s own config', () => {
+  it('keepalived clears preempt_delay on exactly the instances the image starts as MASTER', async () => {
+    const rendered = await ipft(['render', '--node-ip', '10.0.0.21', '--interface', 'eth0', '--seed', '42'], {
+      OPENSHIFT_HA_CONFIG_NAME: 'trap',
+      OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.100-103',
+      OPENSHIFT_HA_REPLICA_COUNT: '2',
+      OPENSHIFT_HA_PREEMPTION: 'preempt_delay 300',
+    });
+    expect(rendered.code).toBe(0);
+    const masters = [...rendered.stdout.matchAll(/vrrp_instance (\S+) \{[^}]*?state MASTER/g)].map(
+      (m) => m[1],
+    );
+    const instances = [...rendered.stdout.matchAll(/vrrp_instance (\S+) \{/g)].map((m) => m[1]);
+    expect(masters.length).toBeGreaterThan(0);
+    expect(masters.length).toBeLessThan(instances.length);
+    expect(rendered.stdout.match(/preempt_delay 300/g)).toHaveLength(instances.length);
+    const { stderr } = keepalivedTest(rendered.stdout);
+    const cleared = [
+      ...stderr.matchAll(
+        /\((\S+)\) Warning - preempt delay will not work with initial state MASTER - clearing/g,
+      ),
+    ].map((m) => m[1]);
+    expect(cleared).toEqual(masters);
+  });
+
+  it('ipft explain names it, with what to do', async () => {
+    const result = await ipft(['explain']);
+    expect(result.stdout).toContain('preempt_delay on the initial masters');
+    expect(result.stdout).toMatch(/do: +Use `nopreempt`.*IPF_CHECK_RISE=N/);
+  });
+});
+
 describe('ipft explain', () => {
   it('lists where the docs and the code disagree', async () => {
     const result = await ipft(['explain']);

@@ -97,6 +97,13 @@ export const discrepancies: readonly Discrepancy[] = [
     advice: 'Use `preempt_delay N` or `nopreempt`.',
   },
   {
+    topic: 'preempt_delay on the initial masters',
+    docs: 'A node that comes back waits the preemption delay (300 s by default) before it takes its VIPs back.',
+    code: 'The image writes `state MASTER` into each node’s master-slot instances, the ones with its high priorities, and keepalived clears preempt_delay on every instance that starts as MASTER (`keepalived -t` says "preempt delay will not work with initial state MASTER - clearing"). Those instances take their VIP back as soon as their check passes again; only the node’s other instances wait the delay. A node or a service that recovers pulls its VIPs back at once: a second short outage right after the first.',
+    advice:
+      'Use `nopreempt` to leave VIPs where they are (it also removes `state MASTER`), or IPF_CHECK_RISE=N to hold a recovered service back for N check intervals; `npm run lab -- --scenario preempt` measures both kinds of instance.',
+  },
+  {
     topic: 'HA_EXCLUDED_VRRP_IDS',
     docs: 'Not documented.',
     code: 'Read without the OPENSHIFT_ prefix, space-separated (`12,13` excludes nothing). Each excluded ID shifts that instance and every later one up by one.',
