@@ -1,33 +1,30 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { CliContext } from '../core/command.ts';
-import { describeError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { readImageSettings } from '../core/ipfailover/image-env.ts';
+import {
+  IMAGE_ENV_OPTION,
+  readImageEnvFile,
+  refuseEnvFileOption,
+} from '../core/ipfailover/image-env-file.ts';
 import { bashRandom, placeInstances, planInstances } from '../core/ipfailover/instances.ts';
 import { detectInterface, nodeIpOf, readHostNetwork } from '../core/ipfailover/node.ts';
 import { renderKeepalivedConf } from '../core/ipfailover/render.ts';
 import type { Env } from '../core/settings.ts';
 
-export const renderUsage = `ipft render [--env-file FILE] [--node-ip IP] [--interface NAME] [--seed N]
+export const renderUsage = `ipft render [--image-env FILE] [--node-ip IP] [--interface NAME] [--seed N]
 
 Prints the keepalived.conf the ipfailover image would write for an OPENSHIFT_HA_* environment:
 this process's, or FILE's (KEY=VALUE lines). The interface and node IP are found as the image
 finds them on this machine, unless given. The image draws slave priorities from bash's $RANDOM;
 --seed (default 1) seeds the same generator, so the output is reproducible.`;
 
-export function readEnvFile(path: string): Env {
-  try {
-    return parseEnv(readFileSync(path, 'utf8')) as Env;
-  } catch (error) {
-    throw new UsageError(`--env-file: cannot read ${path}: ${describeError(error)}`);
-  }
-}
-
 export function render(args: string[], context: CliContext): number {
+  refuseEnvFileOption(args);
   const { values } = parseArgs({
     args,
     options: {
-      'env-file': { type: 'string' },
+      [IMAGE_ENV_OPTION]: { type: 'string' },
       'node-ip': { type: 'string' },
       interface: { type: 'string' },
       seed: { type: 'string', default: '1' },
@@ -37,7 +34,8 @@ export function render(args: string[], context: CliContext): number {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new UsageError(`--seed: expected a whole number of 0 or more, got ${JSON.stringify(values.seed)}`);
   }
-  const env = values['env-file'] ? readEnvFile(values['env-file']) : context.env;
+  const file = values[IMAGE_ENV_OPTION];
+  const env: Env = file === undefined ? context.env : readImageEnvFile(file);
   const settings = readImageSettings(env);
   const network = readHostNetwork();
   const interfaceName = values.interface ?? detectInterface(settings.networkInterface, network) ?? '';

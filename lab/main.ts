@@ -1,22 +1,36 @@
 // `npm run lab`: real keepalived on network namespaces, with the toolkit's checks, hook, exporter,
 // rules and rendered config, a live view, and failover scenarios. Runs as root.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import { $ } from 'zx';
 import { asUserError, UsageError, UserError } from '../core/errors.ts';
+import {
+  IMAGE_ENV_OPTION,
+  readImageEnvFile,
+  refuseEnvFileOption,
+} from '../core/ipfailover/image-env-file.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
 import { cleanup, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
 import { PROBER_ONLY, type Report, scenarios } from './scenarios.ts';
-import { APP_PORT, CLIENT, chooseSubnet, topology } from './topology.ts';
+import { APP_PORT, CLIENT, chooseSubnet, parseHostCount, topology } from './topology.ts';
 import { renderView } from './view.ts';
 
 $.quiet = true;
 
-const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--env-file FILE] [--check-script PATH]
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--image-env FILE] [--check-script PATH]
                    [--notify-script PATH] [--scenario NAME|all] [--cleanup]
 --mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
         (keepalived runs the check bundle itself)
@@ -26,11 +40,12 @@ const values = readOptions();
 
 function readOptions() {
   try {
+    refuseEnvFileOption(process.argv.slice(2));
     return parseArgs({
       options: {
         hosts: { type: 'string', default: '3' },
         mode: { type: 'string', default: 'prober' },
-        'env-file': { type: 'string' },
+        [IMAGE_ENV_OPTION]: { type: 'string' },
         'check-script': { type: 'string' },
         'notify-script': { type: 'string' },
         scenario: { type: 'string' },
@@ -69,9 +84,11 @@ async function ensureTools(): Promise<void> {
   })`apt-get install -y -qq --no-install-recommends ${packages}`;
 }
 
-/** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
-async function outside(): Promise<void> {
-  // Argument errors first, before anything is checked, installed or made.
+/**
+ * Every argument error, before anything is checked, installed or made; the inner run repeats it on
+ * the same arguments, so both read them one way.
+ */
+function checkArguments(): { hosts: number; envFile: Record<string, string> } {
   if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
     throw new UsageError(
       `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`,
@@ -80,6 +97,21 @@ async function outside(): Promise<void> {
     throw new UsageError(`--mode: expected prober or oneshot, got "${values.mode}"`);
   if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
     throw new UsageError(`--scenario ${values.scenario}: runs in prober mode only`);
+  const hosts = parseHostCount(values.hosts);
+  for (const option of ['check-script', 'notify-script'] as const) {
+    const path = values[option];
+    if (path !== undefined && !isExecutableFile(path))
+      throw new UsageError(
+        `--${option}: expected an executable regular file, got ${JSON.stringify(path.slice(0, 200))}`,
+      );
+  }
+  const envFile = values[IMAGE_ENV_OPTION];
+  return { hosts, envFile: envFile === undefined ? {} : readImageEnvFile(envFile) };
+}
+
+/** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
+async function outside(): Promise<void> {
+  checkArguments();
   if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
   if (values.cleanup) {
     await cleanup();
@@ -117,7 +149,7 @@ async function outside(): Promise<void> {
   process.exit(code);
 }
 
-function imageEnv(subnet: string, hosts: number): Record<string, string> {
+function imageEnv(subnet: string, hosts: number, envFile: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {
     OPENSHIFT_HA_CONFIG_NAME: 'lab',
     OPENSHIFT_HA_VIRTUAL_IPS: `${subnet}.100-103`,
@@ -128,7 +160,7 @@ function imageEnv(subnet: string, hosts: number): Record<string, string> {
     // The image's default is 300 s; 10 s lets the preempt scenario finish in a minute.
     OPENSHIFT_HA_PREEMPTION: 'preempt_delay 10',
   };
-  if (values['env-file']) Object.assign(env, parseEnv(readFileSync(values['env-file'], 'utf8')));
+  Object.assign(env, envFile);
   // The lab sends traffic to its VIPs: they must be inside its own subnet.
   const outsideSubnet = expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? '').filter(
     (vip) => !vip.startsWith(`${subnet}.`),
@@ -142,10 +174,11 @@ function imageEnv(subnet: string, hosts: number): Record<string, string> {
 
 /** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
 async function inside(subnet: string): Promise<void> {
-  const top = topology(subnet, Number(values.hosts));
+  const { hosts, envFile } = checkArguments();
+  const top = topology(subnet, hosts);
   const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
-    imageEnv: imageEnv(subnet, top.hosts.length),
+    imageEnv: imageEnv(subnet, top.hosts.length, envFile),
     ...(values['check-script']
       ? { checkScript: resolve(values['check-script']) }
       : modeOptions(mode, 'http-check')),

@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.ts';
+import { UsageError, UserError } from '../core/errors.ts';
 import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
 
 /**
@@ -57,9 +57,24 @@ export function chooseSubnet(routes: string): string {
   );
 }
 
+export const MIN_HOSTS = 2;
+export const MAX_HOSTS = 9;
+
+/** `--hosts`: the lab names hosts h1 to h9 and gives each one address, .11 to .19. */
+export function parseHostCount(raw: string): number {
+  const count = /^\d{1,2}$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!(count >= MIN_HOSTS && count <= MAX_HOSTS))
+    throw new UsageError(
+      `--hosts: expected a whole number from ${MIN_HOSTS} to ${MAX_HOSTS}, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  return count;
+}
+
 export function topology(subnet: string, hostCount: number): Topology {
-  if (!Number.isInteger(hostCount) || hostCount < 2 || hostCount > 9) {
-    throw new UserError(`--hosts: expected a whole number from 2 to 9, got ${hostCount}`);
+  if (!Number.isInteger(hostCount) || hostCount < MIN_HOSTS || hostCount > MAX_HOSTS) {
+    throw new UserError(
+      `--hosts: expected a whole number from ${MIN_HOSTS} to ${MAX_HOSTS}, got ${hostCount}`,
+    );
   }
   return {
     subnet,

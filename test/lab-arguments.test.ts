@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -6,9 +9,17 @@ import { describe, expect, it } from 'vitest';
  * (no root needed, no namespace appears). Run through tsx, as `npm run lab` runs it.
  */
 function lab(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'lab/main.ts', ...args], { encoding: 'utf8' });
+  // The timeout is only a guard: an argument wrongly accepted would start a real lab, and SIGTERM
+  // makes it remove what it made.
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'lab/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
+
+const notExecutable = join(mkdtempSync(join(tmpdir(), 'ipft-lab-args-')), 'notify.sh');
+writeFileSync(notExecutable, '#!/bin/bash\n', { mode: 0o644 });
 
 describe('npm run lab: argument errors', () => {
   it.each([
@@ -19,6 +30,32 @@ describe('npm run lab: argument errors', () => {
       ['--mode', 'oneshot', '--scenario', 'cpu-pressure'],
       'lab: --scenario cpu-pressure: runs in prober mode only',
     ],
+    [
+      // A file that exists: Node.js loads it before the lab runs (a missing one gets Node's own
+      // "not found", exit 9, which no code of ours can change).
+      ['--env-file', notExecutable],
+      'lab: --env-file: expected --image-env FILE (Node.js itself reads any --env-file argument',
+    ],
+    [['--hosts', '0'], 'lab: --hosts: expected a whole number from 2 to 9, got "0"'],
+    [['--hosts', '3x'], 'lab: --hosts: expected a whole number from 2 to 9, got "3x"'],
+    [['--hosts', '10'], 'lab: --hosts: expected a whole number from 2 to 9, got "10"'],
+    [
+      ['--image-env', '/nonexistent/lab.env'],
+      'lab: --image-env: expected a readable KEY=value file, got "/nonexistent/lab.env": ',
+    ],
+    [
+      ['--image-env', '/dev/zero'],
+      'lab: --image-env: expected a readable KEY=value file, got "/dev/zero": /dev/zero is a character device, not a regular file',
+    ],
+    [
+      ['--check-script', '/nonexistent/check'],
+      'lab: --check-script: expected an executable regular file, got "/nonexistent/check"',
+    ],
+    [
+      ['--notify-script', notExecutable],
+      `lab: --notify-script: expected an executable regular file, got "${notExecutable}"`,
+    ],
+    [['--notify-script', '/tmp'], 'lab: --notify-script: expected an executable regular file, got "/tmp"'],
   ])('%j is one line on stderr and exit 2', (args, start) => {
     const run = lab(...args);
     expect(run.status).toBe(2);

@@ -72,13 +72,21 @@ describe('ipft render against the image’s own generator', () => {
 });
 
 describe('ipft render from a file and from this machine', () => {
-  it('reads --env-file', async () => {
+  it('reads --image-env', async () => {
     const file = join(temporaryDirectory(), 'ipfailover.env');
     writeFileSync(
       file,
       '# the deployment\nOPENSHIFT_HA_VIRTUAL_IPS=10.0.0.1-2\nOPENSHIFT_HA_CONFIG_NAME="web"\n',
     );
-    const result = await ipft(['render', '--env-file', file, '--node-ip', '10.0.0.9', '--interface', 'eth0']);
+    const result = await ipft([
+      'render',
+      '--image-env',
+      file,
+      '--node-ip',
+      '10.0.0.9',
+      '--interface',
+      'eth0',
+    ]);
     expect(result.stdout).toContain('vrrp_instance web_VIP_2 {');
     expect(result.stdout).toContain('    10.0.0.2 dev eth0');
   });
@@ -93,6 +101,17 @@ describe('ipft render from a file and from this machine', () => {
     expect(result.stdout).toContain('script "/bin/bash -c \'</dev/tcp/127.0.0.1/80\'"');
   });
 
+  it('the built dist/cli.js reads --image-env /dev/zero as a bad file, at once, in one line', () => {
+    const run = spawnSync('dist/cli.js', ['render', '--image-env', '/dev/zero'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'ipft render: --image-env: expected a readable KEY=value file, got "/dev/zero": /dev/zero is a character device, not a regular file\n',
+    );
+  });
+
   it('the built dist/cli.js runs alone', () => {
     const output = execFileSync('dist/cli.js', ['render', '--node-ip', '10.0.0.21', '--interface', 'eth0'], {
       env: { PATH: process.env.PATH, OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1' },
@@ -103,8 +122,12 @@ describe('ipft render from a file and from this machine', () => {
 
   it.each([
     [
-      ['render', '--env-file', '/nonexistent.env'],
-      /^ipft render: --env-file: cannot read \/nonexistent.env: ENOENT/,
+      ['render', '--image-env', '/nonexistent.env'],
+      /^ipft render: --image-env: expected a readable KEY=value file, got "\/nonexistent.env": ENOENT/,
+    ],
+    [
+      ['render', '--env-file=x.env'],
+      /^ipft render: --env-file: expected --image-env FILE \(Node\.js itself reads/,
     ],
     [['render', '--seed', 'x'], /^ipft render: --seed: expected a whole number of 0 or more, got "x"/],
     [['render', '--colour'], /^ipft render: Unknown option '--colour'/],
