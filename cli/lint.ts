@@ -1,15 +1,21 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliContext } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
-import { lint, type NetworkType, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
+import { lint, NETWORK_TYPES, type NetworkType, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import { ManifestError, readManifests } from '../core/ipfailover/manifests.ts';
+import { counted } from '../core/plural.ts';
 
-export const lintUsage = `ipft lint [--format text|json] [--network ovn-kubernetes|openshift-sdn] FILE...
+export const lintUsage = `ipft lint [--format text|json] [--network ${NETWORK_TYPES.join('|')}] FILE...
 
 Checks ipfailover Deployment manifests (multi-document YAML or a List), and the cluster's
-config.openshift.io/v1 Network object if one is given. Exit 0 clean, 1 findings, 2 unreadable input.`;
+config.openshift.io/v1 Network object if one is given. --network gives the cluster's network type
+instead (other: any network plugin but those two). Findings are listed by file, then line. A file
+given twice (another spelling, a symlink to it) is read once. Exit 0 clean, 1 findings, 2 unreadable
+input.`;
 
-const networkTypes: readonly NetworkType[] = ['ovn-kubernetes', 'openshift-sdn', 'other'];
+const isNetworkType = (value: string): value is NetworkType =>
+  (NETWORK_TYPES as readonly string[]).includes(value);
 
 export function lintCommand(args: string[], context: CliContext): number {
   const { values, positionals } = parseArgs({
@@ -20,14 +26,14 @@ export function lintCommand(args: string[], context: CliContext): number {
   if (values.format !== 'text' && values.format !== 'json') {
     throw new UsageError(`--format: expected text or json, got ${JSON.stringify(values.format)}`);
   }
-  const networkType = values.network as NetworkType | undefined;
-  if (networkType !== undefined && !networkTypes.includes(networkType)) {
+  const networkType = values.network;
+  if (networkType !== undefined && !isNetworkType(networkType)) {
     throw new UsageError(
-      `--network: expected one of ${networkTypes.join(', ')}, got ${JSON.stringify(values.network)}`,
+      `--network: expected one of ${NETWORK_TYPES.join(', ')}, got ${JSON.stringify(networkType)}`,
     );
   }
   if (positionals.length === 0) throw new UsageError('expected one or more manifest files');
-  const objects = positionals.flatMap(readManifests);
+  const objects = distinctFiles(positionals, context).flatMap(readManifests);
   const deployments = objects.filter((object) => object.kind === 'Deployment').map(toIpfailoverDeployment);
   if (deployments.length === 0) throw new ManifestError(`${positionals.join(', ')}: no Deployment to check`);
   const deploymentCount = deployments.length;
@@ -44,11 +50,39 @@ export function lintCommand(args: string[], context: CliContext): number {
         `${finding.file}:${finding.line ?? '?'}: ${finding.object}: ${finding.field}: ${finding.message} [${finding.rule}]\n  fix: ${finding.fix}\n`,
       );
     }
+    const deploymentsText = counted(deploymentCount, 'deployment');
     context.stdout(
       findings.length === 0
-        ? `ipft lint: ${deploymentCount} deployment(s), no findings\n`
-        : `ipft lint: ${findings.length} finding(s) in ${deploymentCount} deployment(s)\n`,
+        ? `ipft lint: ${deploymentsText}, no findings\n`
+        : `ipft lint: ${counted(findings.length, 'finding')} in ${deploymentsText}\n`,
     );
   }
   return findings.length === 0 ? 0 : 1;
+}
+
+/**
+ * The files, each once. The same file given again, under another spelling or through a symlink or a
+ * hard link (one device and inode), would be checked against itself: every pair rule would flag its
+ * Deployments as their own conflict. So it is read once, and a note names the argument left out.
+ * A path that cannot be stat'ed stays, for readManifests to say why it cannot be read.
+ */
+function distinctFiles(paths: readonly string[], context: CliContext): string[] {
+  const firstOf = new Map<string, string>();
+  return paths.filter((path) => {
+    let identity: string;
+    try {
+      // bigint: inode numbers can be past 2^53.
+      const { dev, ino } = statSync(path, { bigint: true });
+      identity = `${dev}:${ino}`;
+    } catch {
+      return true;
+    }
+    const first = firstOf.get(identity);
+    if (first === undefined) {
+      firstOf.set(identity, path);
+      return true;
+    }
+    context.stderr(`ipft lint: ${path}: ignored: the same file as ${first}, given before\n`);
+    return false;
+  });
 }

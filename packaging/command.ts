@@ -9,6 +9,7 @@ import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { readManifests } from '../core/ipfailover/manifests.ts';
 import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
+import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
 import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
 import {
@@ -376,7 +377,7 @@ function reportPatchFindings(
   }
   const added = findings.filter((finding) => !before.has(key(finding))).length;
   context.stdout(
-    `ipft package: ipft lint of the patched Deployment: ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s), ${added} of them new with the patch`}\n`,
+    `ipft package: ipft lint of the patched Deployment: ${findings.length === 0 ? 'no findings' : `${counted(findings.length, 'finding')}, ${added} of them new with the patch`}\n`,
   );
 }
 

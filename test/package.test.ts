@@ -410,7 +410,7 @@ describe('the Deployment patch on the product doc’s example', () => {
       // ipft package lints the same result itself, and tells old findings from new ones.
       expect(result.stdout).toContain('[groups-exceed-vips, already in the Deployment]');
       expect(result.stdout).toContain(
-        'ipft lint of the patched Deployment: 1 finding(s), 0 of them new with the patch',
+        'ipft lint of the patched Deployment: 1 finding, 0 of them new with the patch',
       );
     },
   );

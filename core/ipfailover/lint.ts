@@ -1,6 +1,6 @@
 /**
  * `ipft lint`: reads the Deployments as the image would, runs every rule of rules/index.ts, and lists
- * the findings by object (in input order, the Network last), then in the order of the rule list.
+ * the findings in the order of the files, top to bottom, so that they read alongside them.
  */
 import { isRecord } from '../records.ts';
 import { readDeployment } from './deployment.ts';
@@ -10,7 +10,7 @@ import { describeObject, type FieldPath, formatPath, type ManifestObject } from 
 import { type RuleId, rules } from './rules/index.ts';
 import type { IpfailoverDeployment, LintInput, NetworkType } from './rules/rule.ts';
 
-export type { IpfailoverDeployment, LintInput, NetworkType } from './rules/rule.ts';
+export { type IpfailoverDeployment, type LintInput, NETWORK_TYPES, type NetworkType } from './rules/rule.ts';
 
 export interface Finding {
   readonly file: string;
@@ -31,24 +31,42 @@ export function toIpfailoverDeployment(object: ManifestObject): IpfailoverDeploy
   return { ...deployment, object, settings, instances: planInstances(settings) };
 }
 
+/**
+ * Every finding, by file (in the order the Deployments come, then the Network's), then by line, then
+ * in the order of the rule list; one rule's findings on one line stay in the order it found them.
+ * Findings without a line (objects made in memory) come last, in the order of the rule list. Objects
+ * know the lines of their fields, not the columns: two fields on one line keep the rule order.
+ */
 export function lint(input: LintInput): Finding[] {
   const resolved: LintInput = { ...input, networkType: networkTypeOf(input) };
-  const objectOrder = new Map<ManifestObject, number>(
-    input.deployments.map((deployment, index) => [deployment.object, index]),
-  );
-  const orderOf = (object: ManifestObject) => objectOrder.get(object) ?? input.deployments.length;
+  const files = [
+    ...new Set([
+      ...input.deployments.map(({ object }) => object.file),
+      ...(input.network ? [input.network.file] : []),
+    ]),
+  ];
+  /** The sort key: [no line, file, line, rule]; Array.prototype.sort is stable for the rest. */
+  const place = (finding: Finding, ruleIndex: number): number[] =>
+    finding.line === undefined
+      ? [1, 0, 0, ruleIndex]
+      : [0, files.indexOf(finding.file), finding.line, ruleIndex];
   return rules
-    .flatMap((rule, ruleIndex) => rule.check(resolved).map((issue) => ({ issue, rule: rule.id, ruleIndex })))
-    .sort((a, b) => orderOf(a.issue.object) - orderOf(b.issue.object) || a.ruleIndex - b.ruleIndex)
-    .map(({ issue: { object, path, message, fix }, rule }) => ({
-      file: object.file,
-      line: nearestLine(object, path),
-      object: describeObject(object),
-      field: formatPath(path),
-      rule,
-      message,
-      fix,
-    }));
+    .flatMap((rule, ruleIndex) =>
+      rule.check(resolved).map(({ object, path, message, fix }) => {
+        const finding: Finding = {
+          file: object.file,
+          line: nearestLine(object, path),
+          object: describeObject(object),
+          field: formatPath(path),
+          rule: rule.id,
+          message,
+          fix,
+        };
+        return { finding, key: place(finding, ruleIndex) };
+      }),
+    )
+    .sort((a, b) => a.key.reduce((order, value, index) => order || value - (b.key[index] ?? 0), 0))
+    .map(({ finding }) => finding);
 }
 
 function networkTypeOf(input: LintInput): NetworkType | undefined {

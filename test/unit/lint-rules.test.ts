@@ -1,10 +1,15 @@
 // Each lint rule on Deployments built in memory: one that it flags, one that it leaves alone. The CLI
 // tests (test/lint.test.ts) run the same rules end to end on the fixtures' files and lines.
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { lint, toIpfailoverDeployment } from '../../core/ipfailover/lint.ts';
-import { formatPath, type ManifestObject } from '../../core/ipfailover/manifests.ts';
+import { formatPath, type ManifestObject, readManifests } from '../../core/ipfailover/manifests.ts';
 import { type RuleId, rules } from '../../core/ipfailover/rules/index.ts';
 import type { IpfailoverDeployment, LintInput, NetworkType } from '../../core/ipfailover/rules/rule.ts';
+import { counted, plural } from '../../core/plural.ts';
+import { temporaryDirectory } from '../support/harness.ts';
 
 interface Container {
   name: string;
@@ -418,23 +423,45 @@ describe('lint: the rules together', () => {
     expect(lint(good())).toEqual([]);
   });
 
-  it('lists findings by object in input order, the Network last, then in the order of the rule list', () => {
-    const a = deployment((body) => {
+  it('lists findings by file, then line, then rule; those without a line last, in rule order', () => {
+    const directory = temporaryDirectory();
+    /** The object as ipft lint reads it from a file, with the lines of its fields. */
+    const fromFile = (made: ManifestObject): ManifestObject => {
+      const file = join(directory, made.file);
+      writeFileSync(file, stringify({ ...made.body, metadata: { name: made.name } }));
+      const [read] = readManifests(file);
+      if (!read) throw new Error(`${file}: nothing read`);
+      return read;
+    };
+    const fromFileDeployment = (edit: (body: Body) => void, name: string) =>
+      toIpfailoverDeployment(fromFile(deployment(edit, name).object));
+    // Made in memory, and given first: it has no lines.
+    const c = deployment((body) => {
       body.spec.template.spec.hostNetwork = false;
-    });
-    const b = deployment((body) => {
+      setEnv(body, 'OPENSHIFT_HA_VIRTUAL_IPS', '10.0.0.120');
+      setEnv(body, 'OPENSHIFT_HA_VRRP_ID_OFFSET', '30');
+    }, 'c');
+    // hostNetwork comes before the env in the file; the rule list has monitor-port before host-network.
+    const a = fromFileDeployment((body) => {
+      body.spec.template.spec.hostNetwork = false;
+      setEnv(body, 'OPENSHIFT_HA_MONITOR_PORT', '80a');
+    }, 'a');
+    // setEnv appends: the offset's entry comes before the monitor port's.
+    const b = fromFileDeployment((body) => {
       body.spec.replicas = 1;
       setEnv(body, 'OPENSHIFT_HA_REPLICA_COUNT', '1');
       setEnv(body, 'OPENSHIFT_HA_VIRTUAL_IPS', '10.0.0.110-114');
       setEnv(body, 'OPENSHIFT_HA_MONITOR_PORT', '80a');
     }, 'b');
-    const findings = lint(input([a, b], { network: network(['198.51.100.0/23']) }));
-    expect(findings.map(({ file, rule }) => [file, rule])).toEqual([
-      ['a.yaml', 'host-network'],
-      ['b.yaml', 'monitor-port'],
-      ['b.yaml', 'replicas'],
-      ['b.yaml', 'vrid-overlap'],
-      ['cluster.yaml', 'external-ip-cidr'],
+    const findings = lint(input([c, a, b], { network: fromFile(network(['198.51.100.0/23'])) }));
+    expect(findings.map(({ file, line, rule }) => [basename(file), line, rule])).toEqual([
+      ['a.yaml', 9, 'host-network'],
+      ['a.yaml', 40, 'monitor-port'],
+      ['b.yaml', 5, 'replicas'],
+      ['b.yaml', 26, 'vrid-overlap'],
+      ['b.yaml', 40, 'monitor-port'],
+      ['cluster.yaml', 5, 'external-ip-cidr'],
+      ['c.yaml', undefined, 'host-network'],
     ]);
   });
 
@@ -446,6 +473,94 @@ describe('lint: the rules together', () => {
     expect(lint(cases['replica-count'].fires())).toMatchObject([
       { rule: 'replica-count', field: 'spec.template.spec.containers[0].env', line: undefined },
     ]);
+  });
+
+  it('counts nouns in the singular for one: 1 VIP, 1 VRID, 1 instance, 1 address', () => {
+    const messagesOf = (made: LintInput) => lint(made).map(({ rule, message }) => [rule, message]);
+    expect(
+      messagesOf(
+        input([
+          deployment(withEnv({ OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.100', OPENSHIFT_HA_VIP_GROUPS: '3' })),
+        ]),
+      ),
+    ).toEqual([
+      [
+        'groups-exceed-vips',
+        'OPENSHIFT_HA_VIP_GROUPS: is 3, more than the 1 VIP: the image makes one instance per VIP instead',
+      ],
+    ]);
+    const [outside] = lint(
+      input([
+        deployment(
+          withEnv({ OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.100-101', OPENSHIFT_HA_VRRP_ID_OFFSET: '254' }),
+        ),
+      ]),
+    );
+    expect([outside?.message, outside?.fix]).toEqual([
+      'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRID 256, outside 1..255; keepalived drops that 1 instance',
+      'Lower OPENSHIFT_HA_VRRP_ID_OFFSET so that offset + 2 instances stays within 255, or group the VIPs.',
+    ]);
+    expect(
+      lint(
+        input([
+          deployment(withEnv({ OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.100', OPENSHIFT_HA_VRRP_ID_OFFSET: '255' })),
+        ]),
+      ).map(({ fix }) => fix),
+    ).toEqual([
+      'Lower OPENSHIFT_HA_VRRP_ID_OFFSET so that offset + 1 instance stays within 255, or group the VIPs.',
+    ]);
+    // a has VRIDs 11-15; b, 15-19, and one VIP of a's.
+    expect(
+      messagesOf(
+        input([
+          deployment(),
+          deployment(
+            withEnv({ OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.104-108', OPENSHIFT_HA_VRRP_ID_OFFSET: '14' }),
+            'b',
+          ),
+        ]),
+      ),
+    ).toEqual([
+      [
+        'vrid-overlap',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRID 15, which Deployment ipfailover/a (a.yaml) also uses; their VRRP instances would join each other',
+      ],
+      [
+        'vip-in-two-deployments',
+        'OPENSHIFT_HA_VIRTUAL_IPS: 10.0.0.104 is also a VIP of Deployment ipfailover/a (a.yaml)',
+      ],
+    ]);
+    expect(messagesOf(input([deployment()], { network: network(['10.0.0.105/32']) }))).toEqual([
+      [
+        'external-ip-not-covered',
+        '1 address of 10.0.0.105/32 is in no deployment’s VIPs (10.0.0.105); Services given that external IP have no failover',
+      ],
+    ]);
+    expect(messagesOf(input([deployment()], { network: network(['10.0.0.108/30']) }))).toEqual([
+      [
+        'external-ip-not-covered',
+        '2 addresses of 10.0.0.108/30 are in no deployment’s VIPs (10.0.0.109, 10.0.0.110); Services given those external IPs have no failover',
+      ],
+    ]);
+    // Not a count, but "one node" said of 0 replicas was wrong too.
+    const scaledDown = deployment((body) => {
+      body.spec.replicas = 0;
+    });
+    expect(
+      rules
+        .find(({ id }) => id === 'replicas')
+        ?.check(input([scaledDown]))
+        .map(({ message }) => message),
+    ).toEqual(['spec.replicas is 0: no pod runs, so no node holds the VIPs']);
+  });
+
+  it('has one helper for counted nouns', () => {
+    expect([0, 1, 2].map((count) => counted(count, 'VIP'))).toEqual(['0 VIPs', '1 VIP', '2 VIPs']);
+    expect([1, 3].map((count) => counted(count, 'address', 'addresses'))).toEqual([
+      '1 address',
+      '3 addresses',
+    ]);
+    expect([1, 2].map((count) => plural(count, 'is', 'are'))).toEqual(['is', 'are']);
   });
 
   it('reads the network type from the Network object when none is given', () => {

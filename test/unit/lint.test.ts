@@ -1,7 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { lintUsage } from '../../cli/lint.ts';
+import { NETWORK_TYPES } from '../../core/ipfailover/lint.ts';
 import { derivedPorts, names } from '../../packaging/layout.ts';
 import { ipft } from '../support/cli.ts';
 import { temporaryDirectory } from '../support/harness.ts';
@@ -146,17 +148,18 @@ const badCases: [name: string, argv: string[], findings: Expected[]][] = [
     'overlap',
     ['test/fixtures/lint/bad/overlap.yaml'],
     [
-      [
-        'vrid-overlap',
-        97,
-        'spec.template.spec.containers[0].env[4].value',
-        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 13-15, which Deployment ipfailover/ipfailover (test/fixtures/lint/bad/overlap.yaml) also uses; their VRRP instances would join each other',
-      ],
+      // In line order: the rule list has vrid-overlap first.
       [
         'vip-in-two-deployments',
         91,
         'spec.template.spec.containers[0].env[1].value',
         'OPENSHIFT_HA_VIRTUAL_IPS: 10.0.0.104 is also a VIP of Deployment ipfailover/ipfailover (test/fixtures/lint/bad/overlap.yaml)',
+      ],
+      [
+        'vrid-overlap',
+        97,
+        'spec.template.spec.containers[0].env[4].value',
+        'OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 13-15, which Deployment ipfailover/ipfailover (test/fixtures/lint/bad/overlap.yaml) also uses; their VRRP instances would join each other',
       ],
     ],
   ],
@@ -370,7 +373,7 @@ describe('ipft lint: clean input, exit 0', () => {
     [['test/fixtures/lint/good.yaml', 'test/fixtures/lint/network-covered.yaml']],
   ])('%j', async (argv) => {
     const result = await ipft(['lint', ...argv]);
-    expect(result).toEqual({ code: 0, stdout: 'ipft lint: 1 deployment(s), no findings\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'ipft lint: 1 deployment, no findings\n', stderr: '' });
   });
 });
 
@@ -380,8 +383,141 @@ describe('ipft lint: text output names file:line, object, field, the problem and
     expect(result.stdout).toBe(
       'test/fixtures/lint/bad/replicas.yaml:8: Deployment ipfailover/ipfailover: spec.replicas: spec.replicas is 1: with one node there is nothing to fail over to [replicas]\n' +
         '  fix: Select at least two nodes and set replicas to their number (the product docs’ rule for production).\n' +
-        'ipft lint: 1 finding(s) in 1 deployment(s)\n',
+        'ipft lint: 1 finding in 1 deployment\n',
     );
+  });
+});
+
+describe('ipft lint: findings in the order of the files, top to bottom', () => {
+  /** good.yaml with hostNetwork off (line 18) and a bad monitor port (line 37): the rule list has monitor-port first. */
+  function twoFaults(directory: string, name: string): string {
+    const text = readFileSync('test/fixtures/lint/good.yaml', 'utf8')
+      .replace('hostNetwork: true', 'hostNetwork: false')
+      .replace('value: "80"', 'value: "80a"');
+    const file = join(directory, name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('sorts by file as given, then line, then rule; text and JSON in the same order', async () => {
+    const directory = temporaryDirectory();
+    const argv = [
+      'test/fixtures/lint/bad/overlap.yaml',
+      twoFaults(directory, 'two-faults.yaml'),
+      'test/fixtures/lint/network.yaml',
+    ];
+    const json = await ipft(['lint', '--format', 'json', ...argv]);
+    const findings = JSON.parse(json.stdout).findings as { file: string; line: number; rule: string }[];
+    const places = findings.map(
+      ({ file, line, rule }) => `${file.replace(directory, 'TMP')}:${line} ${rule}`,
+    );
+    expect(places).toEqual([
+      'test/fixtures/lint/bad/overlap.yaml:91 vip-in-two-deployments',
+      'test/fixtures/lint/bad/overlap.yaml:97 vrid-overlap',
+      'TMP/two-faults.yaml:18 host-network',
+      // Against each of overlap.yaml's two Deployments, in the order they come.
+      'TMP/two-faults.yaml:33 vip-in-two-deployments',
+      'TMP/two-faults.yaml:33 vip-in-two-deployments',
+      'TMP/two-faults.yaml:37 monitor-port',
+      'TMP/two-faults.yaml:39 vrid-overlap',
+      'TMP/two-faults.yaml:39 vrid-overlap',
+      'test/fixtures/lint/network.yaml:10 external-ip-cidr',
+      'test/fixtures/lint/network.yaml:11 external-ip-not-covered',
+    ]);
+    const text = await ipft(['lint', ...argv]);
+    const textPlaces = text.stdout
+      .split('\n')
+      .filter((line) => / \[[a-z-]+\]$/.test(line))
+      .map((line) => `${line.split(': ')[0]} ${line.slice(line.lastIndexOf('[') + 1, -1)}`);
+    expect(textPlaces).toEqual(findings.map(({ file, line, rule }) => `${file}:${line} ${rule}`));
+    expect(text.stdout.split('\n').at(-2)).toBe('ipft lint: 10 findings in 3 deployments');
+  });
+});
+
+describe('ipft lint: the same file given twice is read once', () => {
+  const overlap = 'test/fixtures/lint/bad/overlap.yaml';
+
+  async function findingsOf(...files: string[]) {
+    const result = await ipft(['lint', '--format', 'json', ...files]);
+    return { ...result, findings: JSON.parse(result.stdout).findings as { rule: string; line: number }[] };
+  }
+
+  it('under another spelling, an absolute path, a symlink or a hard link: one note per argument left out', async () => {
+    const once = await findingsOf(overlap);
+    expect(once.stderr).toBe('');
+    const directory = temporaryDirectory();
+    const copy = join(directory, 'overlap.yaml');
+    copyFileSync(overlap, copy);
+    const symlink = join(directory, 'symlink.yaml');
+    symlinkSync(copy, symlink);
+    const hardLink = join(directory, 'hard-link.yaml');
+    linkSync(copy, hardLink);
+    const twice = await findingsOf(copy, `${directory}/./overlap.yaml`, symlink, hardLink, copy);
+    expect(twice.stderr).toBe(
+      [`${directory}/./overlap.yaml`, symlink, hardLink, copy]
+        .map((argument) => `ipft lint: ${argument}: ignored: the same file as ${copy}, given before\n`)
+        .join(''),
+    );
+    expect(twice.code).toBe(1);
+    expect(twice.findings.map(({ rule, line }) => [rule, line])).toEqual(
+      once.findings.map(({ rule, line }) => [rule, line]),
+    );
+    const relative = await ipft([
+      'lint',
+      'test/fixtures/lint/good.yaml',
+      './test/fixtures/lint/good.yaml',
+      resolve('test/fixtures/lint/good.yaml'),
+    ]);
+    expect(relative).toEqual({
+      code: 0,
+      stdout: 'ipft lint: 1 deployment, no findings\n',
+      stderr:
+        'ipft lint: ./test/fixtures/lint/good.yaml: ignored: the same file as test/fixtures/lint/good.yaml, given before\n' +
+        `ipft lint: ${resolve('test/fixtures/lint/good.yaml')}: ignored: the same file as test/fixtures/lint/good.yaml, given before\n`,
+    });
+  });
+
+  it('two files with the same Deployment (a copy) still conflict, as two deployments would', async () => {
+    const directory = temporaryDirectory();
+    const [a, b] = ['a.yaml', 'b.yaml'].map((name) => join(directory, name));
+    if (!a || !b) throw new Error('two paths');
+    copyFileSync('test/fixtures/lint/good.yaml', a);
+    copyFileSync('test/fixtures/lint/good.yaml', b);
+    const result = await ipft(['lint', a, b]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      `${b}:33: Deployment ipfailover/ipfailover: spec.template.spec.containers[0].env[1].value: OPENSHIFT_HA_VIRTUAL_IPS: 10.0.0.100, 10.0.0.101, 10.0.0.102, 10.0.0.103, 10.0.0.104 are also VIPs of Deployment ipfailover/ipfailover (${a}) [vip-in-two-deployments]\n` +
+        '  fix: Give each VIP to one deployment only.\n' +
+        `${b}:39: Deployment ipfailover/ipfailover: spec.template.spec.containers[0].env[4].value: OPENSHIFT_HA_VRRP_ID_OFFSET: gives VRIDs 11-15, which Deployment ipfailover/ipfailover (${a}) also uses; their VRRP instances would join each other [vrid-overlap]\n` +
+        `  fix: Choose offsets whose ranges do not overlap: Deployment ipfailover/ipfailover uses 11-15.\n` +
+        'ipft lint: 2 findings in 2 deployments\n',
+    );
+  });
+});
+
+describe('ipft lint --network: the accepted values, from one list', () => {
+  it('lists every value in the help and in the error, and accepts each', async () => {
+    expect(NETWORK_TYPES).toEqual(['ovn-kubernetes', 'openshift-sdn', 'other']);
+    const help = await ipft(['lint', '--help']);
+    expect(help).toEqual({ code: 0, stdout: `${lintUsage}\n`, stderr: '' });
+    expect(help.stdout.split('\n')[0]).toBe(
+      'ipft lint [--format text|json] [--network ovn-kubernetes|openshift-sdn|other] FILE...',
+    );
+    expect(help.stdout).toContain('(other: any network plugin but those two)');
+    expect(await ipft(['lint', '--network', 'OVNKubernetes', 'test/fixtures/lint/good.yaml'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'ipft lint: --network: expected one of ovn-kubernetes, openshift-sdn, other, got "OVNKubernetes"\n',
+    });
+    for (const type of NETWORK_TYPES) {
+      expect(await ipft(['lint', '--network', type, 'test/fixtures/lint/good.yaml'])).toEqual({
+        code: 0,
+        stdout: 'ipft lint: 1 deployment, no findings\n',
+        stderr: '',
+      });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { hostAddresses, type Ipv4Cidr } from '../../ip.ts';
+import { counted, plural } from '../../plural.ts';
 import { autoAssignCidrs, WIDEST_PREFIX } from './_external-ip.ts';
 import { defineRule } from './rule.ts';
 
@@ -25,7 +26,7 @@ export const externalIpNotCovered = defineRule({
         {
           object: network,
           path,
-          message: `${missing.length} addresses of ${raw} are in no deployment’s VIPs (first: ${missing.slice(0, 3).join(', ')}); Services given those external IPs have no failover`,
+          message: `${counted(missing.length, 'address', 'addresses')} of ${raw} ${plural(missing.length, 'is', 'are')} in no deployment’s VIPs (${missing.length > 3 ? 'first: ' : ''}${missing.slice(0, 3).join(', ')}); Services given ${plural(missing.length, 'that external IP', 'those external IPs')} have no failover`,
           fix: `Set OPENSHIFT_HA_VIRTUAL_IPS to the same range, e.g. "${hostRange(parsed)}", with OPENSHIFT_HA_VIP_GROUPS if needed.`,
         },
       ];

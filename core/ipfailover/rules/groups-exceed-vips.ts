@@ -1,3 +1,4 @@
+import { counted } from '../../plural.ts';
 import { vipGroupCount } from '../image-env.ts';
 import { expandVirtualIps } from '../vips.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
@@ -13,7 +14,7 @@ export const groupsExceedVips = defineRule({
       envIssue(
         deployment,
         'OPENSHIFT_HA_VIP_GROUPS',
-        `is ${groups}, more than the ${vips.length} VIPs: the image makes one instance per VIP instead`,
+        `is ${groups}, more than the ${counted(vips.length, 'VIP')}: the image makes one instance per VIP instead`,
         `Set it to at most ${vips.length}, or unset it for one instance per VIP.`,
       ),
     ];

@@ -8,7 +8,7 @@ export const tooFewReplicas = defineRule({
       ? [
           {
             path: ['spec', 'replicas'],
-            message: `spec.replicas is ${replicas}: with one node there is nothing to fail over to`,
+            message: `spec.replicas is ${replicas}: ${replicas === 1 ? 'with one node there is nothing to fail over to' : 'no pod runs, so no node holds the VIPs'}`,
             fix: 'Select at least two nodes and set replicas to their number (the product docs’ rule for production).',
           },
         ]

@@ -3,7 +3,10 @@ import type { ImageSettings } from '../image-env.ts';
 import type { InstancePlan } from '../instances.ts';
 import type { FieldPath, ManifestObject } from '../manifests.ts';
 
-export type NetworkType = 'ovn-kubernetes' | 'openshift-sdn' | 'other';
+/** The cluster network types lint tells apart; `other` is any plugin but these two. */
+export const NETWORK_TYPES = ['ovn-kubernetes', 'openshift-sdn', 'other'] as const;
+
+export type NetworkType = (typeof NETWORK_TYPES)[number];
 
 /** What lint knows of one ipfailover Deployment: the keepalived container's literal env, as the image reads it. */
 export interface IpfailoverDeployment extends Deployment {

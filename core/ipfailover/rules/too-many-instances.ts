@@ -1,3 +1,4 @@
+import { counted } from '../../plural.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
 
 export const tooManyInstances = defineRule({
@@ -10,7 +11,7 @@ export const tooManyInstances = defineRule({
           envIssue(
             deployment,
             'OPENSHIFT_HA_VIRTUAL_IPS',
-            `makes ${length} VRRP instances; IP failover supports at most 254`,
+            `makes ${counted(length, 'VRRP instance')}; IP failover supports at most 254`,
             'Set OPENSHIFT_HA_VIP_GROUPS so that several VIPs share one instance.',
           ),
         ]

@@ -1,3 +1,4 @@
+import { plural } from '../../plural.ts';
 import { describeObject } from '../manifests.ts';
 import { defineRule, eachPair, envIssue } from './rule.ts';
 
@@ -14,7 +15,7 @@ export const vipInTwoDeployments = defineRule({
       envIssue(
         deployment,
         'OPENSHIFT_HA_VIRTUAL_IPS',
-        `${shared.slice(0, 5).join(', ')}${shared.length > 5 ? ` and ${shared.length - 5} more` : ''} ${shared.length === 1 ? 'is also a VIP' : 'are also VIPs'} of ${describeObject(other.object)} (${other.object.file})`,
+        `${shared.slice(0, 5).join(', ')}${shared.length > 5 ? ` and ${shared.length - 5} more` : ''} ${plural(shared.length, 'is also a VIP', 'are also VIPs')} of ${describeObject(other.object)} (${other.object.file})`,
         'Give each VIP to one deployment only.',
       ),
     ];

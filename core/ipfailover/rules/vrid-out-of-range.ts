@@ -1,3 +1,4 @@
+import { counted, plural } from '../../plural.ts';
 import { VRID_RANGE } from '../instances.ts';
 import { rangeText } from './_vrids.ts';
 import { defineRule, eachDeployment, envIssue } from './rule.ts';
@@ -13,8 +14,8 @@ export const vridOutOfRange = defineRule({
       envIssue(
         deployment,
         'OPENSHIFT_HA_VRRP_ID_OFFSET',
-        `gives VRIDs ${rangeText(outside.map(({ vrid }) => vrid))}, outside 1..255; keepalived drops those ${outside.length} instances`,
-        `Lower OPENSHIFT_HA_VRRP_ID_OFFSET so that offset + ${instances.length} instances stays within 255, or group the VIPs.`,
+        `gives ${plural(outside.length, 'VRID')} ${rangeText(outside.map(({ vrid }) => vrid))}, outside 1..255; keepalived drops ${plural(outside.length, 'that', 'those')} ${counted(outside.length, 'instance')}`,
+        `Lower OPENSHIFT_HA_VRRP_ID_OFFSET so that offset + ${counted(instances.length, 'instance')} stays within 255, or group the VIPs.`,
       ),
     ];
   }),

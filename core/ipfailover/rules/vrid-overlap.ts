@@ -1,3 +1,4 @@
+import { plural } from '../../plural.ts';
 import { describeObject } from '../manifests.ts';
 import { rangeText } from './_vrids.ts';
 import { defineRule, eachPair, envIssue } from './rule.ts';
@@ -13,7 +14,7 @@ export const vridOverlap = defineRule({
       envIssue(
         deployment,
         'OPENSHIFT_HA_VRRP_ID_OFFSET',
-        `gives VRIDs ${rangeText(shared)}, which ${describeObject(other.object)} (${other.object.file}) also uses; their VRRP instances would join each other`,
+        `gives ${plural(new Set(shared).size, 'VRID')} ${rangeText(shared)}, which ${describeObject(other.object)} (${other.object.file}) also uses; their VRRP instances would join each other`,
         `Choose offsets whose ranges do not overlap: ${describeObject(other.object)} uses ${rangeText(other.instances.map(({ vrid }) => vrid))}.`,
       ),
     ];
