@@ -4,7 +4,7 @@ import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
 import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { ocCommands, type PackageOptions } from '../packaging/package.ts';
-import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from './build-sizes.ts';
+import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from '../testkit/build-sizes.ts';
 
 /** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
 export const README_CONFIGMAP_NAMES: ConfigMapNames = {
