@@ -9,6 +9,9 @@ import { Ingestor } from '../exporter/ingest.ts';
 import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { burst } from './measure.ts';
+import { targetRecorder } from './targets.ts';
+
+const target = targetRecorder('exporter');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const instances = 254;
@@ -163,20 +166,20 @@ const hookCpu = median(bursts.map((b) => b.hookCpu));
 const bashCpu = median(bursts.map((b) => b.bashCpu));
 const reflected = median(bursts.map((b) => b.reflectedMs));
 console.log(
-  `254 concurrent notify.sh:   ${hookCpu.toFixed(3)} CPU-s in all (${(hookCpu / bashCpu).toFixed(2)} × 254 bash appends: ${bashCpu.toFixed(3)} CPU-s), wall ${median(bursts.map((b) => b.wallS)).toFixed(3)} s; target ≤ 0.6 CPU-s ${hookCpu <= 0.6 ? 'met' : 'MISSED'}`,
+  `254 concurrent notify.sh:   ${hookCpu.toFixed(3)} CPU-s in all (${(hookCpu / bashCpu).toFixed(2)} × 254 bash appends: ${bashCpu.toFixed(3)} CPU-s), wall ${median(bursts.map((b) => b.wallS)).toFixed(3)} s; target ≤ 0.6 CPU-s ${target('254 concurrent notify.sh ≤ 0.6 CPU-s', hookCpu <= 0.6)}`,
 );
 console.log(
-  `all 254 in /metrics:        ${reflected.toFixed(0)} ms after the last hook exited (max ${Math.max(...bursts.map((b) => b.reflectedMs)).toFixed(0)} ms); target ≤ 1000 ms ${reflected <= 1000 ? 'met' : 'MISSED'}`,
+  `all 254 in /metrics:        ${reflected.toFixed(0)} ms after the last hook exited (max ${Math.max(...bursts.map((b) => b.reflectedMs)).toFixed(0)} ms); target ≤ 1000 ms ${target('all 254 in /metrics ≤ 1000 ms', reflected <= 1000)}`,
 );
 const latencies = [];
 for (let round = 0; round < rounds; round++) latencies.push(await metricsLatency());
 const p99 = median(latencies.map((l) => l.p99));
 console.log(
-  `/metrics, 254 instances:    p50 ${median(latencies.map((l) => l.p50)).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (1000 sequential scrapes); target p99 ≤ 10 ms ${p99 <= 10 ? 'met' : 'MISSED'}`,
+  `/metrics, 254 instances:    p50 ${median(latencies.map((l) => l.p50)).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (1000 sequential scrapes); target p99 ≤ 10 ms ${target('/metrics p99 ≤ 10 ms', p99 <= 10)}`,
 );
 const rates = [];
 for (let round = 0; round < rounds; round++) rates.push(ingestRate(200_000));
 const rate = median(rates);
 console.log(
-  `spool ingest:               ${Math.round(rate).toLocaleString('en')} lines/s (200,000 lines, read, parsed, applied, checkpointed); target ≥ 20,000 ${rate >= 20_000 ? 'met' : 'MISSED'}`,
+  `spool ingest:               ${Math.round(rate).toLocaleString('en')} lines/s (200,000 lines, read, parsed, applied, checkpointed); target ≥ 20,000 ${target('spool ingest ≥ 20,000 lines/s', rate >= 20_000)}`,
 );

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { ring } from '../testkit/prober-client.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Command, measure } from './measure.ts';
+import { targetRecorder } from './targets.ts';
+
+const target = targetRecorder('prober');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const probes = Number(process.env.BENCH_PROBES ?? 2000);
@@ -121,10 +124,12 @@ console.log(
 );
 for (const command of commands) {
   const ratio = cpu(command.name) / stock;
-  const target = command.name.startsWith('verdict.sh') ? `CPU ≤ 1.3× ${ratio <= 1.3 ? 'met' : 'MISSED'}` : '';
+  const verdict = command.name.startsWith('verdict.sh')
+    ? `CPU ≤ 1.3× ${target(`${command.name} CPU ≤ 1.3× stock`, ratio <= 1.3)}`
+    : '';
   const peak = command.name === 'one-shot http-check' ? undefined : peakMemoryKiB(command);
   console.log(
-    `${command.name.padEnd(24)} ${cpu(command.name).toFixed(2).padStart(8)} ${ratio.toFixed(2).padStart(8)} ${(peak === undefined ? '-' : peak.toFixed(0)).padStart(9)}  ${target}`,
+    `${command.name.padEnd(24)} ${cpu(command.name).toFixed(2).padStart(8)} ${ratio.toFixed(2).padStart(8)} ${(peak === undefined ? '-' : peak.toFixed(0)).padStart(9)}  ${verdict}`,
   );
 }
 
@@ -165,9 +170,10 @@ console.log(
 );
 for (const row of rows) {
   const ratio = row.perSecond / stockPerSecond;
-  const target = row.name === 'prober http-check at 1 s' ? `≤ 3× ${ratio <= 3 ? 'met' : 'MISSED'}` : '';
+  const verdict =
+    row.name === 'prober http-check at 1 s' ? `≤ 3× ${target(`${row.name} ≤ 3× stock`, ratio <= 3)}` : '';
   console.log(
-    `${row.name.padEnd(30)} ${row.perSecond.toFixed(2).padStart(7)} ${ratio.toFixed(2).padStart(8)}  ${target}`,
+    `${row.name.padEnd(30)} ${row.perSecond.toFixed(2).padStart(7)} ${ratio.toFixed(2).padStart(8)}  ${verdict}`,
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * `ipft package`: the I/O around packaging/package.ts. Reads the built bundles and, if given, the
- * administrator's Deployment; writes dist/deploy. `npm run build` runs it with no flags.
+ * administrator's Deployment; writes dist/deploy. `npm run build` runs it with --quiet only.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,6 +179,7 @@ const packageFlags = {
   'prober-port': { type: 'string' },
   dist: { type: 'string', default: 'dist' },
   out: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
 } as const;
 
 const parsePackageFlags = (args: string[]) => parseArgs({ args, options: packageFlags }).values;
@@ -193,6 +194,8 @@ interface PackagePlan {
   readonly out: string;
   /** Where each port came from, for the summary: as given, derived from the name, or as installed. */
   readonly portOrigins: Readonly<Record<'exporter' | 'prober', string>>;
+  /** --quiet: the ConfigMaps' sizes in place of the summary, and no note on a missing --from-deployment. */
+  readonly quiet: boolean;
 }
 
 export function packageCommand(args: string[], context: CliContext): number {
@@ -202,6 +205,7 @@ export function packageCommand(args: string[], context: CliContext): number {
   const names = configMapNames(plan.bundles, plan.options.mode);
   reportWritten(plan, files.length, names, context);
   if (!plan.from) {
+    if (plan.quiet) return 0;
     context.stdout(
       `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter${plan.options.mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env\n`,
     );
@@ -264,6 +268,7 @@ function planPackage(values: PackageFlags): PackagePlan {
     from: source && file !== undefined ? { source, file } : undefined,
     out: values.out ?? join(values.dist, 'deploy'),
     portOrigins,
+    quiet: values.quiet,
   };
 }
 
@@ -311,7 +316,10 @@ function writePackage(out: string, files: ReturnType<typeof generatePackage>): v
   for (const { name, contents } of files) writeFileSync(join(out, name), contents);
 }
 
-/** One line: what was written where, the ports and where they came from, and the ConfigMaps' sizes. */
+/**
+ * One line: what was written where, the ports and where they came from, and the ConfigMaps' sizes;
+ * with --quiet, the sizes only.
+ */
 function reportWritten(
   plan: PackagePlan,
   fileCount: number,
@@ -325,15 +333,16 @@ function reportWritten(
     [names.exporter, configMapDataBytes(exporterData(bundles.exporter))],
     ...(names.prober ? [[names.prober, configMapDataBytes(proberData(bundles.prober))] as const] : []),
   ] as const;
+  const configMaps = `ConfigMaps ${sizes.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', ')} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)`;
+  if (plan.quiet) {
+    context.stdout(`ipft package: ${configMaps}\n`);
+    return;
+  }
   const origins = new Set([portOrigins.exporter, ...(mode === 'prober' ? [portOrigins.prober] : [])]);
   const derivedNote =
     origins.size === 1 ? [...origins][0] : `exporter ${portOrigins.exporter}, prober ${portOrigins.prober}`;
   context.stdout(
-    `ipft package: wrote ${fileCount} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ConfigMaps ${sizes
-      .map(([name, bytes]) => `${name} ${kib(bytes)}`)
-      .join(
-        ', ',
-      )} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)${mode === 'prober' ? `, and ${SETTINGS_CONFIGMAP} for the check settings` : ''}\n`,
+    `ipft package: wrote ${fileCount} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ${configMaps}${mode === 'prober' ? `, and ${SETTINGS_CONFIGMAP} for the check settings` : ''}\n`,
   );
 }
 

@@ -3,7 +3,7 @@ import { EXPORTER_PORT_BASE, PACKAGE_DEFAULTS, PORT_SLOTS, PROBER_PORT_BASE } fr
 /** Apart from packaging/command.ts, so that `ipft --help` does not load the schema validators. */
 export const packageUsage = `ipft package [--from-deployment FILE] [--mode prober|oneshot] [--sidecar native|regular]
              [--check NAME[,NAME…]] [--deployment NAME] [--container NAME] [--namespace NAME]
-             [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--dist DIR] [--out DIR]
+             [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--dist DIR] [--out DIR] [--quiet]
 
 Writes the install manifests to --out (default DIST/deploy) from the bundles in --dist (default dist):
 the ConfigMaps (named after their data), a strategic merge patch for the ipfailover Deployment with its
@@ -18,4 +18,6 @@ init container with restartPolicy Always, --sidecar regular an ordinary containe
 --check (default ${PACKAGE_DEFAULTS.check}) is the check keepalived runs; in prober mode a comma list may gate on several.
 --exporter-port and --prober-port default to ports derived from the Deployment name
 (${EXPORTER_PORT_BASE}-${EXPORTER_PORT_BASE + PORT_SLOTS - 1} and ${PROBER_PORT_BASE}-${PROBER_PORT_BASE + PORT_SLOTS - 1}), so that deployments sharing a node do not collide.
+--quiet prints the ConfigMaps' names and sizes in place of the summary, and no note on a missing
+--from-deployment (npm run build passes it).
 Exit 0 written, 1 a ConfigMap over 1 MiB, 2 bad input.`;

@@ -85,10 +85,12 @@ for (const { source, built, mode } of shellScripts) {
 }
 
 // dist/deploy: the install manifests (packaging/), written by the CLI just built, from the bundles above.
-// `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. Its schema
+// `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. --quiet: the
+// build prints its errors and the ConfigMaps' sizes, nothing else (the note that a run without
+// --from-deployment writes no Deployment is for a user's own run; here it is the point). Its schema
 // validation (kubernetes-models) runs patterns in re2-wasm, which loads re2.wasm from the bundle's folder.
 const requireFromValidate = createRequire(
   createRequire(import.meta.url).resolve('@kubernetes-models/validate'),
 );
 await copyFile(requireFromValidate.resolve('re2-wasm/build/wasm/re2.wasm'), 'dist/re2.wasm');
-execFileSync(process.execPath, ['dist/cli.js', 'package'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['dist/cli.js', 'package', '--quiet'], { stdio: 'inherit' });

@@ -4,6 +4,7 @@ import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
 import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { ocCommands, type PackageOptions } from '../packaging/package.ts';
+import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from '../testkit/build-sizes.ts';
 
 /** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
 export const README_CONFIGMAP_NAMES: ConfigMapNames = {
@@ -25,4 +26,21 @@ export function generatedBlocks(): Record<string, string> {
     'lint-rules': ruleListMarkdown(),
     'oc-commands': `\`\`\`sh\n${ocCommands(readmeOcOptions(), README_CONFIGMAP_NAMES)}\`\`\``,
   };
+}
+
+/** The README's figures that are pure build outputs (sizes), from a build in `dist`: test/readme-figures.test.ts keeps them true. */
+export function buildFigureBlocks(dist = 'dist'): Record<string, string> {
+  const { checks, allChecks, configMaps } = buildSizes(dist);
+  return {
+    'build-sizes': [
+      `Bundles: ${checks.map(({ name, bytes }) => `${name} ${kib(bytes)}`).join(', ')}; all checks ${kib(allChecks)}`,
+      `(target < ${CHECK_BUNDLES_TARGET_BYTES / 1024} KiB, ${allChecks < CHECK_BUNDLES_TARGET_BYTES ? 'met' : '**missed**'}). The one-shot scripts ConfigMap is ${kib(configMaps.oneshotScripts)}; in prober mode it is`,
+      `${kib(configMaps.proberScripts)} and the prober's ${kib(configMaps.prober)}; the exporter's is ${kib(configMaps.exporter)} (limit 1 MiB each).`,
+    ].join('\n'),
+  };
+}
+
+/** The text between a README block's markers. */
+export function readmeBlock(readme: string, name: string): string | undefined {
+  return new RegExp(`<!-- ${name}:begin[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(readme)?.[1];
 }

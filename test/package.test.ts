@@ -13,7 +13,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type IPodTemplateSpec, PodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { isRecord } from '../core/records.ts';
@@ -251,6 +251,32 @@ describe('ipft package: every generated object is valid', () => {
     expect(existsSync(join(out, PACKAGE_FILES.removalJob))).toBe(false);
     // The default is prober mode.
     expect(existsSync(join(out, PACKAGE_FILES.prober))).toBe(true);
+  });
+
+  it('npm run build prints nothing but the ConfigMaps’ names and sizes (and its errors, of which it had none)', () => {
+    const { stdout, stderr } = inject('buildOutput');
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(
+      /^ipft package: ConfigMaps ipfailover-toolkit-scripts-[0-9a-f]{8} \d+\.\d KiB, ipfailover-toolkit-exporter-[0-9a-f]{8} \d+\.\d KiB, ipfailover-toolkit-prober-[0-9a-f]{8} \d+\.\d KiB \(limit 1024\.0 KiB each\)\n$/,
+    );
+  });
+
+  it('by hand, without --from-deployment, it says what that leaves out; --quiet prints the same sizes alone', async () => {
+    const full = await ipft(['package', '--out', temporaryDirectory()]);
+    expect(full).toMatchObject({ code: 0, stderr: '' });
+    const [summary, note, ...rest] = full.stdout.split('\n');
+    expect(rest).toEqual(['']);
+    expect(summary).toMatch(
+      /^ipft package: wrote \d+ files to .* for deploy\/ipfailover-keepalived, prober mode/,
+    );
+    expect(note).toBe(
+      'ipft package: no --from-deployment: no ipfailover-deployment.yaml (kustomize needs it), no removal Job, and the exporter and the prober have no OPENSHIFT_HA_* env',
+    );
+    const quiet = await ipft(['package', '--out', temporaryDirectory(), '--quiet']);
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
+    const sizes = /ConfigMaps .* \(limit 1024\.0 KiB each\)/.exec(summary ?? '')?.[0];
+    expect(quiet.stdout).toBe(`ipft package: ${sizes}\n`);
+    expect(quiet.stdout).toBe(inject('buildOutput').stdout);
   });
 
   it('a run in another mode leaves none of the first run’s mode-only files behind', async () => {

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { generatedBlocks } from '../../scripts/readme-blocks.ts';
+import { generatedBlocks, readmeBlock } from '../../scripts/readme-blocks.ts';
 
 it.each(Object.entries(generatedBlocks()))(
   'the README block %s matches the code (npm run readme rewrites it)',
   (name, content) => {
-    const readme = readFileSync('README.md', 'utf8');
-    const block = new RegExp(`<!-- ${name}:begin[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(
-      readme,
-    )?.[1];
-    expect(block).toBe(content);
+    expect(readmeBlock(readFileSync('README.md', 'utf8'), name)).toBe(content);
   },
 );
 
