@@ -111,6 +111,30 @@ export class Lab {
     );
   }
 
+  /** Waits until every VIP is held and answered by the host `expected` names, for `stableMs` in a row. */
+  async settleOn(expected: ReadonlyMap<string, string>, timeoutMs: number, stableMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      const owners = await this.owners();
+      const held = [...expected].every(([vip, host]) => {
+        const holders = owners.get(vip) ?? [];
+        return holders.length === 1 && holders[0] === host;
+      });
+      const served =
+        held &&
+        (await Promise.all([...expected].map(async ([vip, host]) => (await servedBy(vip)) === host))).every(
+          Boolean,
+        );
+      if (!served) since = Date.now();
+      else if (Date.now() - since >= stableMs) return;
+      await sleep(200);
+    }
+    throw new Error(
+      `the VIPs did not settle on their preferred hosts (${[...expected].map(([vip, host]) => `${vip} on ${host}`).join(', ')}) within ${timeoutMs / 1000} s: ${JSON.stringify([...(await this.owners())])}`,
+    );
+  }
+
   /** Waits until a host's own check has just connected to its app, so what follows starts at a known phase. */
   async afterNextCheck(host: LabHost, timeoutMs = 10_000): Promise<void> {
     const url = `http://${host.host.address}:${APP_PORT}/last-check`;

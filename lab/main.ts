@@ -14,9 +14,10 @@ import {
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab, sleep } from './lab.ts';
 import { alerts } from './observe.ts';
-import { cleanup, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
-import { PROBER_ONLY, type Report, scenarios } from './scenarios.ts';
-import { APP_PORT, CLIENT, chooseSubnet, parseHostCount, topology } from './topology.ts';
+import { liveReport } from './progress.ts';
+import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
+import { PROBER_ONLY, scenarios } from './scenarios.ts';
+import { CLIENT, chooseSubnet, labImageEnv, parseHostCount, type Topology, topology } from './topology.ts';
 import { renderView } from './view.ts';
 
 $.quiet = true;
@@ -114,8 +115,7 @@ async function outside(): Promise<void> {
   checkArguments();
   if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
   if (values.cleanup) {
-    await cleanup();
-    process.stdout.write('lab: removed every lab namespace, process and file\n');
+    process.stdout.write(`lab: ${describeRemoved(await cleanup())}\n`);
     return;
   }
   await ensureTools();
@@ -145,21 +145,13 @@ async function outside(): Promise<void> {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   const code = await new Promise<number>((done) => child.on('exit', (status) => done(status ?? 1)));
-  await cleanup();
+  process.stderr.write(`lab: ${describeRemoved(await cleanup())}\n`);
   process.exit(code);
 }
 
-function imageEnv(subnet: string, hosts: number, envFile: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {
-    OPENSHIFT_HA_CONFIG_NAME: 'lab',
-    OPENSHIFT_HA_VIRTUAL_IPS: `${subnet}.100-103`,
-    OPENSHIFT_HA_NETWORK_INTERFACE: 'eth0',
-    OPENSHIFT_HA_MONITOR_PORT: String(APP_PORT),
-    OPENSHIFT_HA_REPLICA_COUNT: String(hosts),
-    OPENSHIFT_HA_CHECK_INTERVAL: '2',
-    // The image's default is 300 s; 10 s lets the preempt scenario finish in a minute.
-    OPENSHIFT_HA_PREEMPTION: 'preempt_delay 10',
-  };
+function imageEnv(top: Topology, envFile: Record<string, string>): Record<string, string> {
+  const { subnet } = top;
+  const env = labImageEnv(top);
   Object.assign(env, envFile);
   // The lab sends traffic to its VIPs: they must be inside its own subnet.
   const outsideSubnet = expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? '').filter(
@@ -178,7 +170,7 @@ async function inside(subnet: string): Promise<void> {
   const top = topology(subnet, hosts);
   const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
-    imageEnv: imageEnv(subnet, top.hosts.length, envFile),
+    imageEnv: imageEnv(top, envFile),
     ...(values['check-script']
       ? { checkScript: resolve(values['check-script']) }
       : modeOptions(mode, 'http-check')),
@@ -188,8 +180,9 @@ async function inside(subnet: string): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    process.stderr.write('\nlab: stopping the hosts…\n');
     await lab.stop();
-    await cleanup([process.pid, process.ppid]);
+    process.stderr.write(`lab: ${describeRemoved(await cleanup([process.pid, process.ppid]))}\n`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
@@ -197,9 +190,15 @@ async function inside(subnet: string): Promise<void> {
   process.stderr.write(
     `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode; starting…\n`,
   );
+  const setupStarted = Date.now();
+  const setupStep = (text: string) =>
+    process.stderr.write(`lab: ${text} (${((Date.now() - setupStarted) / 1000).toFixed(1)} s)\n`);
   await lab.start();
+  setupStep('namespaces, apps, checks, keepalived and exporters started');
   await lab.waitForPrometheus();
-  await lab.settle(90_000);
+  setupStep('Prometheus answers');
+  const settled = await lab.settle(90_000);
+  setupStep(`VIPs settled: ${[...settled].map(([vip, host]) => `${vip} on ${host}`).join(', ')}`);
 
   if (!values.scenario) {
     const started = Date.now();
@@ -217,25 +216,22 @@ async function inside(subnet: string): Promise<void> {
   for (const name of names) {
     const scenario = scenarios[name];
     if (!scenario) continue;
-    const lines: string[] = [];
-    let passed = true;
-    const report: Report = {
-      line: (text) => lines.push(text),
-      expect: (ok, what) => {
-        lines.push(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
-        if (!ok) passed = false;
-      },
-    };
     const started = Date.now();
+    const report = liveReport(name, (text) => process.stdout.write(text));
+    let crashed: string | undefined;
     try {
       await scenario(lab, report);
     } catch (error) {
-      passed = false;
-      lines.push(`  FAIL ${(error as Error).message}`);
+      crashed = `  FAIL ${(error as Error).message}`;
+      report.step(crashed.trim());
+    } finally {
+      report.close();
     }
+    const passed = report.passed && crashed === undefined;
     if (!passed) failed += 1;
+    const lines = crashed === undefined ? report.lines : [...report.lines, crashed];
     process.stdout.write(
-      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n`,
+      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n\n`,
     );
   }
   process.stdout.write(`\n${names.length - failed} of ${names.length} scenarios passed\n`);

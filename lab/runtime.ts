@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { $ } from 'zx';
+import { counted, plural } from '../core/plural.ts';
 import { ruleGroupsYaml } from '../exporter/alerts.ts';
 import {
   APP_PORT,
@@ -33,7 +34,15 @@ export async function labNamespaces(): Promise<string[]> {
  * Removes everything the lab made, also after a crash: every process in a lab namespace (but the
  * caller's own), the namespaces (and with them the bridge, the veths and the addresses), the work dir.
  */
-export async function cleanup(keep: readonly number[] = []): Promise<void> {
+export interface Removed {
+  readonly processes: number;
+  readonly namespaces: readonly string[];
+  readonly cgroups: number;
+  readonly workdir: boolean;
+}
+
+export async function cleanup(keep: readonly number[] = []): Promise<Removed> {
+  let processes = 0;
   for (const namespace of await labNamespaces()) {
     const pids = (await $`ip netns pids ${namespace}`.nothrow()).stdout
       .split('\n')
@@ -43,23 +52,40 @@ export async function cleanup(keep: readonly number[] = []): Promise<void> {
       if (keep.includes(pid)) continue;
       try {
         process.kill(pid, 'SIGKILL');
+        processes += 1;
       } catch {
         // Gone already.
       }
     }
   }
+  const namespaces: string[] = [];
   for (const namespace of await labNamespaces()) {
     if (namespace === CLIENT && keep.length > 0) continue;
-    await $`ip netns delete ${namespace}`.nothrow();
+    if ((await $`ip netns delete ${namespace}`.nothrow()).exitCode === 0) namespaces.push(namespace);
   }
+  let cgroups = 0;
   for (const group of labCgroups()) {
     try {
       rmdirSync(group);
+      cgroups += 1;
     } catch {
       // A process of the caller's is still in it.
     }
   }
-  if (keep.length === 0) rmSync(WORKDIR, { recursive: true, force: true });
+  const workdir = keep.length === 0 && existsSync(WORKDIR);
+  if (workdir) rmSync(WORKDIR, { recursive: true, force: true });
+  return { processes, namespaces, cgroups, workdir };
+}
+
+/** One line for the user: what a cleanup removed, so Ctrl-C and --cleanup say what they did. */
+export function describeRemoved({ processes, namespaces, cgroups, workdir }: Removed): string {
+  const parts = [
+    processes > 0 ? counted(processes, 'process', 'processes') : '',
+    namespaces.length > 0 ? `${plural(namespaces.length, 'network namespace')} ${namespaces.join(', ')}` : '',
+    cgroups > 0 ? counted(cgroups, 'cgroup') : '',
+    workdir ? WORKDIR : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? 'nothing was left to remove' : `removed ${parts.join(', ')}`;
 }
 
 /** The bridge in its own namespace, and one veth per host (and the client) plugged into it. */

@@ -9,6 +9,9 @@ import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDI
 import { EXPORTER_PORT } from './topology.ts';
 
 export interface Report {
+  /** What the scenario does now, printed at once: the steps a reader follows. */
+  step(text: string): void;
+  /** A finding, printed at once and repeated in the report. */
   line(text: string): void;
   /** Records a requirement; a false one fails the scenario. */
   expect(ok: boolean, what: string): void;
@@ -118,6 +121,7 @@ export function phaseGrid(intervalSeconds: number, phases: number): number[] {
 }
 
 async function failoverCase(lab: Lab, report: Report, failover: FailoverCase, phases: number) {
+  report.step(`${failover.label}: reconfiguring every host, then ${phases} failovers`);
   await lab.reconfigure(failover.options);
   const vip = lab.vips[0] ?? '';
   const interval = Number(imageValue(failover.options.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
@@ -209,6 +213,7 @@ export const scenarios: Record<string, Scenario> = {
     const owners = await lab.settle();
     const vip = lab.vips[0] ?? '';
     const victim = lab.host(owners.get(vip) ?? '');
+    report.step(`killing keepalived on ${victim.host.name} (SIGKILL), the holder of ${vip}`);
     const started = Date.now();
     await victim.stopKeepalived('SIGKILL');
     const to = await servedByAnother(vip, victim.host.name);
@@ -224,6 +229,7 @@ export const scenarios: Record<string, Scenario> = {
   /** Drop VRRP between hosts: split brain, VIPSplitBrain fires; after the heal, one master per VIP. */
   partition: async (lab, report) => {
     await lab.settle();
+    report.step('dropping VRRP between the hosts (partition), waiting for VIPSplitBrain');
     await partition(lab.top, true);
     let waited = 0;
     try {
@@ -240,6 +246,7 @@ export const scenarios: Record<string, Scenario> = {
       );
       report.line(`VIPSplitBrain fired ${waited.toFixed(0)} s after the partition`);
     } finally {
+      report.step('healing the partition');
       await partition(lab.top, false);
     }
     const healed = await lab.settle(60_000);
@@ -250,78 +257,126 @@ export const scenarios: Record<string, Scenario> = {
     report.expect(!(await lab.firing()).includes('VIPSplitBrain'), 'VIPSplitBrain resolved after the heal');
   },
 
-  /** Stop the app everywhere: every instance goes to FAULT and VIPNoMaster fires. */
+  /** Stop the app everywhere: every instance on every host goes to FAULT and VIPNoMaster fires. */
   'all-fail': async (lab, report) => {
     await lab.settle();
-    let waited = 0;
+    let waited: number | undefined;
     await quiet(lab, report, ['VIPSplitBrain'], async () => {
+      report.step('stopping the app on every host: every check fails');
       for (const host of lab.hosts) await host.stopApp();
-      waited = await lab.waitForAlert('VIPNoMaster', 150_000);
+      report.step('waiting for VIPNoMaster');
+      waited = await lab.waitForAlert('VIPNoMaster', 150_000).catch(() => undefined);
     });
+    report.expect(
+      waited !== undefined,
+      waited === undefined
+        ? 'VIPNoMaster did not fire within 150 s'
+        : `VIPNoMaster fired ${waited.toFixed(0)} s after every app stopped`,
+    );
+    for (const view of await lab.views()) {
+      const expected = renderedInstances(lab.host(view.host.name), lab.vips).map((instance) => instance.name);
+      const states = new Map((view.instances ?? []).map((instance) => [instance.name, instance.state]));
+      const wrong = expected.filter((name) => states.get(name) !== 'fault');
+      report.expect(
+        view.instances !== undefined && expected.length > 0 && wrong.length === 0,
+        view.instances === undefined
+          ? `${view.host.name}: its exporter did not answer`
+          : `${view.host.name}: all ${expected.length} instances in FAULT${wrong.length > 0 ? `; not: ${wrong.map((name) => `${name} ${states.get(name) ?? 'missing'}`).join(', ')}` : ''}`,
+      );
+    }
     const owners = await lab.owners();
-    report.line(`VIPNoMaster fired ${waited.toFixed(0)} s after every app stopped`);
     report.expect(
       [...owners.values()].every((hosts) => hosts.length === 0),
       'no host holds a VIP',
     );
+    report.step('starting every app again');
     for (const host of lab.hosts) host.startApp();
     await lab.settle();
   },
 
-  /** A recovered higher-priority host takes its VIP back (preempt_delay), or never does under nopreempt. */
+  /**
+   * The preferred host of a VIP fails its check and recovers. keepalived clears preempt_delay on an
+   * instance that starts as `state MASTER` (the image's master slots), so such a VIP comes back at
+   * once; a VIP whose preferred instance starts as BACKUP waits preempt_delay. Under nopreempt the
+   * VIP stays where it went.
+   */
   preempt: async (lab, report) => {
     // A setting without preempt_delay (plain preempt) takes the VIP back at once.
     const delay = Number(
       /preempt_delay\s+(\d+)/.exec(imageValue(lab.options.imageEnv, 'OPENSHIFT_HA_PREEMPTION'))?.[1] ?? 0,
     );
-    const vip = lab.vips[0] ?? '';
-    const takeBack = async () => {
-      // Stable for longer than preempt_delay: a higher-priority host that is still waiting out its delay
-      // would otherwise take the VIP later, and the owner found here would not be the preferred one.
-      const owners = await lab.settle(60_000, (delay + 5) * 1000);
-      const preferred = lab.host(owners.get(vip) ?? '');
-      await preferred.stopApp();
-      const moved = Date.now();
-      while ((await servedBy(vip, 100)) === undefined || (await servedBy(vip, 100)) === preferred.host.name) {
-        if (Date.now() - moved > 20_000) throw new Error(`${vip} did not move off ${preferred.host.name}`);
-        await sleep(50);
+    const interval = Number(imageValue(lab.options.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
+    const preferred = preferredHolders(lab);
+    for (const [vip, holder] of preferred)
+      report.line(
+        `${vip}: preferred by ${holder.host}'s ${holder.instance} (priority ${holder.priority}, starts as ${holder.startsMaster ? 'MASTER' : 'BACKUP'})`,
+      );
+    // At once: the check passes within one interval, then the next advertisement is preempted.
+    const atOnce = { low: 0, high: 2 * interval + 3 };
+    const delayed = { low: delay - 1, high: delay + 2 * interval + 3 };
+    for (const host of hostsCoveringBothKinds(preferred)) {
+      const tracked = [...preferred].filter(([, holder]) => holder.host === host).map(([vip]) => vip);
+      report.step(`waiting until every VIP is on its preferred host (up to ${delay + 60} s)`);
+      await lab.settleOn(
+        new Map([...preferred].map(([vip, holder]) => [vip, holder.host])),
+        (delay + 60) * 1000,
+      );
+      const victim = lab.host(host);
+      report.step(`stopping the app on ${host}: its check fails, every instance on it goes to FAULT`);
+      await victim.stopApp();
+      for (const vip of tracked) {
+        const to = await servedByAnother(vip, host);
+        report.expect(to !== undefined, `${vip} moved off ${host}${to ? ` to ${to}` : ''}`);
       }
-      const stand = await servedBy(vip);
-      preferred.startApp();
+      report.step(`starting the app on ${host} again, timing each VIP's return`);
+      victim.startApp();
       const restored = Date.now();
-      while (Date.now() - restored < (delay + 20) * 1000) {
-        if ((await servedBy(vip, 100)) === preferred.host.name)
-          return { preferred: preferred.host.name, stand, seconds: (Date.now() - restored) / 1000 };
+      const back = new Map<string, number>();
+      while (back.size < tracked.length && Date.now() - restored < (delayed.high + 10) * 1000) {
+        for (const vip of tracked)
+          if (!back.has(vip) && (await servedBy(vip, 100)) === host)
+            back.set(vip, (Date.now() - restored) / 1000);
         await sleep(100);
       }
-      return { preferred: preferred.host.name, stand, seconds: undefined };
-    };
-    const preempting = await takeBack();
-    report.line(
-      `with "${lab.options.imageEnv.OPENSHIFT_HA_PREEMPTION}": ${vip} moved ${preempting.preferred} → ${preempting.stand}, and back after ${preempting.seconds ?? 'never'} s`,
-    );
-    report.expect(
-      preempting.seconds !== undefined && preempting.seconds <= delay + 5,
-      `taken back within preempt_delay ${delay} s + 5 s`,
-    );
+      for (const vip of tracked) {
+        const holder = preferred.get(vip);
+        const seconds = back.get(vip);
+        const bounds = holder?.startsMaster ? atOnce : delayed;
+        const taken = seconds === undefined ? 'never came back' : `back after ${seconds.toFixed(1)} s`;
+        report.expect(
+          seconds !== undefined && seconds >= bounds.low && seconds <= bounds.high,
+          holder?.startsMaster
+            ? `${vip} (state MASTER, preempt_delay cleared): ${taken}, at once: within [${bounds.low}, ${bounds.high}] s`
+            : `${vip} (starts as BACKUP): ${taken}, after preempt_delay ${delay} s: within [${bounds.low}, ${bounds.high}] s`,
+        );
+      }
+    }
+    const kinds = new Set([...preferred.values()].map((holder) => holder.startsMaster));
+    if (kinds.size < 2)
+      report.line(
+        `this layout has no VIP whose preferred instance starts as ${kinds.has(true) ? 'BACKUP' : 'MASTER'}: that kind was not measured`,
+      );
+    const vip = lab.vips[0] ?? '';
     const original = lab.options;
+    report.step('reconfiguring every host with OPENSHIFT_HA_PREEMPTION=nopreempt');
     await lab.reconfigure({
       ...original,
       imageEnv: { ...original.imageEnv, OPENSHIFT_HA_PREEMPTION: 'nopreempt' },
     });
     const owners = await lab.settle();
-    const preferred = lab.host(owners.get(vip) ?? '');
-    await preferred.stopApp();
+    const holder = lab.host(owners.get(vip) ?? '');
+    report.step(`stopping the app on ${holder.host.name}, then starting it again`);
+    await holder.stopApp();
     await sleep(6000);
     const stand = await servedBy(vip);
-    preferred.startApp();
+    holder.startApp();
     await sleep(15_000);
     const after = await servedBy(vip);
     report.line(
-      `with "nopreempt": ${vip} moved ${preferred.host.name} → ${stand}; 15 s after ${preferred.host.name} recovered it is on ${after}`,
+      `with "nopreempt": ${vip} moved ${holder.host.name} → ${stand}; 15 s after ${holder.host.name} recovered it is on ${after}`,
     );
     report.expect(
-      stand !== preferred.host.name && after === stand,
+      stand !== holder.host.name && after === stand,
       'nopreempt: the recovered host does not take the VIP back',
     );
     await lab.reconfigure(original);
@@ -332,6 +387,7 @@ export const scenarios: Record<string, Scenario> = {
   flap: async (lab, report) => {
     const original = lab.options;
     const countWith = async (fall: string) => {
+      report.step(`IPF_CHECK_FALL=${fall}: flapping the app on the master for 30 s`);
       await lab.reconfigure({ ...original, imageEnv: { ...original.imageEnv, IPF_CHECK_FALL: fall } });
       const owners = await lab.settle();
       const flapper = lab.host(owners.get(lab.vips[0] ?? '') ?? '');
@@ -367,6 +423,7 @@ export const scenarios: Record<string, Scenario> = {
     const interval = Number(imageValue(original.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
     let owners = await lab.settle();
     const master = lab.host(owners.get(vip) ?? '');
+    report.step(`IPF_CHECK_FALL=1: killing the prober on ${master.host.name} (SIGKILL)`);
     const started = Date.now();
     await master.stopProber('SIGKILL');
     const to = await servedByAnother(vip, master.host.name);
@@ -469,11 +526,19 @@ export const scenarios: Record<string, Scenario> = {
         report.line(
           `interval ${interval} s: waiting for ${runs} runs on ${subjects.map((subject) => subject.host.host.name).join(' and ')}…`,
         );
+        let shown = Date.now();
         while (
           Date.now() < deadline &&
           subjects.some((subject) => readRunTimes(subject.log).started < runs + 1)
-        )
+        ) {
           await sleep(2000);
+          if (Date.now() - shown >= 15_000) {
+            shown = Date.now();
+            report.step(
+              `interval ${interval} s: ${subjects.map((subject) => `${subject.mode} ${readRunTimes(subject.log).started} of ${runs} runs`).join(', ')}`,
+            );
+          }
+        }
         for (const subject of subjects) {
           const times = readRunTimes(subject.log);
           const changed = (await transitions(lab, [subject.host], 'fault')) - (before.get(subject.host) ?? 0);
@@ -556,4 +621,79 @@ function readRunTimes(path: string): RunTimes {
   }
   // A run still going when the log is read is not timed out: only one can be, the last.
   return { started: ms.length + starts.size, timedOut: Math.max(0, starts.size - 1), failed, ms };
+}
+
+/** One instance of a host's keepalived.conf, as `ipft render` wrote it for the lab. */
+export interface RenderedInstance {
+  readonly name: string;
+  readonly startsMaster: boolean;
+  readonly priority: number;
+  readonly vips: readonly string[];
+}
+
+export function parseInstances(config: string, vips: readonly string[]): RenderedInstance[] {
+  return config
+    .split(/^vrrp_instance /m)
+    .slice(1)
+    .map((block) => ({
+      name: block.split(/\s/)[0] ?? '',
+      startsMaster: /^\s*state MASTER\s*$/m.test(block),
+      priority: Number(/^\s*priority (\d+)\s*$/m.exec(block)?.[1] ?? 0),
+      vips: vips.filter((vip) =>
+        new RegExp(`^\\s*${vip.replaceAll('.', '\\.')}(?:/\\d+)?\\s`, 'm').test(block),
+      ),
+    }));
+}
+
+function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
+  return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
+}
+
+export interface PreferredHolder {
+  readonly host: string;
+  readonly instance: string;
+  readonly priority: number;
+  readonly startsMaster: boolean;
+}
+
+/** For each VIP, the host whose instance has the highest priority: where VRRP puts it when all is well. */
+export function choosePreferred(
+  hosts: readonly { readonly host: string; readonly instances: readonly RenderedInstance[] }[],
+): Map<string, PreferredHolder> {
+  const result = new Map<string, PreferredHolder>();
+  for (const { host, instances } of hosts)
+    for (const instance of instances)
+      for (const vip of instance.vips) {
+        const best = result.get(vip);
+        if (!best || instance.priority > best.priority)
+          result.set(vip, {
+            host,
+            instance: instance.name,
+            priority: instance.priority,
+            startsMaster: instance.startsMaster,
+          });
+      }
+  return result;
+}
+
+function preferredHolders(lab: Lab): Map<string, PreferredHolder> {
+  return choosePreferred(
+    lab.hosts.map((host) => ({ host: host.host.name, instances: renderedInstances(host, lab.vips) })),
+  );
+}
+
+/** The fewest hosts whose preferred VIPs include both kinds: one host if one has both, else one per kind. */
+export function hostsCoveringBothKinds(preferred: ReadonlyMap<string, PreferredHolder>): string[] {
+  const kindsOf = new Map<string, Set<boolean>>();
+  for (const holder of preferred.values()) {
+    const kinds = kindsOf.get(holder.host) ?? new Set<boolean>();
+    kinds.add(holder.startsMaster);
+    kindsOf.set(holder.host, kinds);
+  }
+  const both = [...kindsOf].find(([, kinds]) => kinds.size === 2);
+  if (both) return [both[0]];
+  const chosen = new Map<boolean, string>();
+  for (const [host, kinds] of kindsOf)
+    for (const kind of kinds) if (!chosen.has(kind)) chosen.set(kind, host);
+  return [...new Set(chosen.values())];
 }

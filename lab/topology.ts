@@ -87,3 +87,17 @@ export function topology(subnet: string, hostCount: number): Topology {
     vips: `${subnet}.100-103`,
   };
 }
+
+/** The ipfailover Deployment's env in the lab, before --image-env: what every host renders from. */
+export function labImageEnv(top: Topology): Record<string, string> {
+  return {
+    OPENSHIFT_HA_CONFIG_NAME: 'lab',
+    OPENSHIFT_HA_VIRTUAL_IPS: top.vips,
+    OPENSHIFT_HA_NETWORK_INTERFACE: 'eth0',
+    OPENSHIFT_HA_MONITOR_PORT: String(APP_PORT),
+    OPENSHIFT_HA_REPLICA_COUNT: String(top.hosts.length),
+    OPENSHIFT_HA_CHECK_INTERVAL: '2',
+    // The image's default is 300 s; 10 s lets the preempt scenario finish in a minute.
+    OPENSHIFT_HA_PREEMPTION: 'preempt_delay 10',
+  };
+}

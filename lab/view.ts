@@ -19,7 +19,7 @@ export function renderView(
   const lines: string[] = [];
   lines.push(
     bold(
-      `ipfailover-toolkit lab — ${views.length} hosts, ${Math.round((Date.now() - started) / 1000)} s — Ctrl-C removes everything`,
+      `ipfailover-toolkit lab — ${views.length} hosts — up ${Math.round((Date.now() - started) / 1000)} s — Ctrl-C removes everything`,
     ),
     '',
   );
