@@ -12,13 +12,13 @@ import {
   refuseEnvFileOption,
 } from '../core/ipfailover/image-env-file.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
-import { Lab, sleep } from './lab.ts';
-import { alerts } from './observe.ts';
+import { Lab } from './lab.ts';
+import { liveView } from './live.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
 import { PROBER_ONLY, scenarios } from './scenarios.ts';
 import { CLIENT, chooseSubnet, labImageEnv, parseHostCount, type Topology, topology } from './topology.ts';
-import { renderView } from './view.ts';
+import { runTour } from './tour.ts';
 
 $.quiet = true;
 
@@ -32,7 +32,9 @@ function isExecutableFile(path: string): boolean {
 }
 
 const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--image-env FILE] [--check-script PATH]
-                   [--notify-script PATH] [--scenario NAME|all] [--cleanup]
+                   [--notify-script PATH] [--scenario NAME|all] [--tour] [--cleanup]
+With no --scenario and no --tour: the live view, with keys; the guided tour starts after 15 s idle.
+--tour: the guided tour alone, without a terminal; exits 0 when every VIP moved as narrated
 --mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
         (keepalived runs the check bundle itself)
 scenarios: ${Object.keys(scenarios).join(', ')} (prober-down and cpu-pressure in prober mode only)`;
@@ -50,6 +52,7 @@ function readOptions() {
         'check-script': { type: 'string' },
         'notify-script': { type: 'string' },
         scenario: { type: 'string' },
+        tour: { type: 'boolean' },
         cleanup: { type: 'boolean' },
         inside: { type: 'string' },
         help: { type: 'boolean' },
@@ -98,6 +101,8 @@ function checkArguments(): { hosts: number; envFile: Record<string, string> } {
     throw new UsageError(`--mode: expected prober or oneshot, got "${values.mode}"`);
   if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
     throw new UsageError(`--scenario ${values.scenario}: runs in prober mode only`);
+  if (values.tour && values.scenario)
+    throw new UsageError('--tour: expected either --tour or --scenario, got both');
   const hosts = parseHostCount(values.hosts);
   for (const option of ['check-script', 'notify-script'] as const) {
     const path = values[option];
@@ -200,13 +205,28 @@ async function inside(subnet: string): Promise<void> {
   const settled = await lab.settle(90_000);
   setupStep(`VIPs settled: ${[...settled].map(([vip, host]) => `${vip} on ${host}`).join(', ')}`);
 
-  if (!values.scenario) {
-    const started = Date.now();
-    while (!stopping) {
-      const screen = renderView(await lab.views(), await alerts(), started);
-      if (!stopping) process.stdout.write(`\x1b[H\x1b[2J${screen}\n`);
-      await sleep(1000);
+  if (values.tour) {
+    const report = liveReport('tour', (text) => process.stdout.write(text));
+    let crashed: string | undefined;
+    try {
+      await runTour(lab, report, new AbortController().signal);
+    } catch (error) {
+      crashed = `FAIL ${(error as Error).message}`;
+      report.step(crashed);
+    } finally {
+      report.close();
     }
+    const passed = report.passed && crashed === undefined;
+    process.stdout.write(`\ntour: ${passed ? 'PASS' : 'FAIL'}\n${report.lines.join('\n')}\n\n`);
+    return stop(passed ? 0 : 1);
+  }
+  if (!values.scenario) {
+    await liveView(
+      lab,
+      () => stop(0),
+      () => stopping,
+    );
+    return;
   }
   const names =
     values.scenario === 'all'

@@ -18,7 +18,11 @@ export interface LiveReport extends Report {
  * scenario started, and a heartbeat naming the current step when nothing was printed for
  * HEARTBEAT_MS. The summary after the scenario repeats the lines and checks.
  */
-export function liveReport(name: string, write: (text: string) => void): LiveReport {
+export function liveReport(
+  name: string,
+  write: (text: string) => void,
+  heartbeatMs = HEARTBEAT_MS,
+): LiveReport {
   const started = Date.now();
   let printedAt = started;
   let current = 'starting';
@@ -28,9 +32,12 @@ export function liveReport(name: string, write: (text: string) => void): LiveRep
     printedAt = Date.now();
     write(`  [${seconds(printedAt - started)}] ${name}: ${text}\n`);
   };
-  const heartbeat = setInterval(() => {
-    if (Date.now() - printedAt >= HEARTBEAT_MS) print(`… still ${current}`);
-  }, 1000);
+  const heartbeat = setInterval(
+    () => {
+      if (Date.now() - printedAt >= heartbeatMs) print(`… still ${current}`);
+    },
+    Math.min(1000, heartbeatMs / 2),
+  );
   heartbeat.unref();
   print('starting');
   return {

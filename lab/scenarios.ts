@@ -60,7 +60,7 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Polls until a host other than `from` answers on `vip`; the host, or undefined after 20 s. */
-async function servedByAnother(vip: string, from: string): Promise<string | undefined> {
+export async function servedByAnother(vip: string, from: string): Promise<string | undefined> {
   const started = Date.now();
   while (Date.now() - started < 20_000) {
     const to = await servedBy(vip, 100);
@@ -645,7 +645,7 @@ export function parseInstances(config: string, vips: readonly string[]): Rendere
     }));
 }
 
-function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
+export function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
   return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
 }
 

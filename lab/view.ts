@@ -10,11 +10,28 @@ const colour = (state: string) =>
     backup: `\x1b[36m${state}\x1b[0m`,
   })[state] ?? state;
 
+export type ViewMode = 'vips' | 'hosts';
+
+/** What the interactive lab adds to the screen: the selection, its events, the tour and the keys. */
+export interface ViewUi {
+  readonly mode: ViewMode;
+  /** The VIP (in the VIPs view) or the host (in the hosts view) that k and x act on. */
+  readonly selected: string;
+  readonly events: readonly string[];
+  readonly narration: readonly string[];
+  readonly legend: string;
+  /** Seconds until the tour starts by itself; undefined once it has run. */
+  readonly tourIn: number | undefined;
+}
+
+const marker = (on: boolean) => (on ? '\x1b[7m›\x1b[0m' : ' ');
+
 /** The live screen: VIP owners, instance states per host, checks, recent transitions, alerts. */
 export function renderView(
   views: readonly HostView[],
   firing: readonly Alert[] | undefined,
   started: number,
+  ui?: ViewUi,
 ): string {
   const lines: string[] = [];
   lines.push(
@@ -23,21 +40,26 @@ export function renderView(
     ),
     '',
   );
-  lines.push(bold(`VIP owners (${metricNames.vipPresent})`));
-  for (const [vip, hosts] of owners(views)) {
-    const marker =
+  const vipRows = [...owners(views)];
+  const selectedVip = ui?.mode === 'vips' ? ui.selected : undefined;
+  const selectedHost = ui?.mode === 'hosts' ? ui.selected : undefined;
+  lines.push(bold(`VIP owners (${metricNames.vipPresent})${ui?.mode === 'vips' ? ' — selected: ›' : ''}`));
+  for (const [vip, hosts] of vipRows) {
+    const owner =
       hosts.length === 0
         ? '\x1b[31mnobody\x1b[0m'
         : hosts.length > 1
           ? `\x1b[31m${hosts.join(' + ')} (split brain)\x1b[0m`
           : hosts[0];
-    lines.push(`  ${vip.padEnd(16)} ${marker}`);
+    lines.push(`${ui ? '' : ' '}${ui ? marker(vip === selectedVip) : ''} ${vip.padEnd(16)} ${owner}`);
   }
-  lines.push('', bold('instance states'));
+  lines.push('', bold(`instance states${ui?.mode === 'hosts' ? ' — selected host: ›' : ''}`));
   const names = [
     ...new Set(views.flatMap((view) => (view.instances ?? []).map((instance) => instance.name))),
   ];
-  lines.push(`  ${''.padEnd(12)} ${views.map((view) => view.host.name.padEnd(16)).join('')}`);
+  lines.push(
+    `  ${''.padEnd(12)} ${views.map((view) => `${view.host.name === selectedHost ? '›' : ''}${view.host.name}`.padEnd(16)).join('')}`,
+  );
   for (const name of names) {
     const cells = views.map((view) => {
       const instance = view.instances?.find((candidate) => candidate.name === name);
@@ -79,6 +101,17 @@ export function renderView(
     lines.push(
       `  ${alert.state === 'firing' ? '\x1b[31mFIRING\x1b[0m ' : 'pending'} ${alert.name} ${alert.labels.vrrp_instance ?? alert.labels.node ?? ''}`,
     );
+  }
+  if (ui) {
+    lines.push('', bold('what happened (actions, VIP moves timed to the first answer, alerts)'));
+    if (ui.events.length === 0) lines.push('  nothing yet');
+    for (const text of ui.events) lines.push(`  ${text}`);
+    lines.push('', bold('tour'));
+    if (ui.narration.length > 0) for (const text of ui.narration) lines.push(`  ${text}`);
+    else if (ui.tourIn !== undefined)
+      lines.push(`  starts by itself in ${ui.tourIn} s unless you press a key`);
+    else lines.push('  press t to run it');
+    lines.push('', `\x1b[2m${ui.legend}\x1b[0m`);
   }
   return lines.join('\n');
 }

@@ -61,3 +61,24 @@ describe.each([
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/ipftlab-/);
   });
 });
+
+describe('the guided tour without a terminal (npm run lab -- --tour)', () => {
+  let output = '';
+  let status: number | null = null;
+  beforeAll(async () => {
+    if (!run) return;
+    ({ output, status } = await runLab(['--tour'], 10 * 60_000));
+  }, 11 * 60_000);
+
+  it.runIf(run)('narrates each step and sees every VIP move as it says', () => {
+    for (const step of ['1/3 service down', '2/3 recovery', '3/3 node down', 'tour done'])
+      expect(output).toContain(step);
+    expect(output).toMatch(/ok {3}\S+ moved h\d → h\d: \d+ ms from the app's death/);
+    expect(output).toMatch(/^tour: PASS$/m);
+  });
+
+  it.runIf(run)('exits 0 and leaves no namespace behind', () => {
+    expect(status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/ipftlab-/);
+  });
+});
