@@ -32,6 +32,28 @@ async function backOn(vip: string, host: string, timeoutMs: number, signal: Abor
   return undefined;
 }
 
+/** Checks that `vip` moves off `from` after an action taken at `since`, timed to the first answer. */
+async function expectMove(report: Report, vip: string, from: string, since: number, action: string) {
+  const to = await servedByAnother(vip, from);
+  report.expect(
+    to !== undefined,
+    to === undefined
+      ? `${vip} did not move off ${from} within 20 s`
+      : `${vip} moved ${from} → ${to}: ${Date.now() - since} ms from ${action} to the first request ${to} answered`,
+  );
+}
+
+/** Checks that `vip` comes back to `host` within 60 s. */
+async function expectReturn(report: Report, vip: string, host: string, signal: AbortSignal) {
+  const seconds = await backOn(vip, host, 60_000, signal);
+  report.expect(
+    seconds !== undefined,
+    seconds === undefined
+      ? `${vip} did not come back to ${host} within 60 s`
+      : `${vip} is back on ${host} after ${seconds.toFixed(1)} s`,
+  );
+}
+
 /**
  * The guided tour: a service-down failover, the recovery and what preemption does then, and a
  * node-down. It narrates each action before it happens (`report.step`) and checks that the VIP
@@ -55,13 +77,7 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
   );
   const killed = Date.now();
   await lab.host(master).stopApp();
-  const to = await servedByAnother(vip, master);
-  report.expect(
-    to !== undefined,
-    to === undefined
-      ? `${vip} did not move off ${master} within 20 s`
-      : `${vip} moved ${master} → ${to}: ${Date.now() - killed} ms from the app's death to the first request ${to} answered`,
-  );
+  await expectMove(report, vip, master, killed, "the app's death");
   await pause(4000, signal);
 
   const instance = renderedInstances(lab.host(master), lab.vips).find((candidate) =>
@@ -74,13 +90,7 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
       : `2/3 recovery: starting the app on ${master} again. Its instance for ${vip} starts as BACKUP, so it waits out "${preemption}" before it takes ${vip} back.`,
   );
   lab.host(master).startApp();
-  const seconds = await backOn(vip, master, 60_000, signal);
-  report.expect(
-    seconds !== undefined,
-    seconds === undefined
-      ? `${vip} did not come back to ${master} within 60 s`
-      : `${vip} is back on ${master} after ${seconds.toFixed(1)} s`,
-  );
+  await expectReturn(report, vip, master, signal);
   await pause(4000, signal);
 
   const holder = (await servedBy(vip)) ?? master;
@@ -89,23 +99,11 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
   );
   const crashed = Date.now();
   await lab.host(holder).stopKeepalived('SIGKILL');
-  const next = await servedByAnother(vip, holder);
-  report.expect(
-    next !== undefined,
-    next === undefined
-      ? `${vip} did not move off ${holder} within 20 s`
-      : `${vip} moved ${holder} → ${next}: ${Date.now() - crashed} ms from the kill to the first request ${next} answered`,
-  );
+  await expectMove(report, vip, holder, crashed, 'the kill');
   await pause(4000, signal);
   report.step(`restarting keepalived on ${holder}: it takes its VIPs back, preemption again`);
   await lab.host(holder).startKeepalived(lab.options);
-  const returned = await backOn(vip, holder, 60_000, signal);
-  report.expect(
-    returned !== undefined,
-    returned === undefined
-      ? `${vip} did not come back to ${holder} within 60 s`
-      : `${vip} is back on ${holder} after ${returned.toFixed(1)} s`,
-  );
+  await expectReturn(report, vip, holder, signal);
   report.step('tour done. Press a key to try it yourself: the legend below says which.');
 }
 
