@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scenarioClaims } from '../lab/scenario-claims.ts';
 import { PROBER_ONLY, scenarios } from '../lab/scenarios.ts';
 
 /**
@@ -52,8 +53,18 @@ describe.each([
     (minutes + 1) * 60_000,
   );
 
-  it.runIf(run).each(names)('%s passes', (name) => {
+  it.runIf(run).each(names)('%s passes, with an ok line for every claim of the README table', (name) => {
     expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
+    // The report after the scenario's summary line, up to the blank line that ends it.
+    const report = output.slice(output.indexOf(`\nscenario ${name}: `) + 1).split('\n\n')[0] ?? '';
+    const oks = report
+      .split('\n')
+      .filter((line) => line.startsWith('  ok   '))
+      .map((line) => line.slice('  ok   '.length));
+    for (const claim of scenarioClaims[name] ?? [])
+      expect(oks.filter((line) => claim.check.test(line)).length, claim.text).toBeGreaterThanOrEqual(
+        claim.count ?? 1,
+      );
   });
 
   it.runIf(run)('the lab run exits 0 and leaves no namespace behind', () => {
