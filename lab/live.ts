@@ -95,6 +95,7 @@ export async function liveView(lab: Lab, quit: () => Promise<void>, stopping: ()
   const act = async (action: KeyAction) => {
     switch (action) {
       case 'quit':
+        if (process.stdin.isTTY) process.stdin.setRawMode(false);
         return quit();
       case 'cycle-view':
         mode = mode === 'vips' ? 'hosts' : 'vips';
