@@ -41,6 +41,7 @@ import {
   PROBER_BUNDLE,
   paths,
   REPLACED_ENV_ANNOTATION,
+  REPLACED_STRATEGY_ANNOTATION,
   RUNTIME_INSTALLER,
   SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
@@ -74,14 +75,84 @@ export interface PatchOptions {
   readonly replaced: ReplacedScripts | undefined;
   /** Prober mode: check settings found on the keepalived container, which the patch takes off it. */
   readonly movedSettings?: readonly string[];
+  /** The strategy the Deployment had before the toolkit, recorded for the uninstall patch; undefined when not known. */
+  readonly replacedStrategy?: RolloutStrategy | undefined;
 }
+
+/** A Deployment's spec.strategy, with Kubernetes' defaults filled in (see strategyOf). */
+export type RolloutStrategy =
+  | { readonly type: 'Recreate' }
+  | {
+      readonly type: 'RollingUpdate';
+      readonly rollingUpdate: {
+        readonly maxSurge: number | string;
+        readonly maxUnavailable: number | string;
+      };
+    };
+
+/**
+ * The strategy the patch sets. The pods use hostNetwork and declare their ports (hostPort is the
+ * containerPort), so a surge pod fits on no node that runs one: maxSurge 0. maxUnavailable 1: the
+ * controller replaces one pod, so one node, at a time, and a new pod that cannot start stalls the
+ * rollout with that one node out while the other nodes keep serving the VIPs.
+ *
+ * Applied two ways, and valid for both. kustomize (the kustomization's patch, then
+ * `oc apply --server-side`) and `oc patch --type=strategic` (install-with-oc.sh) merge `strategy` as a
+ * map, key by key: the API server's `retainKeys` strategy for it only acts on a `$retainKeys` directive,
+ * which a hand-written patch does not carry and kustomize does not know. So a patch must not rely on
+ * keys going away. Here nothing has to: the Recreate the docs' Deployment has is `{type: Recreate}`
+ * alone (the API server refuses `rollingUpdate` with Recreate), and over an earlier RollingUpdate both
+ * of `rollingUpdate`'s fields are given. The other way, back to Recreate (restoreStrategy), is where a
+ * stale `rollingUpdate` would be left: that patch deletes it with `rollingUpdate: null`, which both
+ * paths (and strategic-merge.ts) read as a deletion.
+ */
+export const ROLLOUT_STRATEGY: RolloutStrategy = {
+  type: 'RollingUpdate',
+  rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+};
+
+/** The strategy the API server stores for this spec.strategy: RollingUpdate 25 %/25 % where unset. */
+export function strategyOf(value: unknown): RolloutStrategy {
+  const strategy = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  if (strategy.type === 'Recreate') return { type: 'Recreate' };
+  const rolling =
+    typeof strategy.rollingUpdate === 'object' && strategy.rollingUpdate !== null
+      ? (strategy.rollingUpdate as Record<string, unknown>)
+      : {};
+  const intOrPercent = (field: unknown) =>
+    typeof field === 'number' || typeof field === 'string' ? field : '25%';
+  return {
+    type: 'RollingUpdate',
+    rollingUpdate: {
+      maxSurge: intOrPercent(rolling.maxSurge),
+      maxUnavailable: intOrPercent(rolling.maxUnavailable),
+    },
+  };
+}
+
+/**
+ * The patch's strategy to put `strategy` back: Recreate with `rollingUpdate: null`, so that the
+ * RollingUpdate fields the install set go (the API server refuses them with Recreate; see
+ * ROLLOUT_STRATEGY); a RollingUpdate with both its fields.
+ */
+export function restoreStrategy(strategy: RolloutStrategy): Record<string, unknown> {
+  return strategy.type === 'Recreate'
+    ? { type: 'Recreate', rollingUpdate: null }
+    : { type: 'RollingUpdate', rollingUpdate: { ...strategy.rollingUpdate } };
+}
+
+/** Where the strategy before the toolkit is not known: the product docs' Deployment has Recreate. */
+export const DOCS_STRATEGY: RolloutStrategy = { type: 'Recreate' };
 
 /** A Deployment-shaped strategic merge patch (not a full object: no selector, no image for the keepalived container). */
 export interface DeploymentPatch {
   readonly apiVersion: 'apps/v1';
   readonly kind: 'Deployment';
   readonly metadata: { readonly name: string; readonly annotations?: Record<string, string | null> };
-  readonly spec: { readonly template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } };
+  readonly spec: {
+    readonly strategy?: Record<string, unknown>;
+    readonly template: { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+  };
 }
 
 export function scriptValues(mode: Mode, checks: readonly string[]): Record<ScriptVariable, string> {
@@ -375,17 +446,29 @@ export function templateWithDirectives(options: PatchOptions) {
   };
 }
 
+/** The annotations the patch records for the uninstall patch: the replaced scripts, the strategy before. */
+export function recordAnnotations(options: PatchOptions): Record<string, string> {
+  return {
+    ...(options.replaced ? { [REPLACED_ENV_ANNOTATION]: JSON.stringify(options.replaced) } : {}),
+    ...(options.replacedStrategy
+      ? { [REPLACED_STRATEGY_ANNOTATION]: JSON.stringify(options.replacedStrategy) }
+      : {}),
+  };
+}
+
 export function deploymentPatch(options: PatchOptions): DeploymentPatch {
+  const annotations = recordAnnotations(options);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name: options.deployment,
-      ...(options.replaced
-        ? { annotations: { [REPLACED_ENV_ANNOTATION]: JSON.stringify(options.replaced) } }
-        : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
-    spec: { template: templateWithDirectives(options) },
+    spec: {
+      strategy: restoreStrategy(ROLLOUT_STRATEGY),
+      template: templateWithDirectives(options),
+    },
   };
 }
 
@@ -394,12 +477,14 @@ export function deploymentPatch(options: PatchOptions): DeploymentPatch {
  * entry, label and annotation a patch added (volumes by their names, which the ConfigMaps' hashes do
  * not change), and puts the check and notify scripts, and any check settings moved off the keepalived
  * container, back as they were (the scripts unset when unknown, which is the image's own TCP check and
- * no notify). `oc patch --type=strategic` takes it as it is.
+ * no notify), and the strategy the Deployment had (Recreate, the docs' own, when not known).
+ * `oc patch --type=strategic` takes it as it is.
  */
 export function uninstallPatch(
   deployment: string,
   container: string,
   replaced: ReplacedScripts | undefined,
+  strategy: RolloutStrategy | undefined,
 ): DeploymentPatch {
   const restored = SCRIPT_VARIABLES.map((name) => {
     const value = replaced?.[name];
@@ -412,8 +497,12 @@ export function uninstallPatch(
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: deployment, annotations: { [REPLACED_ENV_ANNOTATION]: null } },
+    metadata: {
+      name: deployment,
+      annotations: { [REPLACED_ENV_ANNOTATION]: null, [REPLACED_STRATEGY_ANNOTATION]: null },
+    },
     spec: {
+      strategy: restoreStrategy(strategy ?? DOCS_STRATEGY),
       template: {
         metadata: { labels: { [DEPLOYMENT_LABEL]: null } },
         spec: {

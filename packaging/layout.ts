@@ -153,6 +153,8 @@ export const DEPLOYMENT_LABEL = 'ipfailover-toolkit/deployment';
  * already patched Deployment (an upgrade) still knows what to put back at uninstall.
  */
 export const REPLACED_ENV_ANNOTATION = 'ipfailover-toolkit/replaced-env';
+/** The Deployment's strategy before the toolkit (JSON), for the uninstall patch. */
+export const REPLACED_STRATEGY_ANNOTATION = 'ipfailover-toolkit/replaced-strategy';
 
 /** The image variables the patch sets in the keepalived container. */
 export const SCRIPT_VARIABLES = ['OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_NOTIFY_SCRIPT'] as const;

@@ -18,11 +18,15 @@ import {
 import { grafanaDashboard } from './dashboard.ts';
 import {
   type DeploymentPatch,
+  DOCS_STRATEGY,
   deploymentPatch,
   keepalivedLiteralEnv,
   keepalivedMounts,
   type PatchOptions,
   type ReplacedScripts,
+  ROLLOUT_STRATEGY,
+  recordAnnotations,
+  restoreStrategy,
   scriptValues,
   templateWithDirectives,
   toolkitVolumes,
@@ -33,7 +37,6 @@ import {
   IMAGE_VARIABLE_PATTERN,
   type Mode,
   names,
-  REPLACED_ENV_ANNOTATION,
   SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
   type Sidecar,
@@ -191,7 +194,55 @@ export function patchOptions(
     imageEnv: exporterImageEnv(source, options.mode, options.checks),
     replaced: replacedRecord(source, options.mode),
     movedSettings: options.mode === 'prober' ? (source?.checkSettings ?? []).map(({ name }) => name) : [],
+    replacedStrategy: source?.strategy,
   };
+}
+
+/** Where the pre-flight starts and ends in install-with-oc.sh. */
+export const PREFLIGHT_MARKS = {
+  begin:
+    '# Pre-flight, read-only: nothing changes until every step passes; the first that fails stops the script.',
+  end: '# Pre-flight passed.',
+} as const;
+
+/**
+ * The pre-flight of install-with-oc.sh: read-only questions to the cluster, each of which stops the
+ * script with one line (the step, what was expected, what oc answered, the command to fix or inspect)
+ * before anything is applied or patched.
+ *
+ * - image: `oc image info --show-multiarch`, because the UBI image is a manifest list and without the
+ *   flag oc refuses every multi-arch image. It asks from this workstation, with its registry
+ *   credentials: a disconnected cluster that pulls through a mirror fails this step where its nodes
+ *   would pull (then check the mirror, or use --node-image with the mirrored name).
+ * - scc: `oc adm policy scc-subject-review -z SA deploy/NAME`: the API server runs SCC admission on the
+ *   Deployment's own pod template for its service account and names the SCC that would admit it.
+ *   Chosen over `oc get scc … -o jsonpath='{.users}'`, which misses the grants `oc adm policy
+ *   add-scc-to-user` makes in OpenShift 4 (a ClusterRole system:openshift:scc:NAME and its binding, not
+ *   the SCC's users), and over `oc auth can-i use scc/privileged --as=…`, which asks RBAC only (so misses
+ *   an SCC's users and groups fields), needs impersonation, and names one SCC where another may be the
+ *   one that admits the pod. A review creates nothing.
+ * - monitoring: each CRD (`oc get crd`), then `oc auth can-i create` of its resource in this project.
+ *
+ * `install-with-oc.sh --preflight-only` stops after it: the README's kustomize steps run it before the apply.
+ */
+export function preflightCommands(options: PackageOptions): string {
+  const image = shellWord(options.nodeImage);
+  const crds = ['podmonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'];
+  return `${PREFLIGHT_MARKS.begin}
+preflight() { printf 'install-with-oc.sh: pre-flight %s: expected %s, got %s; %s\\n' "$1" "$2" "$(printf '%s\\n' "$3" | sed -n 1p)" "$4" >&2; exit 1; }
+I=${image}
+got=$(oc image info --show-multiarch "$I" 2>&1 >/dev/null) || preflight image "$I (--node-image) to resolve" "$got" "inspect: oc image info --show-multiarch $I"
+SA=$(oc get "$D" -o jsonpath='{.spec.template.spec.serviceAccountName}' 2>&1) || preflight deployment "$D in project $(oc project -q 2>/dev/null)" "$SA" "inspect: oc get $D"
+SA=\${SA:-default}
+got=$(oc adm policy scc-subject-review -z "$SA" "$D" -o jsonpath='{.status.allowedBy.name}' 2>&1) || preflight scc "an SCC that admits the pods of $D for service account $SA" "$got" "inspect: oc adm policy scc-subject-review -z $SA $D"
+[ -n "$got" ] || preflight scc "an SCC that admits the pods of $D (hostNetwork, privileged) for service account $SA" "none" "fix: oc adm policy add-scc-to-user privileged -z $SA"
+for crd in ${crds.join(' ')}; do
+  got=$(oc get crd "$crd" -o name 2>&1) || preflight monitoring "CRD $crd (the Prometheus operator's)" "$got" "inspect: oc get crd $crd; OpenShift monitoring installs it"
+  got=$(oc auth can-i create "$crd" 2>&1) || preflight monitoring "permission to create $crd in project $(oc project -q 2>/dev/null)" "$got" "inspect: oc auth can-i create $crd; in a user project enable user-workload monitoring (enableUserWorkload: true in cm/cluster-monitoring-config -n openshift-monitoring)"
+done
+[ "\${1:-}" != --preflight-only ] || exit 0
+${PREFLIGHT_MARKS.end}
+`;
 }
 
 /**
@@ -205,7 +256,7 @@ export function patchOptions(
 export function ocCommands(
   options: PackageOptions,
   configMaps: ConfigMapNames,
-  replacedAnnotation?: string,
+  annotations: Readonly<Record<string, string>> = {},
 ): string {
   const { mode } = options;
   const volumes = toolkitVolumes(mode, configMaps);
@@ -247,10 +298,10 @@ export function ocCommands(
       : [];
   const mounted = new Set(mounts.map(({ name }) => name));
   const rest = {
-    ...(replacedAnnotation
-      ? { metadata: { annotations: { [REPLACED_ENV_ANNOTATION]: replacedAnnotation } } }
-      : {}),
+    ...(Object.keys(annotations).length > 0 ? { metadata: { annotations: { ...annotations } } } : {}),
     spec: {
+      // One node at a time, from this rollout on (ROLLOUT_STRATEGY says why, and why this is valid as a patch).
+      strategy: restoreStrategy(ROLLOUT_STRATEGY),
       template: {
         metadata: { labels: { [DEPLOYMENT_LABEL]: options.deployment } },
         spec: {
@@ -266,7 +317,7 @@ export function ocCommands(
   const files = [...configMapFiles(mode), PACKAGE_FILES.podMonitor, PACKAGE_FILES.prometheusRule];
   const copied = [names.exporterContainer, ...(mode === 'prober' ? [names.proberContainer] : [])];
   return `D=deploy/${options.deployment} C=${options.container}
-oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
+${preflightCommands(options)}oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
 oc rollout pause "$D"
 ${mountLines.join('\n')}
 ${envLine}
@@ -367,7 +418,18 @@ export function generatePackage(
       contents:
         header(
           `Removes the toolkit (either mode) from deploy/${options.deployment}: oc patch --type=strategic --patch-file.`,
-        ) + toYaml([uninstallPatch(options.deployment, options.container, replacedRecord(source, mode))]),
+        ) +
+        (source
+          ? ''
+          : `# No --from-deployment: the strategy deploy/${options.deployment} had before the toolkit is not known; this puts back ${DOCS_STRATEGY.type}, the product docs' (edit spec.strategy to yours).\n`) +
+        toYaml([
+          uninstallPatch(
+            options.deployment,
+            options.container,
+            replacedRecord(source, mode),
+            source?.strategy,
+          ),
+        ]),
     },
     ...configMapFile(
       PACKAGE_FILES.scripts,
@@ -407,7 +469,7 @@ export function generatePackage(
       contents: `#!/bin/sh\n${header(`The change of ${PACKAGE_FILES.patch} as oc commands; run in this directory.`)}set -eu\n${ocCommands(
         options,
         configMapNames,
-        patch.metadata.annotations?.[REPLACED_ENV_ANNOTATION] ?? undefined,
+        recordAnnotations(patchOptions(options, source, configMapNames)),
       )}`,
     },
   ];

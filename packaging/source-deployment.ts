@@ -13,13 +13,19 @@ import {
 } from '../core/ipfailover/deployment.ts';
 import { describeObject, ManifestError, type ManifestObject } from '../core/ipfailover/manifests.ts';
 import { isRecord } from '../core/records.ts';
-import { type ReplacedScripts, uninstallPatch } from './deployment-patch.ts';
+import {
+  type ReplacedScripts,
+  type RolloutStrategy,
+  strategyOf,
+  uninstallPatch,
+} from './deployment-patch.ts';
 import {
   CHECK_SETTING,
   IMAGE_VARIABLE,
   type Mode,
   names,
   REPLACED_ENV_ANNOTATION,
+  REPLACED_STRATEGY_ANNOTATION,
   SCRIPT_VARIABLES,
 } from './layout.ts';
 import { strategicMerge } from './strategic-merge.ts';
@@ -35,6 +41,11 @@ export interface SourceDeployment {
   readonly imageEnv: readonly IEnvVar[];
   /** The check and notify scripts it had before the toolkit (and check settings a prober install moved). */
   readonly replaced: ReplacedScripts;
+  /**
+   * spec.strategy before the toolkit, defaults filled in: the Deployment's own, or an earlier install's
+   * record of it (an install by a version that did not set the strategy left the Deployment's as it was).
+   */
+  readonly strategy: RolloutStrategy;
   /** The mode of an earlier install of the toolkit; undefined when there is none. */
   readonly installedMode: Mode | undefined;
   /**
@@ -115,6 +126,29 @@ function readReplaced(object: ManifestObject): ReplacedScripts {
   return Object.fromEntries(Object.entries(parsed).filter(([name]) => recorded(name))) as ReplacedScripts;
 }
 
+/** The strategy an earlier install recorded, or the Deployment's own when it recorded none. */
+function readStrategy(object: ManifestObject, installed: boolean): RolloutStrategy {
+  const metadata = isRecord(object.body.metadata) ? object.body.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const raw = installed ? annotations[REPLACED_STRATEGY_ANNOTATION] : undefined;
+  if (raw === undefined) {
+    const spec = isRecord(object.body.spec) ? object.body.spec : {};
+    return strategyOf(spec.strategy);
+  }
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!isRecord(parsed) || (parsed.type !== 'Recreate' && parsed.type !== 'RollingUpdate')) {
+    throw new ManifestError(
+      `${object.file}: ${describeObject(object)}: metadata.annotations["${REPLACED_STRATEGY_ANNOTATION}"]: expected the JSON of the strategy before the toolkit, {"type":"Recreate"} or {"type":"RollingUpdate",…}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return strategyOf(parsed);
+}
+
 /**
  * The toolkit's containers copy the keepalived container's OPENSHIFT_HA_* env: out of the way, so that
  * the keepalived container is found whatever order the containers were stored in.
@@ -144,8 +178,9 @@ export function toSourceDeployment(object: ManifestObject): SourceDeployment {
           return entry === undefined ? [] : [[name, entry.value]];
         }),
       );
+  const strategy = readStrategy(object, patched);
   const body = patched
-    ? (strategicMerge(object.body, uninstallPatch(object.name, containerName, replaced)) as Record<
+    ? (strategicMerge(object.body, uninstallPatch(object.name, containerName, replaced, strategy)) as Record<
         string,
         unknown
       >)
@@ -162,6 +197,7 @@ export function toSourceDeployment(object: ManifestObject): SourceDeployment {
       .filter(([name]) => IMAGE_VARIABLE.test(name))
       .map(([name, { value }]) => ({ name, value })),
     replaced,
+    strategy,
     installedMode,
     installedPorts: installedPortsOf(asWritten),
     checkSettings: original.keepalived.env

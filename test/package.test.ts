@@ -45,7 +45,7 @@ import {
   RESERVED_PORTS,
 } from '../packaging/layout.ts';
 import { JOB_NAME } from '../packaging/monitoring.ts';
-import { ocCommands, PACKAGE_FILES } from '../packaging/package.ts';
+import { ocCommands, PACKAGE_FILES, PREFLIGHT_MARKS } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
 import { RUNTIME_SCRIPT_TEMPLATES } from '../packaging/runtime-scripts.ts';
 import { strategicMerge } from '../packaging/strategic-merge.ts';
@@ -632,6 +632,31 @@ describe('the Deployment patch on the product doc’s example', () => {
   });
 });
 
+/** `kubectl patch --local --type=strategic`: apimachinery's strategic merge, without a cluster. */
+function kubectlPatch(object: unknown, patch: unknown): Json {
+  const directory = temporaryDirectory();
+  writeFileSync(join(directory, 'object.json'), JSON.stringify(object));
+  writeFileSync(join(directory, 'patch.json'), JSON.stringify(patch));
+  const result = spawnSync(
+    'kubectl',
+    [
+      'patch',
+      '--local',
+      '-f',
+      join(directory, 'object.json'),
+      '--type=strategic',
+      '--patch-file',
+      join(directory, 'patch.json'),
+      '-o',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.error) throw new Error(`kubectl is needed for this test: ${result.error.message}`);
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Json;
+}
+
 describe('uninstall, upgrade and switching modes', () => {
   it.each(MODES)(
     '%s mode (%s): the uninstall patch gives back the Deployment as it was',
@@ -697,6 +722,66 @@ describe('uninstall, upgrade and switching modes', () => {
       expect(second.result.stdout).not.toContain('switches it to');
     },
   );
+
+  it('the patch sets RollingUpdate, one pod at a time and no surge; the uninstall patch puts the Deployment’s own strategy back', async () => {
+    const { read, patched } = await patchedSeed();
+    expect(at(read(PACKAGE_FILES.patch), 'spec', 'strategy')).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(at(patched, 'spec', 'strategy')).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(at(patched, 'metadata', 'annotations', 'ipfailover-toolkit/replaced-strategy')).toBe(
+      '{"type":"Recreate"}',
+    );
+    const uninstall = read(PACKAGE_FILES.uninstallPatch);
+    // rollingUpdate: null, or the Recreate would keep the install's rollingUpdate, which the API server refuses.
+    expect(at(uninstall, 'spec', 'strategy')).toEqual({ type: 'Recreate', rollingUpdate: null });
+    const restored = strategicMerge(patched, uninstall);
+    expect(at(restored, 'spec', 'strategy')).toEqual({ type: 'Recreate' });
+    // The same with apimachinery's strategic merge, the one oc patch --type=strategic runs on the server.
+    expect(at(kubectlPatch(patched, uninstall), 'spec', 'strategy')).toEqual({ type: 'Recreate' });
+    // Without rollingUpdate: null it would keep the install's rollingUpdate, which the API server refuses with Recreate.
+    expect(
+      at(kubectlPatch(patched, { spec: { strategy: { type: 'Recreate' } } }), 'spec', 'strategy'),
+    ).toEqual({
+      type: 'Recreate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+  });
+
+  it('a Deployment that had a RollingUpdate gets it back, through an upgrade too', async () => {
+    const source = parse(readFileSync(seed, 'utf8')) as { spec: Json };
+    source.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%' } };
+    const file = join(temporaryDirectory(), 'rolling.yaml');
+    writeFileSync(file, stringify(source));
+    const first = await packageFrom(file);
+    const kept = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%', maxUnavailable: '25%' } };
+    expect(at(first.read(PACKAGE_FILES.uninstallPatch), 'spec', 'strategy')).toEqual(kept);
+    const installed = join(temporaryDirectory(), 'installed.yaml');
+    writeFileSync(
+      installed,
+      stringify(strategicMerge(first.read(PACKAGE_FILES.deployment), first.read(PACKAGE_FILES.patch))),
+    );
+    const upgrade = await packageFrom(installed);
+    expect(at(upgrade.read(PACKAGE_FILES.uninstallPatch), 'spec', 'strategy')).toEqual(kept);
+    expect(at(upgrade.read(PACKAGE_FILES.deployment), 'spec', 'strategy')).toEqual(kept);
+  });
+
+  it('without --from-deployment the uninstall patch says the strategy is not known and puts back Recreate', async () => {
+    const out = temporaryDirectory();
+    expect((await ipft(['package', '--out', out])).code).toBe(0);
+    const text = readFileSync(join(out, PACKAGE_FILES.uninstallPatch), 'utf8');
+    expect(text).toContain(
+      "# No --from-deployment: the strategy deploy/ipfailover-keepalived had before the toolkit is not known; this puts back Recreate, the product docs' (edit spec.strategy to yours).\n",
+    );
+    expect(at(only(join(out, PACKAGE_FILES.uninstallPatch)), 'spec', 'strategy')).toEqual({
+      type: 'Recreate',
+      rollingUpdate: null,
+    });
+  });
 
   it('says when a package switches the installed mode', async () => {
     const first = await patchedSeed('--mode', 'oneshot');
@@ -1032,6 +1117,11 @@ describe('the same Deployment whichever way it is installed', () => {
       );
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index] ?? '';
+      // The pre-flight only reads (test/install-preflight.test.ts runs it against a stand-in oc).
+      if (line === PREFLIGHT_MARKS.begin) {
+        index = lines.indexOf(PREFLIGHT_MARKS.end, index);
+        continue;
+      }
       const volume =
         /^oc set volume "\$D" -c "\$C" --add --overwrite --name=(\S+) (?:--source='(.*)'|--type=emptyDir) --mount-path=(\S+)( --read-only)?$/.exec(
           line,

@@ -314,6 +314,63 @@ const cases: Record<RuleId, Case> = {
     messages: ['spec.replicas is 1: with one node there is nothing to fail over to'],
     quiet: [good],
   },
+  'rollout-strategy': {
+    fires: () =>
+      input([
+        deployment((body) => Object.assign(body.spec, { strategy: { type: 'Recreate' } })),
+        // Kubernetes' 25 %/25 % on 2 replicas: a surge of 1, none unavailable.
+        deployment((body) => Object.assign(body.spec, { strategy: { type: 'RollingUpdate' } }), 'b'),
+        deployment(
+          (body) =>
+            Object.assign(body.spec, {
+              replicas: 3,
+              strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '30%' } },
+            }),
+          'c',
+        ),
+      ]),
+    messages: [
+      'strategy is Recreate: every pod stops before any starts, so at each rollout (an upgrade, a changed setting, oc rollout restart) no node holds the VIPs until keepalived is back',
+      'RollingUpdate resolves to maxSurge 1 and maxUnavailable 0 for 2 replicas: the pods use hostNetwork, so a surge pod fits on no node that runs one, and with no spare node the rollout waits for it forever',
+      'RollingUpdate resolves to maxSurge 1 and maxUnavailable 0 for 3 replicas: the pods use hostNetwork, so a surge pod fits on no node that runs one, and with no spare node the rollout waits for it forever',
+    ],
+    quiet: [
+      good,
+      // What ipft package sets.
+      () =>
+        input([
+          deployment((body) =>
+            Object.assign(body.spec, {
+              strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+            }),
+          ),
+        ]),
+      // A surge with one pod allowed out proceeds: 25 %/25 % of 4 replicas is 1 and 1.
+      () =>
+        input([
+          deployment((body) =>
+            Object.assign(body.spec, { replicas: 4, strategy: { type: 'RollingUpdate' } }),
+          ),
+        ]),
+      // 0 and 0 is maxUnavailable 1 to the controller.
+      () =>
+        input([
+          deployment((body) =>
+            Object.assign(body.spec, {
+              strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '0%', maxUnavailable: '0%' } },
+            }),
+          ),
+        ]),
+      // Without hostNetwork host-network speaks, not this rule.
+      () =>
+        input([
+          deployment((body) => {
+            Object.assign(body.spec, { strategy: { type: 'Recreate' } });
+            body.spec.template.spec.hostNetwork = false;
+          }),
+        ]),
+    ],
+  },
   'ovn-interface': {
     fires: () =>
       input([deployment(withEnv({ OPENSHIFT_HA_NETWORK_INTERFACE: undefined }))], {

@@ -341,6 +341,12 @@ const badCases: [name: string, argv: string[], findings: Expected[]][] = [
     ['test/fixtures/lint/seed-example.yaml'],
     [
       [
+        'rollout-strategy',
+        12,
+        'spec.strategy.type',
+        'strategy is Recreate: every pod stops before any starts, so at each rollout (an upgrade, a changed setting, oc rollout restart) no node holds the VIPs until keepalived is back',
+      ],
+      [
         'groups-exceed-vips',
         55,
         'spec.template.spec.containers[0].env[2].value',

@@ -19,6 +19,7 @@ import { preemption } from './preemption.ts';
 import { privileged } from './privileged.ts';
 import { replicaCount } from './replica-count.ts';
 import { tooFewReplicas } from './replicas.ts';
+import { rolloutStrategy } from './rollout-strategy.ts';
 import { scriptNotExecutable } from './script-not-executable.ts';
 import { scriptNotMounted } from './script-not-mounted.ts';
 import { serviceAccount } from './service-account.ts';
@@ -49,6 +50,7 @@ export const rules = [
   privileged,
   serviceAccount,
   tooFewReplicas,
+  rolloutStrategy,
   ovnInterface,
   vridOverlap,
   vipInTwoDeployments,
