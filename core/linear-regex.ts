@@ -9,9 +9,11 @@ import { describeError, Expected } from './errors.ts';
  * until keepalived's SIGKILL. Two V8 flags close that:
  * - `--enable-experimental-regexp-engine-on-excessive-backtracks` moves a match that backtracks too
  *   much to V8's linear-time engine (`(a+)+$` on 40 `a`s and a `!`: 2 ms instead of minutes).
- * - That engine cannot run backreferences or lookaround, so such a pattern would stay exponential.
+ * - That engine cannot run backreferences or lookahead (nor lookbehind in Node.js 20's V8; Node.js 22
+ *   and later run lookbehind in it), so such a pattern would stay exponential.
  *   `--enable-experimental-regexp-engine` gives the `l` flag, whose compile fails exactly for those
- *   patterns: they are refused as settings, before anything is probed.
+ *   patterns: they are refused as settings, before anything is probed. What is refused is what this
+ *   runtime's engine cannot run, and the message says so.
  * Patterns still run on the backtracking engine until they misbehave: the linear engine is 100 to
  * 1000 times slower on ordinary patterns (4 MiB of body, measured with node -e). Flags apply to patterns compiled
  * after they are set, and this module is imported before any user pattern is compiled. Linear time
@@ -23,8 +25,18 @@ setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks'
 /** Longer patterns are not health checks; the linear engine's cost grows with the pattern too. */
 export const PATTERN_MAX_CHARACTERS = 1000;
 
-const LINEAR_ONLY =
-  'a JavaScript regular expression that runs in linear time (no backreferences such as \\1, no lookahead or lookbehind)';
+/** Whether this runtime's linear engine runs lookbehind: Node.js 22 and later do, Node.js 20 does not. */
+function linearLookbehind(): boolean {
+  const lookbehind = '(?<=a)b';
+  try {
+    new RegExp(lookbehind, 'l');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const LINEAR_ONLY = `a JavaScript regular expression that runs in linear time (no backreferences such as \\1, no lookahead${linearLookbehind() ? '' : ' or lookbehind'})`;
 
 export function linearRegex(raw: string): RegExp {
   if (raw.length > PATTERN_MAX_CHARACTERS) {

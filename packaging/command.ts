@@ -177,7 +177,7 @@ const packageFlags = {
   'node-image': { type: 'string' },
   'exporter-port': { type: 'string' },
   'prober-port': { type: 'string' },
-  dist: { type: 'string', default: 'dist' },
+  dist: { type: 'string' },
   out: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 } as const;
@@ -199,7 +199,7 @@ interface PackagePlan {
 }
 
 export function packageCommand(args: string[], context: CliContext): number {
-  const plan = planPackage(parsePackageFlags(args));
+  const plan = planPackage(parsePackageFlags(args), context);
   const files = generatePackage(plan.bundles, plan.options, plan.from?.source);
   writePackage(plan.out, files);
   const names = configMapNames(plan.bundles, plan.options.mode);
@@ -217,8 +217,13 @@ export function packageCommand(args: string[], context: CliContext): number {
   return 0;
 }
 
-/** Checks the flags in the order they are documented, against the Deployment file if given. */
-function planPackage(values: PackageFlags): PackagePlan {
+/**
+ * Checks the flags in the order they are documented, against the Deployment file if given. The bundles
+ * are those installed with ipft unless --dist names others; the output goes to dist/deploy in the
+ * current directory, or DIST/deploy with --dist.
+ */
+function planPackage(values: PackageFlags, context: CliContext): PackagePlan {
+  const dist = values.dist ?? context.bundleDir ?? 'dist';
   const file = values['from-deployment'];
   const source =
     file === undefined ? undefined : toSourceDeployment(onlyDeployment(file, readManifests(file)));
@@ -240,7 +245,7 @@ function planPackage(values: PackageFlags): PackagePlan {
       `--node-image: expected an image reference such as ${PACKAGE_DEFAULTS.nodeImage}, got ${JSON.stringify(nodeImage)}`,
     );
   }
-  const bundles = readBundles(values.dist);
+  const bundles = readBundles(dist);
   const options: PackageOptions = {
     deployment,
     container:
@@ -249,7 +254,7 @@ function planPackage(values: PackageFlags): PackagePlan {
     namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
     mode,
     sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, PACKAGE_DEFAULTS.sidecar),
-    checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, values.dist),
+    checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, dist),
     nodeImage,
     ports,
   };
@@ -266,7 +271,7 @@ function planPackage(values: PackageFlags): PackagePlan {
     options,
     bundles,
     from: source && file !== undefined ? { source, file } : undefined,
-    out: values.out ?? join(values.dist, 'deploy'),
+    out: values.out ?? join(values.dist ?? 'dist', 'deploy'),
     portOrigins,
     quiet: values.quiet,
   };

@@ -53,11 +53,13 @@ export const PACKAGE_DEFAULTS: {
   mode: 'prober',
   sidecar: 'native',
   /**
-   * Red Hat's UBI 9 Node.js 20 minimal image: the same RHEL 9 base (and glibc) as the ipfailover image,
-   * so its `node` runs there, and Node.js 20, the bundles' build target. Pinned by tag so that a pod
-   * restart cannot change the runtime under the checks.
+   * Red Hat's UBI 9 Node.js 24 minimal image: the same RHEL 9 base (and glibc) as the ipfailover image,
+   * so its `node` runs there (one-shot mode copies it in; a UBI 10 image's node needs a newer glibc), and
+   * Node.js 24, in LTS until 2028-04-30. The newest LTS, 26, has no ubi9 minimal image from Red Hat yet.
+   * Pinned by tag so that a pod restart cannot change the runtime under the checks. The README's
+   * "Supported Node.js" has the reasons and the versions CI runs the bundles on.
    */
-  nodeImage: 'registry.access.redhat.com/ubi9/nodejs-20-minimal:9.7-1778604817',
+  nodeImage: 'registry.access.redhat.com/ubi9/nodejs-24-minimal:9.8-1791306535',
 };
 
 export const paths = {

@@ -5,7 +5,8 @@ export const packageUsage = `ipft package [--from-deployment FILE] [--mode probe
              [--check NAME[,NAME…]] [--deployment NAME] [--container NAME] [--namespace NAME]
              [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--dist DIR] [--out DIR] [--quiet]
 
-Writes the install manifests to --out (default DIST/deploy) from the bundles in --dist (default dist):
+Writes the install manifests to --out (default dist/deploy in the current directory, DIST/deploy with
+--dist) from the bundles in --dist (default: those installed with ipft, beside dist/cli.js):
 the ConfigMaps (named after their data), a strategic merge patch for the ipfailover Deployment with its
 kustomization.yaml, the PodMonitor, the PrometheusRule, a Grafana dashboard, the uninstall patch, and the
 patch as oc commands. --from-deployment reads the Deployment (oc get deploy/NAME -o yaml): its name,

@@ -1,10 +1,25 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installAlone, runAsKeepalived, terminateMidRun } from './support/bundle.ts';
 import { closedPort, isolatedEnv, readOutputs, tcpServer } from './support/harness.ts';
+import { bundleNode, pathWithBundleNode } from './support/node.ts';
 
 const checks = ['tcp-check', 'http-check'] as const;
+
+describe('the node that runs the bundles', () => {
+  it('is the one a check’s `#!/usr/bin/env node` line finds: IPF_TEST_NODE when set, else vitest’s', () => {
+    const found = spawnSync('/usr/bin/env', ['node', '-p', 'process.execPath + " " + process.version'], {
+      env: { PATH: pathWithBundleNode() },
+      encoding: 'utf8',
+    });
+    expect(found.stderr).toBe('');
+    const [path, version] = found.stdout.trim().split(' ');
+    expect(path).toBe(bundleNode);
+    if (!process.env.IPF_TEST_NODE) expect(version).toBe(process.version);
+  });
+});
 
 describe.each([...checks, 'externalip-check'])('the built %s', (check) => {
   it('is one executable CommonJS file with a node shebang that needs nothing but node', () => {

@@ -22,6 +22,7 @@ import {
   waitFor,
 } from './support/exporter.ts';
 import { onCleanup, temporaryDirectory } from './support/harness.ts';
+import { bundleNode } from './support/node.ts';
 
 describe('event time, not arrival order', () => {
   const event = (state: string, ts: number) => parseTransition(transitionLine('web_VIP_1', state, ts).trim());
@@ -354,7 +355,7 @@ describe('the built exporter process', () => {
   it('refuses bad settings and an unwritable state directory with one line each, exit 1', () => {
     const run = (env: Record<string, string>) => {
       try {
-        execFileSync(process.execPath, ['dist/exporter/exporter.js'], {
+        execFileSync(bundleNode, ['dist/exporter/exporter.js'], {
           env: { PATH: process.env.PATH, ...env },
           encoding: 'utf8',
           stdio: 'pipe',

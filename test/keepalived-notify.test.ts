@@ -5,6 +5,7 @@ import { ipft } from './support/cli.ts';
 import { sample, spoolDir, waitFor } from './support/exporter.ts';
 import { temporaryDirectory } from './support/harness.ts';
 import { singleHost } from './support/netns.ts';
+import { bundleNode } from './support/node.ts';
 
 /**
  * notify.sh run by a real keepalived on a test host (a network namespace), with the config
@@ -42,7 +43,7 @@ describe('notify.sh under a real keepalived', () => {
       ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
       env,
     );
-    host.spawn(process.execPath, [resolve('dist/exporter/exporter.js')], {
+    host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
       ...env,
       IPF_EXPORTER_HOST: '127.0.0.1',
       IPF_EXPORTER_PORT: '9871',

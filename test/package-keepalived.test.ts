@@ -16,6 +16,7 @@ import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
 import { temporaryDirectory } from './support/harness.ts';
 import { singleHost, type TestHost } from './support/netns.ts';
+import { bundleNode } from './support/node.ts';
 
 /**
  * A PATH with ip and keepalived but no node (node is in /usr/bin here, and /bin is /usr/bin): what
@@ -250,7 +251,7 @@ describe('prober mode under a real keepalived', () => {
       `require('net').createServer((s) => s.end()).listen(${targetPort}, '127.0.0.1')`,
     ]);
     // The prober container: the settings ConfigMap by envFrom, the administrator's target, the patch's env.
-    const proberProcess = host.spawn(process.execPath, [proberBundle], {
+    const proberProcess = host.spawn(bundleNode, [proberBundle], {
       ...settings,
       IPF_TCP_TARGETS: `127.0.0.1:${targetPort}`,
       ...imageEnv,

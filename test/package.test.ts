@@ -53,6 +53,7 @@ import { README_CONFIGMAP_NAMES, readmeOcOptions } from '../scripts/readme-block
 import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
 import { onCleanup, temporaryDirectory } from './support/harness.ts';
+import { bundleNode } from './support/node.ts';
 
 const seed = 'test/fixtures/lint/seed-example.yaml';
 type Json = Record<string, unknown>;
@@ -901,7 +902,7 @@ describe('the prober’s exec probe (node -e) against real servers', () => {
         ?.command ?? [];
     expect(command.slice(0, 2)).toEqual(['node', '-e']);
     const started = Date.now();
-    const child = spawn(process.execPath, command.slice(1), { stdio: 'ignore' });
+    const child = spawn(bundleNode, command.slice(1), { stdio: 'ignore' });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     return { code, ms: Date.now() - started };
   }
@@ -909,7 +910,7 @@ describe('the prober’s exec probe (node -e) against real servers', () => {
   it('passes on a real prober (its identity refusal is the answer), fails with none, with a hung one and with a stranger', async () => {
     const port = await freePort();
     const state = temporaryDirectory();
-    const prober = spawn(process.execPath, ['dist/checks/prober.js'], {
+    const prober = spawn(bundleNode, ['dist/checks/prober.js'], {
       env: {
         PATH: process.env.PATH,
         IPF_CHECKS: 'tcp-check',

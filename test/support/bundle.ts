@@ -3,6 +3,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../../core/settings.ts';
 import { temporaryDirectory } from './harness.ts';
+import { pathWithBundleNode } from './node.ts';
 
 export interface Exit {
   code: number | null;
@@ -18,7 +19,10 @@ export function installAlone(check: string): string {
   return path;
 }
 
-/** Runs the file as keepalived does: execve of the script itself, no arguments, environment only. */
+/**
+ * Runs the file as keepalived does: execve of the script itself, no arguments, environment only. Its
+ * `#!/usr/bin/env node` line finds the node under test (test/support/node.ts) first on PATH.
+ */
 export function runAsKeepalived(
   path: string,
   env: Env,
@@ -27,7 +31,7 @@ export function runAsKeepalived(
 ): Promise<Exit> {
   const started = Date.now();
   const child = spawn(path, args, {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    env: { PATH: pathWithBundleNode(), ...env },
     cwd: join(path, '..'),
   });
   if (child.pid !== undefined) onSpawn?.(child.pid);

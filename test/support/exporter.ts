@@ -6,6 +6,7 @@ import { buildApp } from '../../exporter/app.ts';
 import { type MetricName, metricNames } from '../../exporter/metric-names.ts';
 import { exporterSettings } from '../../exporter/settings.ts';
 import { onCleanup, temporaryDirectory } from './harness.ts';
+import { bundleNode } from './node.ts';
 
 export function transitionLine(
   name: string,
@@ -50,7 +51,7 @@ export interface RunningExporter {
 
 /** The built dist/exporter/exporter.js as a process, not waited for: for runs that must fail to start. */
 export function spawnExporter(env: Env): RunningExporter {
-  const child = spawn(process.execPath, ['dist/exporter/exporter.js'], {
+  const child = spawn(bundleNode, ['dist/exporter/exporter.js'], {
     env: { PATH: process.env.PATH, IPF_EXPORTER_HOST: '127.0.0.1', IPF_LOG_TO: 'none', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

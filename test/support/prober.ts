@@ -10,6 +10,7 @@ import { PROBER_RECORD, VERDICT_PREFIX } from '../../core/prober-protocol.ts';
 import type { Env } from '../../core/settings.ts';
 import type { Exit } from './bundle.ts';
 import { closedPort, onCleanup, tcpServer, temporaryDirectory } from './harness.ts';
+import { bundleNode } from './node.ts';
 
 export const proberBundle = resolve('dist/checks/prober.js');
 export const verdictScript = resolve('dist/checks/verdict.sh');
@@ -61,7 +62,7 @@ function proberEnv(pod: Pod, env: Env): Env {
 }
 
 function spawnProber(pod: Pod, env: Env): RunningProber {
-  const child = spawn(process.execPath, [proberBundle], {
+  const child = spawn(bundleNode, [proberBundle], {
     env: proberEnv(pod, env),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
