@@ -186,8 +186,13 @@ export function proberRecord(pod: Pod): ProberRecord | undefined {
   }
 }
 
+/**
+ * The verdict files in the pod's state directory, a temporary file counted as the file it becomes:
+ * readdir is no snapshot, and during a rename it may list both names of the one file.
+ */
 export function verdictFiles(pod: Pod): string[] {
-  return readdirSync(pod.stateDir).filter((name) => name.startsWith(VERDICT_PREFIX));
+  const names = readdirSync(pod.stateDir).filter((name) => name.startsWith(VERDICT_PREFIX));
+  return [...new Set(names.map((name) => name.replace(/\.\d+\.tmp$/, '')))];
 }
 
 export function readText(path: string): string | undefined {
