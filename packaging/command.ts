@@ -177,6 +177,7 @@ const packageFlags = {
   'node-image': { type: 'string' },
   'exporter-port': { type: 'string' },
   'prober-port': { type: 'string' },
+  maintenance: { type: 'boolean', default: false },
   dist: { type: 'string' },
   out: { type: 'string' },
   quiet: { type: 'boolean', default: false },
@@ -233,6 +234,10 @@ function planPackage(values: PackageFlags, context: CliContext): PackagePlan {
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag}: only with --mode prober, got --mode oneshot`);
     }
+    if (values.maintenance)
+      throw new UsageError(
+        '--maintenance: only with --mode prober (the prober reads the Node), got --mode oneshot',
+      );
   }
   const deployment =
     agreeing('deployment', values.deployment, source?.name, PACKAGE_DEFAULTS.deployment) ??
@@ -257,6 +262,7 @@ function planPackage(values: PackageFlags, context: CliContext): PackagePlan {
     checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, dist),
     nodeImage,
     ports,
+    maintenance: values.maintenance === true,
   };
   checkName('container', options.container, isDnsLabel, 'a container name (DNS-1123 label)');
   checkName('namespace', options.namespace, isDnsLabel, 'a namespace name (DNS-1123 label)');

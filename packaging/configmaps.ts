@@ -122,8 +122,14 @@ export function scriptsData(bundles: ScriptBundles, mode: Mode): Record<string, 
 
 export const exporterData = (bundle: string) => ({ [EXPORTER_BUNDLE]: bundle });
 export const proberData = (bundle: string) => ({ [PROBER_BUNDLE]: bundle });
-/** What `ipft package` owns in the settings ConfigMap: IPF_CHECKS alone; the check settings are the administrator's. */
-export const settingsData = (checks: readonly string[]) => ({ IPF_CHECKS: checks.join(',') });
+/**
+ * What `ipft package` owns in the settings ConfigMap: IPF_CHECKS, and IPF_MAINTENANCE_LABEL with
+ * --maintenance (the RBAC it applies goes with it); the check settings are the administrator's.
+ */
+export const settingsData = (checks: readonly string[], maintenance = false) => ({
+  IPF_CHECKS: checks.join(','),
+  ...(maintenance ? { IPF_MAINTENANCE_LABEL: 'true' } : {}),
+});
 
 /** The hashed ConfigMap names the patch refers to; `prober` only in prober mode. */
 export interface ConfigMapNames {
@@ -159,6 +165,7 @@ export function toolkitConfigMaps(
   mode: Mode,
   checks: readonly string[],
   namespace?: string,
+  maintenance = false,
 ): ToolkitConfigMaps {
   const named = (base: string, component: string, data: ConfigMapData) => {
     // Checked under the base name first: the hash of data that does not fit names nothing.
@@ -171,7 +178,7 @@ export function toolkitConfigMaps(
     prober: mode === 'prober' ? named(PROBER_CONFIGMAP, 'prober', proberData(bundles.prober)) : undefined,
     settings:
       mode === 'prober'
-        ? configMap(SETTINGS_CONFIGMAP, 'settings', settingsData(checks), namespace, false)
+        ? configMap(SETTINGS_CONFIGMAP, 'settings', settingsData(checks, maintenance), namespace, false)
         : undefined,
   };
 }

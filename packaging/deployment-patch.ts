@@ -166,6 +166,7 @@ export function scriptValues(mode: Mode, checks: readonly string[]): Record<Scri
 }
 
 const podUid: IEnvVar = { name: 'IPF_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } };
+const nodeName: IEnvVar = { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } };
 
 /** The literal env the patch sets in the keepalived container (the oc commands set it with `oc set env`). */
 export function keepalivedLiteralEnv(mode: Mode, checks: readonly string[], ports: ToolkitPorts): IEnvVar[] {
@@ -250,7 +251,7 @@ export function exporterContainer(nodeImage: string, imageEnv: readonly IEnvVar[
       ...imageEnv.map((variable) => ({ ...variable })),
       { name: 'IPF_STATE_DIR', value: paths.state },
       { name: 'IPF_EXPORTER_PORT', value: String(port) },
-      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { ...nodeName },
     ],
     // hostNetwork: the port is the node's (hostPort defaults to it); the ports rule is in layout.ts.
     ports: [{ name: names.metricsPort, containerPort: port, protocol: 'TCP' }],
@@ -334,6 +335,8 @@ export function proberContainer(
       { name: 'IPF_STATE_DIR', value: paths.state },
       { name: 'IPF_PROBER_PORT', value: String(port) },
       podUid,
+      // The Node it reads with IPF_MAINTENANCE_LABEL or IPF_FOLLOW_CORDON (checks/prober/maintenance.ts).
+      nodeName,
     ],
     // Bound on 127.0.0.1 only; declared so that the scheduler keeps another pod that declares it off the node.
     ports: [{ name: names.proberPort, containerPort: port, protocol: 'TCP' }],

@@ -6,6 +6,7 @@
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { stringify } from 'yaml';
 import { externalIpClusterRole, externalIpClusterRoleBinding } from '../checks/externalip/rbac.ts';
+import { maintenanceClusterRole, maintenanceClusterRoleBinding } from '../checks/prober/rbac.ts';
 import { type Finding, lint, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import { objectInMemory } from '../core/ipfailover/manifests.ts';
 import { prometheusRule } from '../exporter/alerts.ts';
@@ -58,6 +59,8 @@ export interface PackageOptions {
   readonly checks: readonly string[];
   readonly nodeImage: string;
   readonly ports: ToolkitPorts;
+  /** --maintenance (prober mode): IPF_MAINTENANCE_LABEL=true, and the RBAC to get nodes applied with the rest. */
+  readonly maintenance?: boolean;
 }
 
 export interface Bundles extends ToolkitBundles {
@@ -88,6 +91,7 @@ export const PACKAGE_FILES = {
   podMonitor: 'pod-monitor.yaml',
   prometheusRule: 'prometheus-rule.yaml',
   externalIpRbac: 'externalip-rbac.yaml',
+  maintenanceRbac: 'maintenance-rbac.yaml',
   dashboard: 'grafana-dashboard.json',
   ocCommands: 'install-with-oc.sh',
   removalJob: 'remove-ipfailover-job.yaml',
@@ -314,7 +318,12 @@ export function ocCommands(
   };
   const copyEnv = (container: string) =>
     `oc set env "$D" -c "$C" --list | grep -E '^${IMAGE_VARIABLE_PATTERN}=' | oc set env "$D" -c ${container} -e -`;
-  const files = [...configMapFiles(mode), PACKAGE_FILES.podMonitor, PACKAGE_FILES.prometheusRule];
+  const files = [
+    ...configMapFiles(mode),
+    PACKAGE_FILES.podMonitor,
+    PACKAGE_FILES.prometheusRule,
+    ...(options.maintenance ? [PACKAGE_FILES.maintenanceRbac] : []),
+  ];
   const copied = [names.exporterContainer, ...(mode === 'prober' ? [names.proberContainer] : [])];
   return `D=deploy/${options.deployment} C=${options.container}
 ${preflightCommands(options)}oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
@@ -361,7 +370,8 @@ export function namesOf(configMaps: ToolkitConfigMaps): ConfigMapNames {
 const settingsHeader = (deployment: string) =>
   `ConfigMap ${SETTINGS_CONFIGMAP} is THE place for the check settings
 # (IPF_HTTP_*, IPF_TCP_*, IPF_EXTERNALIP_*, IPF_KUBECONFIG): the ${names.proberContainer} container reads it with envFrom when it
-# starts. ipft package owns IPF_CHECKS only, and oc apply --server-side keeps the keys others set, so
+# starts. ipft package owns IPF_CHECKS only (and IPF_MAINTENANCE_LABEL with --maintenance), and
+# oc apply --server-side keeps the keys others set, so
 # add yours to the ConfigMap in the cluster (not to this file) with
 #   oc set data cm/${SETTINGS_CONFIGMAP} IPF_HTTP_URL=http://127.0.0.1:8080/healthz
 # and then oc rollout restart deploy/${deployment}. Never on the keepalived container: verdict.sh fails
@@ -373,24 +383,26 @@ export function generatePackage(
   source: SourceDeployment | undefined,
 ): PackageFile[] {
   const { namespace, mode } = options;
-  const configMaps = toolkitConfigMaps(bundles, mode, options.checks, namespace);
+  const maintenance = mode === 'prober' && options.maintenance === true;
+  const configMaps = toolkitConfigMaps(bundles, mode, options.checks, namespace, maintenance);
   const configMapNames = namesOf(configMaps);
   const patch = patchFor(options, source, configMapNames);
-  const rbac = [
-    externalIpClusterRole(),
-    externalIpClusterRoleBinding({
-      ...(namespace ? { namespace } : {}),
-      ...(typeof source?.podSpec.serviceAccountName === 'string'
-        ? { serviceAccount: source.podSpec.serviceAccountName }
-        : {}),
-    }),
-  ];
+  const subject = {
+    ...(namespace ? { namespace } : {}),
+    ...(typeof source?.podSpec.serviceAccountName === 'string'
+      ? { serviceAccount: source.podSpec.serviceAccountName }
+      : {}),
+  };
+  const rbac = [externalIpClusterRole(), externalIpClusterRoleBinding(subject)];
+  const nodeRbac = [maintenanceClusterRole(), maintenanceClusterRoleBinding(subject)];
   const toolkitResources: string[] = [
     ...configMapFiles(mode),
     PACKAGE_FILES.podMonitor,
     PACKAGE_FILES.prometheusRule,
     // Read access to Services and EndpointSlices in every namespace: granted only to a deployment that uses it.
     ...(options.checks.includes(EXTERNALIP_CHECK) ? [PACKAGE_FILES.externalIpRbac] : []),
+    // Get on every Node (RBAC cannot narrow it to the pod's own): granted only with --maintenance.
+    ...(maintenance ? [PACKAGE_FILES.maintenanceRbac] : []),
   ];
   const configMapFile = (name: string, what: string, object: { toJSON(): unknown } | undefined) =>
     object ? [{ name, contents: header(what) + toYaml([json(object)]) }] : [];
@@ -462,6 +474,13 @@ export function generatePackage(
         header(
           `What ${EXTERNALIP_CHECK} needs; in the kustomization only with --check ${EXTERNALIP_CHECK}.`,
         ) + toYaml(rbac.map(json)),
+    },
+    {
+      name: PACKAGE_FILES.maintenanceRbac,
+      contents:
+        header(
+          'What the prober needs to read its own Node for maintenance (get on nodes); in the kustomization only with --maintenance.',
+        ) + toYaml(nodeRbac.map(json)),
     },
     { name: PACKAGE_FILES.dashboard, contents: `${JSON.stringify(grafanaDashboard(), null, 2)}\n` },
     {

@@ -3,7 +3,7 @@ import { EXPORTER_PORT_BASE, PACKAGE_DEFAULTS, PORT_SLOTS, PROBER_PORT_BASE } fr
 /** Apart from packaging/command.ts, so that `ipft --help` does not load the schema validators. */
 export const packageUsage = `ipft package [--from-deployment FILE] [--mode prober|oneshot] [--sidecar native|regular]
              [--check NAME[,NAME…]] [--deployment NAME] [--container NAME] [--namespace NAME]
-             [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--dist DIR] [--out DIR] [--quiet]
+             [--node-image IMAGE] [--exporter-port N] [--prober-port N] [--maintenance] [--dist DIR] [--out DIR] [--quiet]
 
 Writes the install manifests to --out (default dist/deploy in the current directory, DIST/deploy with
 --dist) from the bundles in --dist (default: those installed with ipft, beside dist/cli.js):
@@ -17,6 +17,9 @@ ipft-prober container; --sidecar native (the default; Kubernetes 1.29+, OpenShif
 init container with restartPolicy Always, --sidecar regular an ordinary container, for older clusters.
 --mode oneshot: keepalived runs the check's bundle on each run, with node copied by an init container.
 --check (default ${PACKAGE_DEFAULTS.check}) is the check keepalived runs; in prober mode a comma list may gate on several.
+--maintenance (prober mode): the prober reads its own Node, and fails every check while it has the label
+ipfailover-toolkit/maintenance=true (IPF_MAINTENANCE_LABEL=true in the settings ConfigMap); the
+kustomization and the oc commands apply maintenance-rbac.yaml, get on nodes.
 --exporter-port and --prober-port default to ports derived from the Deployment name
 (${EXPORTER_PORT_BASE}-${EXPORTER_PORT_BASE + PORT_SLOTS - 1} and ${PROBER_PORT_BASE}-${PROBER_PORT_BASE + PORT_SLOTS - 1}), so that deployments sharing a node do not collide.
 --quiet prints the ConfigMaps' names and sizes in place of the summary, and no note on a missing

@@ -216,8 +216,9 @@ describe('ipft package: every generated object is valid', () => {
       }
       expect(kinds.sort()).toEqual(
         [
-          'ClusterRole',
-          'ClusterRoleBinding',
+          // The externalip-check's and the maintenance switch's (each in the kustomization only when used).
+          ...Array(2).fill('ClusterRole'),
+          ...Array(2).fill('ClusterRoleBinding'),
           ...Array(mode === 'prober' ? 4 : 2).fill('ConfigMap'),
           'Deployment',
           'Job',
@@ -1225,6 +1226,49 @@ describe('the kustomization', () => {
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'ipfailover', namespace: 'ipfailover' },
     ]);
+  });
+
+  it('--maintenance: IPF_MAINTENANCE_LABEL=true, get on nodes in the kustomization and the oc commands; NODE_NAME always', async () => {
+    const plain = await packageFrom(seed);
+    expect(plain.read(PACKAGE_FILES.kustomization).resources).not.toContain(PACKAGE_FILES.maintenanceRbac);
+    expect(plain.read(PACKAGE_FILES.settings).data).toEqual({ IPF_CHECKS: 'tcp-check' });
+    const { read, out, result } = await packageFrom(seed, '--maintenance');
+    expect(result.code).toBe(0);
+    expect(read(PACKAGE_FILES.kustomization).resources).toContain(PACKAGE_FILES.maintenanceRbac);
+    expect(read(PACKAGE_FILES.settings).data).toEqual({
+      IPF_CHECKS: 'tcp-check',
+      IPF_MAINTENANCE_LABEL: 'true',
+    });
+    const rbac = documents(join(out, PACKAGE_FILES.maintenanceRbac));
+    expect(rbac.find((object) => object.kind === 'ClusterRole')?.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+    ]);
+    expect(rbac.find((object) => object.kind === 'ClusterRoleBinding')?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'ipfailover', namespace: 'ipfailover' },
+    ]);
+    expect(readFileSync(join(out, PACKAGE_FILES.ocCommands), 'utf8')).toContain(
+      `-f ${PACKAGE_FILES.maintenanceRbac}\n`,
+    );
+    for (const packaged of [plain, { read }]) {
+      const prober = named(
+        podSpecOf(packaged.read(PACKAGE_FILES.patch)).initContainers,
+        names.proberContainer,
+      );
+      expect(prober.env).toContainEqual({
+        name: 'NODE_NAME',
+        valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+      });
+    }
+    const oneshot = await ipft([
+      'package',
+      '--mode',
+      'oneshot',
+      '--maintenance',
+      '--out',
+      temporaryDirectory(),
+    ]);
+    expect(oneshot.code).toBe(2);
+    expect(oneshot.stderr).toContain('--maintenance: only with --mode prober');
   });
 });
 

@@ -212,7 +212,14 @@ describe('verdict.sh against the pod’s prober', () => {
     const target = await switchableTcpTarget();
     await tcpCheckProber(pod, target.port);
     expect((await verdict(pod)).code).toBe(0);
-    for (const name of ['IPF_HTTP_URL', 'IPF_TCP_TARGETS', 'IPF_EXTERNALIP_NAMESPACES', 'IPF_CHECKS']) {
+    for (const name of [
+      'IPF_HTTP_URL',
+      'IPF_TCP_TARGETS',
+      'IPF_EXTERNALIP_NAMESPACES',
+      'IPF_CHECKS',
+      'IPF_MAINTENANCE_LABEL',
+      'IPF_FOLLOW_CORDON',
+    ]) {
       const run = await verdict(pod, { [name]: 'anything', IPF_CHECK_FALL: '3' });
       expectFailure(
         run,

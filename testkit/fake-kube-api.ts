@@ -1,9 +1,11 @@
 // A local Kubernetes API over real TLS: the Service and EndpointSlice lists the externalip-check asks
-// for, the API's error answers, and the ways an answer goes wrong (slow, truncated, malformed).
+// for, the Node the prober reads for maintenance, the API's error answers, and the ways an answer goes
+// wrong (slow, truncated, malformed).
 import { writeFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1/EndpointSlice';
+import type { INode } from 'kubernetes-models/v1/Node';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { endpointSliceList, serviceList, status } from './kube-objects.ts';
 
@@ -38,6 +40,8 @@ export interface FakeKubeApi {
   readonly port: number;
   services: IService[];
   slices: IEndpointSlice[];
+  /** Served one by one at /api/v1/nodes/NAME; any other name is a 404 NotFound. */
+  nodes: INode[];
   behaviour: Behaviour;
   readonly requests: RecordedRequest[];
   close(): Promise<void>;
@@ -68,6 +72,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     port: 0,
     services: [],
     slices: [],
+    nodes: [],
     behaviour: { kind: 'normal' },
     requests: [],
     close: () => app.close(),
@@ -79,6 +84,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     reply: FastifyReply,
     list: () => unknown,
     isSlices: boolean,
+    missing?: () => string | undefined,
   ): Promise<unknown> => {
     const socket = request.raw.socket as TLSSocket;
     const clientCertificate = Boolean(options.clientCa) && socket.authorized;
@@ -125,6 +131,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
       case 'normal':
         break;
     }
+    const notFound = missing?.();
+    if (notFound !== undefined) return reply.code(404).send(status(404, 'NotFound', notFound));
     return reply.code(200).type('application/json').send(JSON.stringify(list()));
   };
 
@@ -155,6 +163,17 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
   );
   app.get<Scoped>('/apis/discovery.k8s.io/v1/namespaces/:namespace/endpointslices', (request, reply) =>
     answer(request, reply, () => slicesIn(request.params.namespace, request.query.labelSelector), true),
+  );
+
+  const nodeNamed = (name: string) => api.nodes.find((item) => item.metadata?.name === name);
+  app.get<{ Params: { name: string } }>('/api/v1/nodes/:name', (request, reply) =>
+    answer(
+      request,
+      reply,
+      () => nodeNamed(request.params.name),
+      false,
+      () => (nodeNamed(request.params.name) ? undefined : `nodes "${request.params.name}" not found`),
+    ),
   );
 
   await app.listen({ port: 0, host: '127.0.0.1' });

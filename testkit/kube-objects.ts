@@ -1,6 +1,7 @@
 // Services and EndpointSlices as the Kubernetes API returns them, built with kubernetes-models and
 // validated against the API's own schema, so the fake API serves documented shapes, not guesses.
 import { EndpointSlice, type IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1/EndpointSlice';
+import { type INode, Node } from 'kubernetes-models/v1/Node';
 import { type IService, Service } from 'kubernetes-models/v1/Service';
 
 export interface PortSpec {
@@ -117,6 +118,33 @@ export function endpointSlice(
   });
   object.validate();
   return object.toJSON() as IEndpointSlice;
+}
+
+/** A Node as `GET /api/v1/nodes/NAME` returns it: labels, a cordon, and the usual status. */
+export function node(
+  name: string,
+  options: { readonly labels?: Record<string, string>; readonly unschedulable?: boolean } = {},
+): INode {
+  const object = new Node({
+    metadata: {
+      name,
+      uid: '5b0f6a1e-0000-4000-8000-000000000001',
+      resourceVersion: '123456',
+      labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '', ...options.labels },
+    },
+    spec: {
+      ...(options.unschedulable ? { unschedulable: true } : {}),
+      ...(options.unschedulable
+        ? { taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] }
+        : {}),
+    },
+    status: {
+      conditions: [{ type: 'Ready', status: 'True' }],
+      addresses: [{ type: 'InternalIP', address: '192.0.2.10' }],
+    },
+  });
+  object.validate();
+  return object.toJSON() as INode;
 }
 
 export function serviceList(items: readonly IService[]) {

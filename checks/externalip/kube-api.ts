@@ -120,13 +120,76 @@ interface Get {
   readonly search: string;
   readonly signal: AbortSignal;
   readonly step: (activity: string) => void;
+  /** What a 403 means for this request: which generated RBAC grants it. */
+  readonly forbidden?: string;
+  /** The largest 200 answer read; MAX_LIST_BYTES unless given. */
+  readonly maxBytes?: number;
+}
+
+/** A Node as the prober's maintenance switch reads it: its labels and whether it is cordoned. */
+export interface NodeState {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly unschedulable: boolean;
+}
+
+/** The largest Node read: a Node object is a few KiB, tens with many images in its status. */
+const MAX_NODE_BYTES = 4 * 1024 * 1024;
+
+/** Reads one Node's labels and spec.unschedulable; the shape is checked, anything else is an ApiError. */
+export function nodeState(body: unknown, name: string): NodeState {
+  const object = body as { metadata?: unknown; spec?: unknown } | null;
+  const metadata = object?.metadata as { name?: unknown; labels?: unknown } | undefined;
+  if (typeof object !== 'object' || object === null || typeof metadata !== 'object' || metadata === null) {
+    throw new ShapeError(`a Node named ${name}`, 'got no metadata');
+  }
+  if (metadata.name !== name) {
+    throw new ShapeError(`a Node named ${name}`, `got ${JSON.stringify(String(metadata.name)).slice(0, 80)}`);
+  }
+  const labels: Record<string, string> = {};
+  if (metadata.labels !== undefined && metadata.labels !== null) {
+    if (typeof metadata.labels !== 'object' || Array.isArray(metadata.labels)) {
+      throw new ShapeError('metadata.labels to be a map', 'got something else');
+    }
+    for (const [key, value] of Object.entries(metadata.labels)) {
+      if (typeof value === 'string') labels[key] = value;
+    }
+  }
+  const spec = object.spec as { unschedulable?: unknown } | undefined;
+  const unschedulable = typeof spec === 'object' && spec !== null && spec.unschedulable === true;
+  return { labels, unschedulable };
+}
+
+/**
+ * `GET /api/v1/nodes/NAME`: `get` on nodes is all it needs (a list with a field selector would need
+ * `list`). One connection, closed after the answer.
+ */
+export async function fetchNode(access: ApiAccess, name: string, signal: AbortSignal): Promise<NodeState> {
+  const agent = new Agent({ connect: { ...access.tls }, connections: 1 });
+  try {
+    return await getJson(
+      agent,
+      access,
+      {
+        path: `/api/v1/nodes/${encodeURIComponent(name)}`,
+        search: '',
+        signal,
+        step: () => {},
+        forbidden:
+          'the ClusterRole and ClusterRoleBinding in deploy/maintenance-rbac.yaml grant get on nodes',
+        maxBytes: MAX_NODE_BYTES,
+      },
+      (body) => nodeState(body, name),
+    );
+  } finally {
+    agent.destroy().catch(() => {});
+  }
 }
 
 /** GETs JSON and hands it to `use`; every failure, `use`'s included, names the request. */
 async function getJson<T>(
   dispatcher: Dispatcher,
   access: ApiAccess,
-  { path, search, signal, step }: Get,
+  { path, search, signal, step, forbidden, maxBytes = MAX_LIST_BYTES }: Get,
   use: (body: unknown) => T,
 ): Promise<T> {
   const prefix = access.server.pathname.replace(/\/+$/, '');
@@ -142,21 +205,21 @@ async function getJson<T>(
     step(`while waiting for the ${label}`);
     const response = await request.call(dispatcher, {
       origin: access.server.origin,
-      path: `${prefix}${path}?${search}`,
+      path: search === '' ? `${prefix}${path}` : `${prefix}${path}?${search}`,
       method: 'GET',
       headers,
       signal,
     } as Dispatcher.RequestOptions);
     status = response.statusCode;
     step(`while reading the answer of the ${label}`);
-    body = await readBody(response.body, status === 200 ? MAX_LIST_BYTES : MAX_ERROR_BYTES, status === 200);
+    body = await readBody(response.body, status === 200 ? maxBytes : MAX_ERROR_BYTES, status === 200);
   } catch (error) {
     // An abort carries its own reason: the API's share of the deadline, or the deadline itself.
     const reason =
       signal.aborted && signal.reason instanceof Error ? signal.reason.message : describeHttpError(error);
     throw new ApiError(`${label}: ${reason}`);
   }
-  if (status !== 200) throw new ApiError(`${label}: ${describeStatus(status, body)}`);
+  if (status !== 200) throw new ApiError(`${label}: ${describeStatus(status, body, forbidden)}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -172,7 +235,7 @@ async function getJson<T>(
 }
 
 /** `403 Forbidden: <the Status message> (<what to do>)`. */
-function describeStatus(status: number, body: string): string {
+function describeStatus(status: number, body: string, forbidden: string | undefined): string {
   let message = '';
   try {
     const parsed = JSON.parse(body) as { message?: unknown };
@@ -180,7 +243,7 @@ function describeStatus(status: number, body: string): string {
   } catch {
     message = body.trim().slice(0, 200);
   }
-  const hint = statusHints[status];
+  const hint = status === 403 && forbidden !== undefined ? forbidden : statusHints[status];
   return `${status} ${statusTexts[status] ?? 'unexpected status'}${message ? `: ${message}` : ''}${hint ? ` (${hint})` : ''}`;
 }
 
@@ -188,7 +251,7 @@ async function readBody(body: ResponseBody, limit: number, strict: boolean): Pro
   const { text, truncated } = await readAtMost(body, limit);
   if (truncated && strict) {
     throw new UserError(
-      `the answer is larger than ${limit / 1024 / 1024} MiB; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR`,
+      `the answer is larger than ${limit / 1024 / 1024} MiB${limit === MAX_LIST_BYTES ? '; narrow it with IPF_EXTERNALIP_NAMESPACES or IPF_EXTERNALIP_SELECTOR' : ''}`,
     );
   }
   return text;

@@ -31,7 +31,8 @@ export const externalIpRules = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list'] },
 ] as const;
 
-function resolve(options: RbacOptions): { namespace: string; serviceAccount: string } {
+/** The binding's subject, checked: the names Kubernetes would refuse are refused here. */
+export function resolve(options: RbacOptions): { namespace: string; serviceAccount: string } {
   const namespace = options.namespace ?? 'ipfailover';
   const serviceAccount = options.serviceAccount ?? 'ipfailover';
   if (!isDnsLabel(namespace)) {

@@ -7,9 +7,16 @@ import { PROBER_HEARTBEAT_MS, PROBER_RECORD, type ProberCheck } from '../../core
 import { writeFileAtomic } from '../../core/report.ts';
 import { knownSettingNames } from '../../core/setting-names.ts';
 import { type Env, invalid, readSettings, type SettingSpec, unknownSettings } from '../../core/settings.ts';
+import {
+  AccessError,
+  type ApiAccess,
+  readInClusterAccess,
+  readKubeconfigAccess,
+} from '../externalip/access.ts';
 import { externalIpCheck } from '../externalip/check.ts';
 import { httpCheck } from '../http/check.ts';
 import { tcpCheck } from '../tcp/check.ts';
+import { createMaintenance, type MaintenanceOptions } from './maintenance.ts';
 import { createProber, type Prober } from './prober.ts';
 import { proberSettings } from './settings.ts';
 
@@ -47,6 +54,7 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
       invalid('IPF_POD_UID', 'the pod UID from the downward API (fieldRef metadata.uid)', 'nothing'),
     );
   }
+  const maintenanceApi = nodeReading(values, problems);
   const checks = new Map<ProberCheck, Check<SettingSpec, unknown>>();
   for (const name of new Set(values.IPF_CHECKS ?? [])) {
     const check = allChecks[name];
@@ -79,6 +87,14 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
       ),
     ];
   }
+  const maintenance = createMaintenance({
+    file: values.IPF_MAINTENANCE_FILE,
+    api: maintenanceApi,
+    refreshMs: values.IPF_MAINTENANCE_REFRESH_S * 1000,
+    maxAgeMs: values.IPF_MAINTENANCE_MAX_AGE_S * 1000,
+    stateDir,
+    log,
+  });
   const prober = createProber({
     checks,
     env,
@@ -86,10 +102,12 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
     stateDir,
     minGapMs: values.IPF_PROBER_MIN_GAP_MS,
     log,
+    maintenance: maintenance.reason,
   });
   try {
     await prober.listen(values.IPF_PROBER_PORT);
   } catch (error) {
+    maintenance.close();
     await prober.close();
     return [
       `cannot listen on 127.0.0.1:${values.IPF_PROBER_PORT} (IPF_PROBER_PORT): ${describeError(error)}`,
@@ -101,18 +119,20 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
     try {
       writeFileAtomic(
         record,
-        `${JSON.stringify({ pid: process.pid, started_at: startedAt, at: Date.now() / 1000, port: values.IPF_PROBER_PORT, checks: [...checks.keys()], ...prober.counters })}\n`,
+        `${JSON.stringify({ pid: process.pid, started_at: startedAt, at: Date.now() / 1000, port: values.IPF_PROBER_PORT, checks: [...checks.keys()], ...prober.counters, maintenance: maintenance.reason() ?? null })}\n`,
       );
     } catch (error) {
       log(`prober: cannot write ${record}: ${describeError(error)}`);
     }
   };
+  maintenance.start();
   heartbeat();
   const beat = setInterval(heartbeat, PROBER_HEARTBEAT_MS);
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(beat);
+      maintenance.close();
       await prober.close();
     })();
     return closing;
@@ -129,6 +149,77 @@ export async function startProber(env: Env): Promise<StartedProber | string[]> {
       await close();
     },
   };
+}
+
+type ProberValues = ReturnType<typeof readSettings<typeof proberSettings>>['values'];
+
+/**
+ * What reading the Node needs, checked at start: NODE_NAME, and the API access the externalip-check
+ * uses (IPF_KUBECONFIG, else the pod's service account). Undefined when neither IPF_MAINTENANCE_LABEL
+ * nor IPF_FOLLOW_CORDON is true: then the prober never asks the API about its Node.
+ */
+function nodeReading(values: ProberValues, problems: string[]): MaintenanceOptions['api'] {
+  const label = values.IPF_MAINTENANCE_LABEL === true;
+  const followCordon = values.IPF_FOLLOW_CORDON === true;
+  if (!label && !followCordon) return undefined;
+  const why = label ? 'IPF_MAINTENANCE_LABEL=true' : 'IPF_FOLLOW_CORDON=true';
+  const before = problems.length;
+  const refresh = values.IPF_MAINTENANCE_REFRESH_S ?? 10;
+  if (values.IPF_MAINTENANCE_MAX_AGE_S !== undefined && values.IPF_MAINTENANCE_MAX_AGE_S < 2 * refresh) {
+    problems.push(
+      invalid(
+        'IPF_MAINTENANCE_MAX_AGE_S',
+        `at least twice IPF_MAINTENANCE_REFRESH_S (${2 * refresh}): one late or failed read of the Node must not end a maintenance`,
+        JSON.stringify(String(values.IPF_MAINTENANCE_MAX_AGE_S)),
+      ),
+    );
+  }
+  const nodeName = values.NODE_NAME;
+  if (nodeName === undefined && !problems.some((line) => line.startsWith('NODE_NAME: '))) {
+    problems.push(
+      invalid(
+        'NODE_NAME',
+        `the node name from the downward API (fieldRef spec.nodeName), which ${why} needs`,
+        'nothing',
+      ),
+    );
+  }
+  let access: () => ApiAccess = () => {
+    throw new AccessError('no API access');
+  };
+  try {
+    if (values.IPF_KUBECONFIG) {
+      const { path, contents } = values.IPF_KUBECONFIG;
+      readKubeconfigAccess(path, contents.toString('utf8'));
+      access = () => readKubeconfigAccess(path, contents.toString('utf8'));
+    } else {
+      const host = values.KUBERNETES_SERVICE_HOST;
+      const port = values.KUBERNETES_SERVICE_PORT;
+      if (host === undefined || port === undefined) {
+        problems.push(
+          invalid(
+            host === undefined ? 'KUBERNETES_SERVICE_HOST' : 'KUBERNETES_SERVICE_PORT',
+            `the value Kubernetes sets in every pod, or IPF_KUBECONFIG outside a cluster (${why} reads the Node)`,
+            'nothing',
+          ),
+        );
+      } else {
+        readInClusterAccess(host, port);
+        access = () => readInClusterAccess(host, port);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof AccessError)) throw error;
+    problems.push(
+      invalid(
+        values.IPF_KUBECONFIG ? 'IPF_KUBECONFIG' : 'service account',
+        `API access to read the Node (${why})`,
+        error.message,
+      ),
+    );
+  }
+  if (problems.length > before || nodeName === undefined) return undefined;
+  return { nodeName, access, label, followCordon };
 }
 
 /** The prober's entry point: one resident process for every check named in IPF_CHECKS. */

@@ -3,7 +3,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { removeQuietly } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
-import { type Check, failed, type ProbeResult, passed, runCheckWithResult } from '../../core/probe.ts';
+import {
+  type Check,
+  failed,
+  oneLine,
+  type ProbeResult,
+  passed,
+  runCheckWithResult,
+} from '../../core/probe.ts';
 import {
   formatVerdict,
   type ParsedRequest,
@@ -31,6 +38,8 @@ export interface ProberOptions {
   readonly log: (line: string) => void;
   /** Milliseconds since some fixed origin; a parameter for the tests. */
   readonly now?: () => number;
+  /** Why the node is in maintenance now (checks/prober/maintenance.ts), if it is: every check fails. Never waits. */
+  readonly maintenance?: () => string | undefined;
 }
 
 /** A client that has not sent its line by then is not one of ours (verdict.sh sends at once). */
@@ -143,13 +152,21 @@ export function createProber(options: ProberOptions): Prober {
     }
     const deadlineMs =
       request.budgetMs === undefined ? undefined : Math.max(1, request.budgetMs - PROBER_REPLY_MARGIN_MS);
-    const results = await Promise.all(
-      request.checks.map((name) => schedules.get(name)?.result(deadlineMs) ?? passed),
-    );
+    // In maintenance every check fails without probing: the VIPs are to leave, whatever the application says.
+    const maintenance = options.maintenance?.();
+    const results =
+      maintenance === undefined
+        ? await Promise.all(request.checks.map((name) => schedules.get(name)?.result(deadlineMs) ?? passed))
+        : [];
     const failures = results.flatMap((result, index) =>
       result.ok ? [] : [`${request.checks[index]}: ${result.reason}`],
     );
-    const verdict = failures.length === 0 ? passed : failed(failures.join('; '));
+    const verdict =
+      maintenance !== undefined
+        ? failed(oneLine(maintenance))
+        : failures.length === 0
+          ? passed
+          : failed(failures.join('; '));
     if (socket.destroyed) return;
     try {
       verdicts.write(request, verdict);

@@ -97,7 +97,8 @@ fi
 
 # Check settings belong to the prober's container. Set here, they would be silently ignored: an
 # `oc set env` on the wrong container must fail loudly instead.
-misplaced=("${!IPF_HTTP_@}" "${!IPF_TCP_@}" "${!IPF_EXTERNALIP_@}" "${!IPF_KUBECONFIG@}" "${!IPF_CHECKS@}")
+misplaced=("${!IPF_HTTP_@}" "${!IPF_TCP_@}" "${!IPF_EXTERNALIP_@}" "${!IPF_KUBECONFIG@}" "${!IPF_CHECKS@}"
+  "${!IPF_MAINTENANCE_@}" "${!IPF_FOLLOW_CORDON@}")
 if ((${#misplaced[@]} > 0)); then
   usage_error "${misplaced[*]:0:3} set in the keepalived container: check settings belong to the ipft-prober container (its envFrom ConfigMap ipfailover-toolkit-settings), where the checks run"
 fi
