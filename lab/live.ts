@@ -13,6 +13,7 @@ export type KeyAction =
   | 'kill-app'
   | 'restore'
   | 'kill-keepalived'
+  | 'cut-link'
   | 'partition'
   | 'cycle-view'
   | 'next'
@@ -22,7 +23,8 @@ export type KeyAction =
 /** The legend and the dispatch, from one table. */
 export const KEYS: readonly { readonly key: string; readonly action: KeyAction; readonly help: string }[] = [
   { key: 'k', action: 'kill-app', help: 'kill the app on the selected VIP’s master (or host)' },
-  { key: 'x', action: 'kill-keepalived', help: 'SIGKILL keepalived there' },
+  { key: 'x', action: 'kill-keepalived', help: 'SIGKILL keepalived there (its VRRP child resigns)' },
+  { key: 'c', action: 'cut-link', help: 'cut its network link, as a node that dies' },
   { key: 'r', action: 'restore', help: 'restore every app and keepalived, heal' },
   { key: 'p', action: 'partition', help: 'partition / heal' },
   { key: 'v', action: 'cycle-view', help: 'VIPs ↔ hosts' },
@@ -117,10 +119,19 @@ export async function liveView(lab: Lab, quit: () => Promise<void>, stopping: ()
         return;
       }
       case 'restore':
-        event('restoring every app and keepalived');
+        event('restoring every app, keepalived and link');
         await restoreLab(lab, partitioned);
         partitioned = false;
         return;
+      case 'cut-link': {
+        const target = await selection();
+        if (!target) return event('nobody holds the selected VIP: no link to cut');
+        const since = Date.now();
+        event(`cutting the link of ${target.host} (holds ${target.vips.join(', ') || 'no VIP'})`);
+        await lab.host(target.host).setLink(false);
+        timeMoves(target.host, target.vips, since);
+        return;
+      }
       case 'kill-app':
       case 'kill-keepalived': {
         const target = await selection();

@@ -338,6 +338,15 @@ export class LabHost {
     throw new Error(`the prober on ${this.host.name} did not listen within ${timeoutMs / 1000} s`);
   }
 
+  /**
+   * The host's link to the bridge, down or up: a node that dies or drops off the network sends
+   * nothing more, not even VRRP's priority-0 goodbye (a SIGKILL of keepalived's main process does
+   * not do that: its VRRP child then resigns with priority 0).
+   */
+  async setLink(up: boolean): Promise<void> {
+    await $`ip -n ${this.host.namespace} link set eth0 ${up ? 'up' : 'down'}`;
+  }
+
   async stopKeepalived(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await stop(this.keepalived, signal);
     this.keepalived = undefined;

@@ -68,7 +68,7 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
   const owners = await lab.settle(60_000);
   const master = owners.get(vip) ?? '';
   report.step(
-    `tour: ${vip} is on ${master}. Every ${interval} s keepalived runs the check on each host; watch the VIP owners.`,
+    `${vip} is on ${master}. Every ${interval} s keepalived runs the check on each host; watch the VIP owners.`,
   );
   await pause(3000, signal);
 
@@ -95,22 +95,25 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
 
   const holder = (await servedBy(vip)) ?? master;
   report.step(
-    `3/3 node down: SIGKILL keepalived on ${holder}, as when a node dies. It sends no priority-0 goodbye, so the backups wait for the master-down interval (three advertisements plus the skew time, about 3 s).`,
+    `3/3 node down: cutting ${holder}'s network link, as when a node dies. It sends nothing more, not even VRRP's priority-0 goodbye, so the backups wait for the master-down interval: three advertisements plus the skew time, about 3 s.`,
   );
-  const crashed = Date.now();
-  await lab.host(holder).stopKeepalived('SIGKILL');
-  await expectMove(report, vip, holder, crashed, 'the kill');
+  const cut = Date.now();
+  await lab.host(holder).setLink(false);
+  await expectMove(report, vip, holder, cut, 'the cut');
   await pause(4000, signal);
-  report.step(`restarting keepalived on ${holder}: it takes its VIPs back, preemption again`);
-  await lab.host(holder).startKeepalived(lab.options);
+  report.step(
+    `restoring ${holder}'s link: it still holds its VIPs as master, and the lower priority backs off`,
+  );
+  await lab.host(holder).setLink(true);
   await expectReturn(report, vip, holder, signal);
   report.step('tour done. Press a key to try it yourself: the legend below says which.');
 }
 
-/** After a stopped tour or a user's actions: every app and keepalived running, no partition. */
+/** After a stopped tour or a user's actions: every app and keepalived running, every link up, no partition. */
 export async function restoreLab(lab: Lab, partitioned: boolean): Promise<void> {
   if (partitioned) await partition(lab.top, false);
   for (const host of lab.hosts) {
+    await host.setLink(true);
     if (!host.app) host.startApp();
     if (!host.keepalived) await host.startKeepalived(lab.options);
   }
