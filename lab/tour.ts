@@ -102,7 +102,7 @@ export async function runTour(lab: Lab, report: Report, signal: AbortSignal): Pr
   await expectMove(report, vip, holder, cut, 'the cut');
   await pause(4000, signal);
   report.step(
-    `restoring ${holder}'s link: it still holds its VIPs as master, and the lower priority backs off`,
+    `restoring ${holder}'s link: keepalived took its instances to FAULT when the link went down; they come back and take ${vip} back at once, preemption again`,
   );
   await lab.host(holder).setLink(true);
   await expectReturn(report, vip, holder, signal);
