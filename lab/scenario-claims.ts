@@ -43,12 +43,12 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
   ],
   preempt: [
     {
-      text: 'the `state MASTER` VIP comes back at once, within [0, 2 × interval + 3] s, because keepalived cleared its `preempt_delay`',
+      text: 'the `state MASTER` VIP comes back at once, within [0, 2 × interval + 4] s, because keepalived cleared its `preempt_delay`',
       check:
         /^\S+ \(state MASTER, preempt_delay cleared\): back after [\d.]+ s, at once: within \[0, \d+\] s$/,
     },
     {
-      text: 'the BACKUP one comes back after `preempt_delay`, within [delay − 1, delay + 2 × interval + 3] s',
+      text: 'the BACKUP one comes back after `preempt_delay`, within [delay − 1, delay + 2 × interval + 6] s',
       check:
         /^\S+ \(starts as BACKUP\): back after [\d.]+ s, after preempt_delay \d+ s: within \[\d+, \d+\] s$/,
     },
