@@ -25,7 +25,7 @@ export const KEYS: readonly { readonly key: string; readonly action: KeyAction; 
   { key: 'k', action: 'kill-app', help: 'kill the app on the selected VIP’s master (or host)' },
   { key: 'x', action: 'kill-keepalived', help: 'SIGKILL keepalived there (its VRRP child resigns)' },
   { key: 'c', action: 'cut-link', help: 'cut its network link, as a node that dies' },
-  { key: 'r', action: 'restore', help: 'restore every app and keepalived, heal' },
+  { key: 'r', action: 'restore', help: 'restore every app, keepalived and link, heal' },
   { key: 'p', action: 'partition', help: 'partition / heal' },
   { key: 'v', action: 'cycle-view', help: 'VIPs ↔ hosts' },
   { key: 'n', action: 'next', help: 'select the next one' },
