@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readRegularText } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
-import { isRecord } from '../../core/records.ts';
+import { isRecord, parseKeyedState } from '../../core/records.ts';
 import { writeFileAtomic } from '../../core/report.ts';
 import type { ServiceOnVips } from './inventory.ts';
 
@@ -62,22 +62,10 @@ function isService(value: unknown): value is ServiceOnVips {
 
 /** Parses a cache file's text; anything unexpected, or a list for another key, is no cache at all. */
 export function parseCache(text: string, key: string): CachedList | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (
-      isRecord(parsed) &&
-      parsed.version === 1 &&
-      parsed.key === key &&
-      typeof parsed.fetchedAt === 'number' &&
-      Array.isArray(parsed.services) &&
-      parsed.services.every(isService)
-    ) {
-      return parsed as unknown as CachedList;
-    }
-  } catch {
-    // A torn or hand-edited file: ask the API, as on a first run.
-  }
-  return undefined;
+  const state = parseKeyedState(text, key);
+  return state && Array.isArray(state.services) && state.services.every(isService)
+    ? (state as unknown as CachedList)
+    : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FileProblem, openRegularFile, readRegularText } from '../../core/bounded-file.ts';
 import { describeError } from '../../core/errors.ts';
 import { oneLine } from '../../core/probe.ts';
-import { isRecord } from '../../core/records.ts';
+import { parseKeyedState } from '../../core/records.ts';
 import { writeFileAtomic } from '../../core/report.ts';
 import type { ApiAccess } from '../externalip/access.ts';
 
@@ -100,21 +100,9 @@ function stateKey(server: string, nodeName: string): string {
 
 /** A state file this prober wrote for the same API and Node, or nothing. */
 export function parseNodeReading(text: string, key: string): NodeReading | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (
-      isRecord(parsed) &&
-      parsed.version === 1 &&
-      parsed.key === key &&
-      typeof parsed.fetchedAt === 'number' &&
-      typeof parsed.label === 'boolean' &&
-      typeof parsed.cordoned === 'boolean'
-    ) {
-      return { label: parsed.label, cordoned: parsed.cordoned, fetchedAt: parsed.fetchedAt };
-    }
-  } catch {
-    // Torn or hand-edited: as if there were none.
-  }
+  const state = parseKeyedState(text, key);
+  if (state && typeof state.label === 'boolean' && typeof state.cordoned === 'boolean')
+    return { label: state.label, cordoned: state.cordoned, fetchedAt: state.fetchedAt as number };
   return undefined;
 }
 
