@@ -15,11 +15,11 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
   'service-down': [
     {
       text: "the mode's own check at 2 s: median failover ≤ bound + 0.3 s",
-      check: /^(prober|one-shot http-check) at 2 s: median \d+ ms ≤ bound \d+ ms \+ 300 ms$/,
+      check: /^(prober|one-shot http-check) at 2 s: median [\d.]+ ms ≤ bound \d+ ms \+ 300 ms$/,
     },
     {
       text: 'its median ≤ 1.05 × the stock check’s',
-      check: /^(prober|one-shot http-check) at 2 s: median \d+ ms ≤ 1\.05 × the stock/,
+      check: /^(prober|one-shot http-check) at 2 s: median [\d.]+ ms ≤ 1\.05 × the stock/,
     },
     { text: 'no VIPSplitBrain', check: /^VIPSplitBrain did not fire$/ },
     { text: 'no VIPNoMaster', check: /^VIPNoMaster did not fire$/ },
