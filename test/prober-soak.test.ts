@@ -102,7 +102,10 @@ describe('soak', () => {
     expect(after.rssKiB - before.rssKiB).toBeLessThan(20 * 1024);
     expect(fdsBack).toBeLessThanOrEqual(before.fds);
     expect(mostFiles).toBeGreaterThan(0);
-    expect(mostFiles).toBeLessThanOrEqual(VERDICT_FILES_MAX);
+    // readdir is no snapshot: while the prober replaces its oldest file by a new one, one listing can
+    // hold both, once per request in flight (seen: 1025). A pile-up would pass this by far; the exact
+    // bound is checked once the requests have stopped.
+    expect(mostFiles).toBeLessThanOrEqual(VERDICT_FILES_MAX + concurrency);
     expect(verdictFiles(pod).length).toBeLessThanOrEqual(VERDICT_FILES_MAX);
     const record = await eventually(() => {
       const current = proberRecord(pod);
