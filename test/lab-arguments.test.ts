@@ -36,6 +36,7 @@ describe('npm run lab: argument errors', () => {
       ['--env-file', notExecutable],
       'lab: --env-file: expected --image-env FILE (Node.js itself reads any --env-file argument',
     ],
+    [['--tour', '--scenario', 'preempt'], 'lab: --tour: expected either --tour or --scenario, got both'],
     [['--hosts', '0'], 'lab: --hosts: expected a whole number from 2 to 9, got "0"'],
     [['--hosts', '3x'], 'lab: --hosts: expected a whole number from 2 to 9, got "3x"'],
     [['--hosts', '10'], 'lab: --hosts: expected a whole number from 2 to 9, got "10"'],
