@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { describeError, Expected } from './errors.ts';
 
 /**
@@ -36,7 +35,9 @@ function linearLookbehind(): boolean {
   }
 }
 
-const LINEAR_ONLY = `a JavaScript regular expression that runs in linear time (no backreferences such as \\1, no lookahead${linearLookbehind() ? '' : ' or lookbehind'})`;
+/** Built only for a refusal: the probe compiles a pattern, and every check run would pay for it. */
+const linearOnly = () =>
+  `a JavaScript regular expression that runs in linear time (no backreferences such as \\1, no lookahead${linearLookbehind() ? '' : ' or lookbehind'})`;
 
 export function linearRegex(raw: string): RegExp {
   if (raw.length > PATTERN_MAX_CHARACTERS) {
@@ -53,7 +54,7 @@ export function linearRegex(raw: string): RegExp {
   } catch {
     // The pattern is valid but the linear engine cannot run it; or this runtime has no `l` flag, and
     // then no pattern can be proven safe: both fail closed, as a setting problem.
-    throw new Expected(LINEAR_ONLY);
+    throw new Expected(linearOnly());
   }
   return pattern;
 }
@@ -95,6 +96,16 @@ export function matchWithin(pattern: RegExp, text: string, signal: AbortSignal):
       return Promise.resolve({ reason: `${pattern} could not be matched: ${describeError(error)}` });
     }
   }
+  return matchOnWorker(pattern, text, signal);
+}
+
+/**
+ * The worker path. node:worker_threads is loaded here, not at start: a check that never matches a
+ * large text (nearly every run) would pay about 1.3 ms of CPU for it.
+ */
+async function matchOnWorker(pattern: RegExp, text: string, signal: AbortSignal): Promise<MatchOutcome> {
+  const { Worker } = await import('node:worker_threads');
+  if (signal.aborted) return { reason: 'aborted' };
   return new Promise((resolve) => {
     let settled = false;
     const worker = new Worker(MATCH_WORKER, {
