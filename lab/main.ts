@@ -14,6 +14,7 @@ import {
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab } from './lab.ts';
 import { liveView } from './live.ts';
+import { claimLab, releaseDeadOwner, releaseLab } from './owner.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
 import { PROBER_ONLY, scenarios } from './scenarios.ts';
@@ -120,12 +121,23 @@ async function outside(): Promise<void> {
   checkArguments();
   if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
   if (values.cleanup) {
+    // A running lab's owner sees its child die, removes what is left and gives the lab up itself.
+    releaseDeadOwner();
     process.stdout.write(`lab: ${describeRemoved(await cleanup())}\n`);
     return;
   }
   await ensureTools();
-  if ((await labNamespaces()).length > 0)
-    fail('a lab is running, or one was left behind: npm run lab -- --cleanup');
+  const claim = claimLab();
+  if (!claim.claimed)
+    fail(
+      `a lab is running (pid ${claim.owner.pid}): wait for it to end, or stop it with npm run lab -- --cleanup`,
+    );
+  process.on('exit', () => releaseLab());
+  if ((await labNamespaces()).length > 0) {
+    // Its owner is gone (killed, or its machine's session ended): nothing will ever remove it but us.
+    const by = claim.previous ? `a run that is gone (pid ${claim.previous.pid})` : 'an earlier run';
+    process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
+  }
   const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout);
   await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;

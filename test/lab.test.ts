@@ -1,7 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { claimLab, OWNER_FILE, processStart, releaseLab } from '../lab/owner.ts';
 import { scenarioClaims } from '../lab/scenario-claims.ts';
 import { PROBER_ONLY, scenarios } from '../lab/scenarios.ts';
+import { goneProcess } from './support/processes.ts';
 
 /**
  * The lab's scenarios under real keepalived, Prometheus and namespaces, in both modes: the prober
@@ -39,19 +42,61 @@ function runLab(
   });
 }
 
+describe('a lab that runs, or one that was left behind', () => {
+  it.runIf(run)('a running lab is never touched: a second one is refused, naming its owner', async () => {
+    // This test process stands in for the running lab's owner.
+    expect(claimLab(), 'no lab may run while the lab tests do').toMatchObject({ claimed: true });
+    try {
+      const { output, status } = await runLab(['--scenario', 'service-down'], 120_000);
+      expect(status).toBe(1);
+      expect(output).toContain(`lab: a lab is running (pid ${process.pid}): wait for it to end`);
+    } finally {
+      releaseLab();
+    }
+  });
+});
+
+/**
+ * What a killed run leaves: a host namespace with a process in it, and the file of an owner that is
+ * gone. The next lab (the prober run below) removes it, says so, and runs.
+ */
+async function leaveALabBehind(): Promise<{ pid: number; leftover: number }> {
+  // From a clean slate, so the report names exactly what this left.
+  expect((await runLab(['--cleanup'], 60_000)).status).toBe(0);
+  expect(spawnSync('ip', ['netns', 'add', 'ipftlab-h1']).status).toBe(0);
+  const leftover = spawn('ip', ['netns', 'exec', 'ipftlab-h1', 'sleep', '900'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  leftover.unref();
+  const gone = await goneProcess();
+  writeFileSync(OWNER_FILE, `${gone.pid} ${gone.started}\n`);
+  await new Promise((done) => setTimeout(done, 200));
+  return { pid: gone.pid, leftover: leftover.pid ?? 0 };
+}
+
 describe.each([
   { mode: 'prober', names: Object.keys(scenarios), minutes: 55 },
   { mode: 'oneshot', names: Object.keys(scenarios).filter((name) => !PROBER_ONLY.has(name)), minutes: 25 },
 ])('lab scenarios in $mode mode (npm run lab -- --mode $mode --scenario all)', ({ mode, names, minutes }) => {
   let output = '';
   let status: number | null = null;
+  let leftBehind: { pid: number; leftover: number } | undefined;
   beforeAll(
     async () => {
       if (!run) return;
+      if (mode === 'prober') leftBehind = await leaveALabBehind();
       ({ output, status } = await runLab(['--mode', mode, '--scenario', 'all'], minutes * 60_000));
     },
     (minutes + 1) * 60_000,
   );
+
+  it.runIf(run && mode === 'prober')('first removes a lab left behind by a killed run, and says so', () => {
+    expect(output).toContain(
+      `lab: a lab was left behind by a run that is gone (pid ${leftBehind?.pid}): removed 1 process, network namespace ipftlab-h1\n`,
+    );
+    expect(processStart(leftBehind?.leftover ?? 0), 'the process left in the namespace').toBeUndefined();
+  });
 
   it.runIf(run).each(names)('%s passes, with an ok line for every claim of the README table', (name) => {
     expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
