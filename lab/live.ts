@@ -1,7 +1,7 @@
 import { type Lab, sleep } from './lab.ts';
 import { type Alert, alerts, owners, servedBy } from './observe.ts';
 import { partition } from './runtime.ts';
-import { type Report, servedByAnother } from './scenarios.ts';
+import { type Report, servedByAnother } from './scenario-kit.ts';
 import { restoreLab, runTour, TourStopped } from './tour.ts';
 import { renderView, type ViewMode } from './view.ts';
 

@@ -1,8 +1,8 @@
 // `npm run lab`: real keepalived on network namespaces, with the toolkit's checks, hook, exporter,
 // rules and rendered config, a live view, and failover scenarios. Runs as root.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
 import { asUserError, UsageError, UserError } from '../core/errors.ts';
@@ -33,12 +33,14 @@ function isExecutableFile(path: string): boolean {
 }
 
 const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--image-env FILE] [--check-script PATH]
-                   [--notify-script PATH] [--scenario NAME|all] [--tour] [--cleanup]
+                   [--notify-script PATH] [--node PATH] [--scenario NAME|all] [--tour] [--cleanup]
 With no --scenario and no --tour: the live view, with keys; the guided tour starts after 15 s idle.
 --tour: the guided tour alone, without a terminal; exits 0 when every VIP moved as narrated
 --mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
         (keepalived runs the check bundle itself)
-scenarios: ${Object.keys(scenarios).join(', ')} (prober-down and cpu-pressure in prober mode only)`;
+--node: the node that runs the built bundles (checks, prober, exporter, ipft), e.g. another Node.js
+        release; the lab itself and the build stay on this node
+scenarios: ${Object.keys(scenarios).join(', ')} (${[...PROBER_ONLY].join(', ')} in prober mode only)`;
 
 const values = readOptions();
 
@@ -52,6 +54,7 @@ function readOptions() {
         [IMAGE_ENV_OPTION]: { type: 'string' },
         'check-script': { type: 'string' },
         'notify-script': { type: 'string' },
+        node: { type: 'string' },
         scenario: { type: 'string' },
         tour: { type: 'boolean' },
         cleanup: { type: 'boolean' },
@@ -93,7 +96,7 @@ async function ensureTools(): Promise<void> {
  * Every argument error, before anything is checked, installed or made; the inner run repeats it on
  * the same arguments, so both read them one way.
  */
-function checkArguments(): { hosts: number; envFile: Record<string, string> } {
+function checkArguments(): { hosts: number; envFile: Record<string, string>; node: string } {
   if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
     throw new UsageError(
       `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`,
@@ -112,8 +115,14 @@ function checkArguments(): { hosts: number; envFile: Record<string, string> } {
         `--${option}: expected an executable regular file, got ${JSON.stringify(path.slice(0, 200))}`,
       );
   }
+  const node = values.node === undefined ? process.execPath : resolve(values.node);
+  // The one-shot checks find it by their `#!/usr/bin/env node` line, through PATH: only a file named node.
+  if (values.node !== undefined && (basename(node) !== 'node' || !isExecutableFile(node)))
+    throw new UsageError(
+      `--node: expected an executable regular file named node, got ${JSON.stringify(values.node.slice(0, 200))}`,
+    );
   const envFile = values[IMAGE_ENV_OPTION];
-  return { hosts, envFile: envFile === undefined ? {} : readImageEnvFile(envFile) };
+  return { hosts, envFile: envFile === undefined ? {} : readImageEnvFile(envFile), node: realpathSync(node) };
 }
 
 /** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
@@ -183,7 +192,7 @@ function imageEnv(top: Topology, envFile: Record<string, string>): Record<string
 
 /** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
 async function inside(subnet: string): Promise<void> {
-  const { hosts, envFile } = checkArguments();
+  const { hosts, envFile, node } = checkArguments();
   const top = topology(subnet, hosts);
   const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
@@ -192,6 +201,7 @@ async function inside(subnet: string): Promise<void> {
       ? { checkScript: resolve(values['check-script']) }
       : modeOptions(mode, 'http-check')),
     notifyScript: resolve(values['notify-script'] ?? 'dist/notify/notify.sh'),
+    node,
   });
   let stopping = false;
   const stop = async (code: number) => {
@@ -204,8 +214,12 @@ async function inside(subnet: string): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(1));
+  const runtime =
+    node === realpathSync(process.execPath)
+      ? ''
+      : `, the bundles on Node.js ${(await $`${node} --version`).stdout.trim()} (${node})`;
   process.stderr.write(
-    `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode; starting…\n`,
+    `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode${runtime}; starting…\n`,
   );
   const setupStarted = Date.now();
   const setupStep = (text: string) =>

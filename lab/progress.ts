@@ -1,4 +1,4 @@
-import type { Report } from './scenarios.ts';
+import type { Report } from './scenario-kit.ts';
 
 /** The longest the lab stays silent while a scenario runs: CI logs must show it is alive. */
 export const HEARTBEAT_MS = 20_000;

@@ -123,6 +123,8 @@ export interface LabOptions {
   readonly notifyScript: string;
   /** Prober mode: each host runs the resident prober for these checks, as the ipft-prober sidecar. */
   readonly prober?: { readonly checks: string };
+  /** The node that runs the built bundles (--node): the checks, the prober, the exporter and ipft. */
+  readonly node: string;
 }
 
 export type LabMode = 'prober' | 'oneshot';
@@ -208,9 +210,10 @@ export function labCgroups(): string[] {
   });
 }
 
-const nodeDirectory = dirname(process.execPath);
-/** keepalived runs `#!/usr/bin/env node` checks, so node must be on its PATH. */
-const PATH = `${nodeDirectory}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+/** keepalived runs `#!/usr/bin/env node` checks, so the bundles' node must be first on its PATH. */
+function pathFor(node: string): string {
+  return `${dirname(node)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+}
 
 /** A small web app: answers with the host's name; /last-check tells when the host's own check last connected. */
 const APP_SOURCE = `
@@ -232,6 +235,8 @@ export class LabHost {
   prober: ChildProcess | undefined;
   readonly dir: string;
   readonly stateDir: string;
+  /** The prober's IPF_MAINTENANCE_FILE: the lab's stand-in for the Node label. */
+  readonly maintenanceFile: string;
   /** The pod's UID in the real thing (downward API); one per host here. */
   readonly podUid: string;
   /** CPU limits of the cpu-pressure scenario: keepalived with its scripts, and the prober apart. */
@@ -244,6 +249,7 @@ export class LabHost {
   ) {
     this.dir = join(WORKDIR, host.name);
     this.stateDir = join(this.dir, 'state');
+    this.maintenanceFile = join(this.dir, 'maintenance');
     this.podUid = `00000000-0000-4000-8000-${host.address
       .split('.')
       .map((octet) => octet.padStart(3, '0'))
@@ -261,7 +267,7 @@ export class LabHost {
     const inNamespace: [string, string[]] = ['ip', ['netns', 'exec', this.host.namespace, command, ...args]];
     const [program, programArgs] = limit ? limit.wrap(...inNamespace) : inNamespace;
     const child = spawn(program, programArgs, {
-      env: { PATH, ...env },
+      env: { PATH: pathFor(process.execPath), ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (chunk: Buffer) => writeFileSync(join(this.dir, log), chunk, { flag: 'a' }));
@@ -286,8 +292,8 @@ export class LabHost {
   async startKeepalived(options: LabOptions): Promise<void> {
     const env = this.scriptEnv(options);
     const rendered = await $({
-      env: { ...env, PATH },
-    })`${process.execPath} ${resolve('dist/cli.js')} render --node-ip ${this.host.address} --interface eth0`;
+      env,
+    })`${options.node} ${resolve('dist/cli.js')} render --node-ip ${this.host.address} --interface eth0`;
     const config = join(this.dir, 'keepalived.conf');
     writeFileSync(config, rendered.stdout);
     this.keepalived = this.spawnIn(
@@ -313,12 +319,23 @@ export class LabHost {
   startProber(options: LabOptions): void {
     if (!options.prober) return;
     this.prober = this.spawnIn(
-      process.execPath,
+      options.node,
       ['--max-old-space-size=64', resolve('dist/checks/prober.js')],
-      { ...this.scriptEnv(options), IPF_CHECKS: options.prober.checks, IPF_PROBER_DRAIN_S: '0' },
+      {
+        ...this.scriptEnv(options),
+        IPF_CHECKS: options.prober.checks,
+        IPF_PROBER_DRAIN_S: '0',
+        IPF_MAINTENANCE_FILE: this.maintenanceFile,
+      },
       'prober.log',
       this.proberLimit,
     );
+  }
+
+  /** Into maintenance (the file is there) or out of it; the prober looks at every probe. */
+  setMaintenance(on: boolean): void {
+    if (on) writeFileSync(this.maintenanceFile, '');
+    else rmSync(this.maintenanceFile, { force: true });
   }
 
   async stopProber(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -354,7 +371,7 @@ export class LabHost {
 
   startExporter(options: LabOptions): void {
     this.exporter = this.spawnIn(
-      process.execPath,
+      options.node,
       [resolve('dist/exporter/exporter.js')],
       {
         ...this.scriptEnv(options),
@@ -377,6 +394,7 @@ export class LabHost {
       NODE_NAME: this.host.name,
       IPF_POD_UID: this.podUid,
       IPF_PROBER_PORT: String(PROBER_PORT),
+      PATH: pathFor(options.node),
     };
   }
 }

@@ -85,6 +85,36 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
     { text: 'no run timed out', check: /^prober at [12] s: no run timed out$/, count: 2 },
     { text: 'no transition to FAULT', check: /^prober at [12] s: no transition to FAULT$/, count: 2 },
   ],
+  maintenance: [
+    { text: 'the host with the most VIPs has some to move', check: /^h\d held \d+ VIPs? to move$/ },
+    {
+      text: "each VIP's client-side outage as it leaves ≤ the backup's skew time + 0.3 s",
+      check: /^maintenance: VIPs leave h\d: \S+ unreachable \d+ ms \(.*\) ≤ skew time \+ 300 ms = \d+ ms$/,
+    },
+    {
+      text: 'and as it returns under preemption',
+      check:
+        /^maintenance: VIPs return to h\d: \S+ unreachable \d+ ms \(.*\) ≤ skew time \+ 300 ms = \d+ ms$/,
+    },
+    {
+      text: 'no VIP unreachable longer than with a node whose link is cut',
+      check:
+        /^maintenance: VIPs leave h\d: \S+ unreachable \d+ ms ≤ the longest outage of "node-down: link of h\d cut", \d+ ms$/,
+    },
+  ],
+  'rolling-restart': [
+    {
+      text: "each host in turn (SIGTERM, then started again): each VIP's outage ≤ the backup's skew time + 0.3 s",
+      check: /^rolling restart: h\d: \S+ unreachable \d+ ms \(.*\) ≤ skew time \+ 300 ms = \d+ ms$/,
+      count: 4,
+    },
+    {
+      text: 'no VIP unreachable longer than with a node whose link is cut',
+      check:
+        /^rolling restart: h\d: \S+ unreachable \d+ ms ≤ the longest outage of "node-down: link of h\d cut", \d+ ms$/,
+      count: 4,
+    },
+  ],
 };
 
 /** The README's "asserted" cell for a scenario. */

@@ -5,69 +5,27 @@ import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
 import { get, servedBy } from './observe.ts';
+import { outageScenarios } from './outage.ts';
 import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';
+import {
+  percentile,
+  quiet,
+  type RenderedInstance,
+  type Report,
+  renderedInstances,
+  type Scenario,
+  servedByAnother,
+} from './scenario-kit.ts';
 import { EXPORTER_PORT } from './topology.ts';
 
-export interface Report {
-  /** What the scenario does now, printed at once: the steps a reader follows. */
-  step(text: string): void;
-  /** A finding, printed at once and repeated in the report. */
-  line(text: string): void;
-  /** Records a requirement; a false one fails the scenario. */
-  expect(ok: boolean, what: string): void;
-}
-
-export type Scenario = (lab: Lab, report: Report) => Promise<void>;
-
 /** Scenarios about the prober itself; `--mode oneshot` runs the others. */
-export const PROBER_ONLY: ReadonlySet<string> = new Set(['prober-down', 'cpu-pressure']);
-
-/** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */
-async function quiet(
-  lab: Lab,
-  report: Report,
-  alerts: readonly string[],
-  during: () => Promise<void>,
-): Promise<void> {
-  const seen = new Set<string>();
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      for (const alert of await lab.firing()) seen.add(alert);
-      await sleep(1000);
-    }
-  })();
-  try {
-    await during();
-  } finally {
-    sampling = false;
-    await sampler;
-  }
-  for (const alert of alerts) report.expect(!seen.has(alert), `${alert} did not fire`);
-}
+export const PROBER_ONLY: ReadonlySet<string> = new Set(['prober-down', 'cpu-pressure', 'maintenance']);
 
 export interface FailoverRun {
   readonly ms: number;
   readonly from: string;
   readonly to: string;
   readonly boundMs: number;
-}
-
-/** Nearest-rank percentile: p90 of 10 runs is the 9th. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/** Polls until a host other than `from` answers on `vip`; the host, or undefined after 20 s. */
-export async function servedByAnother(vip: string, from: string): Promise<string | undefined> {
-  const started = Date.now();
-  while (Date.now() - started < 20_000) {
-    const to = await servedBy(vip, 100);
-    if (to !== undefined && to !== from) return to;
-    await sleep(5);
-  }
-  return undefined;
 }
 
 /** The soft-failure bound: the check interval plus the new master's skew time, (256 − priority)/256 s. */
@@ -577,6 +535,7 @@ export const scenarios: Record<string, Scenario> = {
       await lab.settle();
     }
   },
+  ...outageScenarios,
 };
 
 /**
@@ -631,32 +590,6 @@ function readRunTimes(path: string): RunTimes {
   }
   // A run still going when the log is read is not timed out: only one can be, the last.
   return { started: ms.length + starts.size, timedOut: Math.max(0, starts.size - 1), failed, ms };
-}
-
-/** One instance of a host's keepalived.conf, as `ipft render` wrote it for the lab. */
-export interface RenderedInstance {
-  readonly name: string;
-  readonly startsMaster: boolean;
-  readonly priority: number;
-  readonly vips: readonly string[];
-}
-
-export function parseInstances(config: string, vips: readonly string[]): RenderedInstance[] {
-  return config
-    .split(/^vrrp_instance /m)
-    .slice(1)
-    .map((block) => ({
-      name: block.split(/\s/)[0] ?? '',
-      startsMaster: /^\s*state MASTER\s*$/m.test(block),
-      priority: Number(/^\s*priority (\d+)\s*$/m.exec(block)?.[1] ?? 0),
-      vips: vips.filter((vip) =>
-        new RegExp(`^\\s*${vip.replaceAll('.', '\\.')}(?:/\\d+)?\\s`, 'm').test(block),
-      ),
-    }));
-}
-
-export function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
-  return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
 }
 
 export interface PreferredHolder {

@@ -2,7 +2,7 @@ import { imageValue } from '../core/ipfailover/image-env.ts';
 import { type Lab, sleep } from './lab.ts';
 import { servedBy } from './observe.ts';
 import { partition } from './runtime.ts';
-import { type Report, renderedInstances, servedByAnother } from './scenarios.ts';
+import { type Report, renderedInstances, servedByAnother } from './scenario-kit.ts';
 
 /** Thrown inside the tour when its signal aborts (a key was pressed): the caller restores the lab. */
 export class TourStopped extends Error {

@@ -57,6 +57,11 @@ describe('npm run lab: argument errors', () => {
       `lab: --notify-script: expected an executable regular file, got "${notExecutable}"`,
     ],
     [['--notify-script', '/tmp'], 'lab: --notify-script: expected an executable regular file, got "/tmp"'],
+    [['--node', '/bin/sh'], 'lab: --node: expected an executable regular file named node, got "/bin/sh"'],
+    [
+      ['--node', '/nonexistent/bin/node'],
+      'lab: --node: expected an executable regular file named node, got "/nonexistent/bin/node"',
+    ],
   ])('%j is one line on stderr and exit 2', (args, start) => {
     const run = lab(...args);
     expect(run.status).toBe(2);

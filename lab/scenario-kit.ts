@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Lab, sleep } from './lab.ts';
+import { servedBy } from './observe.ts';
+import type { LabHost } from './runtime.ts';
+
+/** What every scenario, the tour and the live view share: the report, and how they look at VIPs. */
+
+export interface Report {
+  /** What the scenario does now, printed at once: the steps a reader follows. */
+  step(text: string): void;
+  /** A finding, printed at once and repeated in the report. */
+  line(text: string): void;
+  /** Records a requirement; a false one fails the scenario. */
+  expect(ok: boolean, what: string): void;
+}
+
+export type Scenario = (lab: Lab, report: Report) => Promise<void>;
+
+/** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */
+export async function quiet(
+  lab: Lab,
+  report: Report,
+  alerts: readonly string[],
+  during: () => Promise<void>,
+): Promise<void> {
+  const seen = new Set<string>();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      for (const alert of await lab.firing()) seen.add(alert);
+      await sleep(1000);
+    }
+  })();
+  try {
+    await during();
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  for (const alert of alerts) report.expect(!seen.has(alert), `${alert} did not fire`);
+}
+
+/** Nearest-rank percentile: p90 of 10 runs is the 9th. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** Polls until a host other than `from` answers on `vip`; the host, or undefined after 20 s. */
+export async function servedByAnother(vip: string, from: string): Promise<string | undefined> {
+  const started = Date.now();
+  while (Date.now() - started < 20_000) {
+    const to = await servedBy(vip, 100);
+    if (to !== undefined && to !== from) return to;
+    await sleep(5);
+  }
+  return undefined;
+}
+
+/** One instance of a host's keepalived.conf, as `ipft render` wrote it for the lab. */
+export interface RenderedInstance {
+  readonly name: string;
+  readonly startsMaster: boolean;
+  readonly priority: number;
+  readonly vips: readonly string[];
+}
+
+export function parseInstances(config: string, vips: readonly string[]): RenderedInstance[] {
+  return config
+    .split(/^vrrp_instance /m)
+    .slice(1)
+    .map((block) => ({
+      name: block.split(/\s/)[0] ?? '',
+      startsMaster: /^\s*state MASTER\s*$/m.test(block),
+      priority: Number(/^\s*priority (\d+)\s*$/m.exec(block)?.[1] ?? 0),
+      vips: vips.filter((vip) =>
+        new RegExp(`^\\s*${vip.replaceAll('.', '\\.')}(?:/\\d+)?\\s`, 'm').test(block),
+      ),
+    }));
+}
+
+export function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
+  return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
+}
