@@ -91,12 +91,14 @@ describe.each([
     (minutes + 1) * 60_000,
   );
 
-  it.runIf(run && mode === 'prober')('first removes a lab left behind by a killed run, and says so', () => {
-    expect(output).toContain(
-      `lab: a lab was left behind by a run that is gone (pid ${leftBehind?.pid}): removed 1 process, network namespace ipftlab-h1\n`,
-    );
-    expect(processStart(leftBehind?.leftover ?? 0), 'the process left in the namespace').toBeUndefined();
-  });
+  // Registered in prober mode only (its run comes first), so that one-shot mode skips nothing.
+  if (mode === 'prober')
+    it.runIf(run)('first removes a lab left behind by a killed run, and says so', () => {
+      expect(output).toContain(
+        `lab: a lab was left behind by a run that is gone (pid ${leftBehind?.pid}): removed 1 process, network namespace ipftlab-h1\n`,
+      );
+      expect(processStart(leftBehind?.leftover ?? 0), 'the process left in the namespace').toBeUndefined();
+    });
 
   it.runIf(run).each(names)('%s passes, with an ok line for every claim of the README table', (name) => {
     expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
