@@ -28,9 +28,19 @@ export function append(stateDir: string, text: string): void {
   appendFileSync(join(stateDir, 'transitions.jsonl'), text);
 }
 
+/**
+ * The tests' VIPs are documentation addresses outside any namespace of theirs: the reachability
+ * probes would send SYNs to them through the machine's network. They are off unless a test asks.
+ */
+const NO_REACH_PROBES = { IPF_REACH_INTERVAL_MS: '0' } as const;
+
 /** The app in-process (fastify inject), with its own registry and a temp state directory. */
 export function inProcessExporter(env: Env, logs: string[] = []) {
-  const { values, problems } = readSettings(exporterSettings, { IPF_LOG_TO: 'none', ...env });
+  const { values, problems } = readSettings(exporterSettings, {
+    IPF_LOG_TO: 'none',
+    ...NO_REACH_PROBES,
+    ...env,
+  });
   if (problems.length > 0) throw new Error(problems.join('\n'));
   const app = buildApp({
     settings: values,
@@ -52,7 +62,13 @@ export interface RunningExporter {
 /** The built dist/exporter/exporter.js as a process, not waited for: for runs that must fail to start. */
 export function spawnExporter(env: Env): RunningExporter {
   const child = spawn(bundleNode, ['dist/exporter/exporter.js'], {
-    env: { PATH: process.env.PATH, IPF_EXPORTER_HOST: '127.0.0.1', IPF_LOG_TO: 'none', ...env },
+    env: {
+      PATH: process.env.PATH,
+      IPF_EXPORTER_HOST: '127.0.0.1',
+      IPF_LOG_TO: 'none',
+      ...NO_REACH_PROBES,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -108,7 +124,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** A series of the exporter's as the exposition writes it: a metric name, then its labels if it has any. */
-export type Series = MetricName | `${MetricName}{${string}}`;
+export type Series =
+  | MetricName
+  | `${MetricName}{${string}}`
+  // A histogram's series.
+  | `${MetricName}_${'sum' | 'count' | 'bucket'}{${string}}`;
 
 /** One sample's value from a Prometheus text exposition, or undefined. */
 export function sample(metrics: string, series: Series): number | undefined {
