@@ -164,8 +164,8 @@ export class ExporterComparison {
 
   async beforeFailover(): Promise<void> {
     this.before = new Map();
-    for (const host of this.lab.hosts) this.before.set(host.host.name, await observedOutages(host, this.vip));
     this.startedAt = Date.now();
+    for (const host of this.lab.hosts) this.before.set(host.host.name, await observedOutages(host, this.vip));
   }
 
   /** After the new owner answers: a second for the exporters' next probes (every 100 ms in the lab). */
