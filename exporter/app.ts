@@ -236,6 +236,7 @@ function reachProber(
       concurrency: settings.IPF_REACH_CONCURRENCY,
       localAddresses,
       healthy,
+      log,
     },
     (vip, seconds) => unreachable.observe({ vip }, seconds),
   );

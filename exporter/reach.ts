@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { describeError } from '../core/errors.ts';
 
 /**
  * Reachability of the VIPs from this node: every interval, a TCP connect to each VIP this node does
@@ -51,6 +52,8 @@ export interface ReachOptions {
   /** Probes start only while the state directory and the spool are healthy. */
   readonly healthy: () => boolean;
   readonly probe?: typeof probeTcp;
+  /** A round that failed (it should not): logged, and the next round runs as planned. */
+  readonly log: (line: string) => void;
 }
 
 export interface VipReach {
@@ -80,11 +83,13 @@ export class ReachProber {
     const next = () => {
       if (this.closed) return;
       const started = Date.now();
-      this.round = this.probeAll().finally(() => {
-        if (this.closed) return;
-        this.timer = setTimeout(next, Math.max(0, this.options.intervalMs - (Date.now() - started)));
-        this.timer.unref();
-      });
+      this.round = this.probeAll()
+        .catch((error: unknown) => this.options.log(`VIP reachability round failed: ${describeError(error)}`))
+        .finally(() => {
+          if (this.closed) return;
+          this.timer = setTimeout(next, Math.max(0, this.options.intervalMs - (Date.now() - started)));
+          this.timer.unref();
+        });
     };
     next();
   }

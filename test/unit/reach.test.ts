@@ -20,6 +20,7 @@ describe('a reachability probe', () => {
 });
 
 describe('the reachability prober', () => {
+  const logs: string[] = [];
   const options = (vips: string[], port: number, healthy = () => true) => ({
     vips,
     port,
@@ -28,6 +29,7 @@ describe('the reachability prober', () => {
     concurrency: 2,
     localAddresses,
     healthy,
+    log: (line: string) => logs.push(line),
   });
 
   it('probes every VIP this node does not hold, and none it holds', async () => {
@@ -40,6 +42,27 @@ describe('the reachability prober', () => {
     await prober.probeAll();
     expect([...prober.results.keys()].sort()).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
     expect([...prober.results.values()].every((result) => result.reachable)).toBe(true);
+  });
+
+  it('logs a round that throws and goes on with the next', async () => {
+    let rounds = 0;
+    const prober = new ReachProber(
+      {
+        ...options(['127.0.1.1'], await closedPort()),
+        localAddresses: () => {
+          rounds += 1;
+          if (rounds === 1) throw new Error('no interfaces');
+          return localAddresses();
+        },
+      },
+      () => {},
+    );
+    prober.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await prober.close();
+    expect(logs).toContain('VIP reachability round failed: no interfaces');
+    expect(rounds).toBeGreaterThan(1);
+    expect(prober.results.get('127.0.1.1')?.reachable).toBe(true);
   });
 
   it('starts no probe while the state directory or the spool is unhealthy', async () => {
