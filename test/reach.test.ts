@@ -1,12 +1,8 @@
-// The built exporter probing VIPs from its own node, in two namespaces joined by a veth: one the
-// exporter's node, the other the node that holds (or does not hold) each VIP. No answer at all is
-// real here: an address nobody holds gets no ARP reply, as a VIP that port security drops gets none.
-import { resolve } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { metricNames } from '../exporter/metric-names.ts';
-import { append, sample, spoolDir, transitionLine, waitFor } from './support/exporter.ts';
+import { append, exporterIn, sample, spoolDir, transitionLine, waitFor } from './support/exporter.ts';
 import { connectedHosts, TEST_SUBNET } from './support/netns.ts';
-import { bundleNode } from './support/node.ts';
 
 const held = `${TEST_SUBNET}.10`;
 const nobody = `${TEST_SUBNET}.11`;
@@ -15,12 +11,9 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
   it('a held VIP answers (RST on a closed port), one nobody holds does not, its own is not probed; the outage is observed when it answers', async () => {
     const [observer, owner] = connectedHosts();
     owner.exec('ip', ['addr', 'add', `${held}/32`, 'dev', 'eth0']);
-    observer.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
-      PATH: process.env.PATH,
+    const { scrape } = exporterIn(observer, {
       IPF_STATE_DIR: spoolDir(),
       IPF_LOG_TO: 'none',
-      IPF_EXPORTER_HOST: '127.0.0.1',
-      IPF_EXPORTER_PORT: '9871',
       OPENSHIFT_HA_CONFIG_NAME: 'lab',
       OPENSHIFT_HA_VIRTUAL_IPS: `${observer.address},${held},${nobody}`,
       // Nothing listens on 8080 on the owner: its kernel answers with a RST, which counts.
@@ -28,11 +21,6 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
       IPF_REACH_INTERVAL_MS: '100',
       IPF_REACH_TIMEOUT_MS: '100',
     });
-    const scrape = () =>
-      observer.exec(process.execPath, [
-        '-e',
-        'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
-      ]);
     const reachable = (metrics: string, vip: string) =>
       sample(metrics, `${metricNames.vipReachable}{vip="${vip}"}`);
     const seen = await waitFor(
@@ -78,12 +66,9 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
   }, async () => {
     const [observer] = connectedHosts();
     const stateDir = spoolDir();
-    observer.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
-      PATH: process.env.PATH,
+    const { scrape } = exporterIn(observer, {
       IPF_STATE_DIR: stateDir,
       IPF_LOG_TO: 'none',
-      IPF_EXPORTER_HOST: '127.0.0.1',
-      IPF_EXPORTER_PORT: '9871',
       IPF_SPOOL_POLL_MS: '100',
       OPENSHIFT_HA_CONFIG_NAME: 'web',
       // .2 is its own and .3 the other namespace's: nobody answers for the other 252.
@@ -93,11 +78,6 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
       IPF_REACH_TIMEOUT_MS: '300',
       IPF_REACH_CONCURRENCY: '32',
     });
-    const scrape = () =>
-      observer.exec(process.execPath, [
-        '-e',
-        'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
-      ]);
     const silent = (metrics: string) =>
       metrics
         .split('\n')

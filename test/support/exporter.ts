@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Env, readSettings } from '../../core/settings.ts';
 import { buildApp } from '../../exporter/app.ts';
 import { type MetricName, metricNames } from '../../exporter/metric-names.ts';
 import { exporterSettings } from '../../exporter/settings.ts';
 import { onCleanup, temporaryDirectory } from './harness.ts';
+import type { TestHost } from './netns.ts';
 import { bundleNode } from './node.ts';
 
 export function transitionLine(
@@ -168,4 +169,23 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The built exporter inside a test namespace, on 127.0.0.1:9871 there, with `env` as its whole
+ * environment (PATH added); `scrape()` reads its /metrics from inside the namespace ('' until it answers).
+ */
+export function exporterIn(host: TestHost, env: Env): { scrape: () => string } {
+  host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
+    PATH: process.env.PATH,
+    ...env,
+    IPF_EXPORTER_HOST: '127.0.0.1',
+    IPF_EXPORTER_PORT: '9871',
+  });
+  const scrape = () =>
+    host.exec(process.execPath, [
+      '-e',
+      'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
+    ]);
+  return { scrape };
 }
