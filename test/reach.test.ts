@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { metricNames } from '../exporter/metric-names.ts';
 import { append, exporterIn, sample, spoolDir, transitionLine, waitFor } from './support/exporter.ts';
