@@ -233,6 +233,32 @@ or
     ],
   },
   {
+    alert: 'VIPUnreachable',
+    severity: 'critical',
+    for: '1m',
+    // Every exporter probes the VIPs it does not hold, so the holder has no series: a VIP is
+    // unreachable when it is held somewhere and no observer's last connect was answered. With one
+    // node nobody observes, and there is no series to alert on.
+    expr: ({ select }) => `(
+  max by (namespace, job, ${labelNames.vip}) (${select(metricNames.vipReachable)}) == 0
+)
+and on (namespace, job, ${labelNames.vip})
+(
+  max by (namespace, job, ${labelNames.vip}) (${select(metricNames.vipPresent)}) == 1
+)`,
+    summary: 'VIP {{ $labels.vip }} answers no other node',
+    description:
+      'VIP {{ $labels.vip }} is on a node’s interface, but for 1 minute no connection to it from any other node was answered, not even with a reset: clients cannot reach it where it is. VIPSplitBrain, VIPNoMaster and StateMismatch cannot see this.',
+    sets: ['vip'],
+    runbook: [
+      `Find its owner: Observe > Metrics: ${metricNames.vipPresent}{vip="<vip>"} == 1 (the node label), or on each pod: oc -n "$NS" rsh <pod> ip -brief address | grep -F "$VIP"`,
+      'ARP, from another node: oc debug node/<other node> -- chroot /host arping -c 3 -I <interface> "$VIP". No reply while the owner holds the VIP: its ARP answers are dropped on the way (port security, a switch). Replies from a MAC that is not the owner’s: another host claims the address, or a switch kept the old owner.',
+      'On Red Hat OpenStack Platform: the port of every node that may hold the VIP must allow it, as the product document’s RHOSP steps set up. List: openstack port show <port> -c allowed_address_pairs; add: openstack port set <port> --allowed-address ip-address="$VIP",mac-address=<that port’s MAC> (the document’s example MAC fa:fa:16:3e:31:f9:cb has seven octets: use the port’s own).',
+      'The owner’s own firewall: oc debug node/<owner> -- chroot /host nft list ruleset | grep -n -E "drop|reject", and the cloud’s or SDN’s security groups for the VIP and the port.',
+      'Confirm: oc debug node/<other node> -- chroot /host bash -c "</dev/tcp/$VIP/<port>" answers at once (connected, or connection refused: not a timeout), and the alert clears.',
+    ],
+  },
+  {
     alert: 'ExporterDown',
     severity: 'warning',
     for: '5m',

@@ -1,11 +1,18 @@
 import { accessSync, constants, type FSWatcher, watch } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { readImageSettings } from '../core/ipfailover/image-env.ts';
-import { planInstances } from '../core/ipfailover/instances.ts';
+import type { Histogram } from 'prom-client';
+import {
+  imageMonitorPort,
+  imageValue,
+  isUsableMonitorPort,
+  readImageSettings,
+} from '../core/ipfailover/image-env.ts';
+import { type InstancePlan, planInstances } from '../core/ipfailover/instances.ts';
 import { usesProber } from '../core/prober-protocol.ts';
 import type { Env, SettingValues } from '../core/settings.ts';
 import { Ingestor } from './ingest.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, unreachableHistogram } from './metrics.ts';
+import { ReachProber } from './reach.ts';
 import type { exporterSettings } from './settings.ts';
 import { CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { WebhookForwarder } from './webhook.ts';
@@ -78,6 +85,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
   }
   const checkRecords = new CheckRecords(stateDir, log);
+  const reach = reachProber(
+    options,
+    instances,
+    () => readinessProblems(ingestor, stateDir, settings.IPF_SPOOL_POLL_MS).length === 0,
+  );
   const scrapeCache = createMetrics({
     ingestor,
     instances,
@@ -86,6 +98,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     version: options.version,
     webhookQueue: () => webhook?.queueLength() ?? 0,
     prober: usesProber(image.checkScript) ? { stateDir } : undefined,
+    reach,
   });
 
   const app = Fastify({ logger: false, ...serverLimits });
@@ -130,6 +143,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
     poller = setInterval(ingestNow, settings.IPF_SPOOL_POLL_MS);
     poller.unref();
+    reach?.prober.start();
   });
   app.addHook('onClose', async () => {
     closed = true;
@@ -138,6 +152,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     clearTimeout(settleTimer);
     clearImmediate(continuation);
     webhook?.close();
+    await reach?.prober.close();
     ingestor.close();
   });
 
@@ -190,6 +205,42 @@ export function buildApp(options: AppOptions): FastifyInstance {
     };
   });
   return app;
+}
+
+/**
+ * The reachability probes, unless IPF_REACH_INTERVAL_MS is 0 or there is no port (IPF_REACH_PORT
+ * unset and OPENSHIFT_HA_MONITOR_PORT 0). They probe only while the exporter is ready.
+ */
+function reachProber(
+  { settings, env, log }: AppOptions,
+  instances: readonly InstancePlan[],
+  healthy: () => boolean,
+): { prober: ReachProber; unreachable: Histogram<'vip'> } | undefined {
+  if (settings.IPF_REACH_INTERVAL_MS === 0) return undefined;
+  const monitor = imageMonitorPort(imageValue(env, 'OPENSHIFT_HA_MONITOR_PORT'));
+  const port =
+    settings.IPF_REACH_PORT ??
+    (isUsableMonitorPort(monitor) && Number(monitor) > 0 ? Number(monitor) : undefined);
+  if (port === undefined) {
+    log('VIP reachability probes off: OPENSHIFT_HA_MONITOR_PORT is 0 and IPF_REACH_PORT is unset');
+    return undefined;
+  }
+  const unreachable = unreachableHistogram();
+  const vips = [...new Set(instances.flatMap((instance) => instance.vips.map(normalizeAddress)))];
+  const prober = new ReachProber(
+    {
+      vips,
+      port,
+      intervalMs: settings.IPF_REACH_INTERVAL_MS,
+      timeoutMs: settings.IPF_REACH_TIMEOUT_MS,
+      concurrency: settings.IPF_REACH_CONCURRENCY,
+      localAddresses,
+      healthy,
+      log,
+    },
+    (vip, seconds) => unreachable.observe({ vip }, seconds),
+  );
+  return { prober, unreachable };
 }
 
 /** Ready when the state directory is readable and the spool has been read to its end lately. */

@@ -1,9 +1,10 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { InstancePlan } from '../core/ipfailover/instances.ts';
 import type { StatusRecord } from '../core/report.ts';
 import type { Ingestor } from './ingest.ts';
 import { labelNames, type MetricName, metricNames } from './metric-names.ts';
 import { proberUp, readProberRecord, refusalKinds } from './prober.ts';
+import type { ReachProber } from './reach.ts';
 import { ScrapeCache } from './scrape-cache.ts';
 import { type CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { MAX_LINE_BYTES } from './spool.ts';
@@ -18,6 +19,25 @@ export interface MetricSources {
   readonly webhookQueue: () => number;
   /** Prober mode (keepalived runs verdict.sh): the prober's heartbeat and counters are exported. */
   readonly prober: { readonly stateDir: string } | undefined;
+  /** The reachability probes of the VIPs from this node and the histogram they observe, unless off. */
+  readonly reach?: { readonly prober: ReachProber; readonly unreachable: Histogram<'vip'> } | undefined;
+}
+
+/** Buckets of an unreachable period: a graceful move (under 1 s), a dead node (3 to 4 s), and worse. */
+export const UNREACHABLE_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300] as const;
+
+/**
+ * Creates the histogram that the reachability prober observes into, before the prober exists: the
+ * prober's callback needs it, and the registry needs the prober.
+ */
+export function unreachableHistogram(): Histogram<'vip'> {
+  return new Histogram({
+    name: metricNames.vipUnreachable,
+    help: 'Each period in which a VIP answered no connection from this node, observed when it answered again: the outage a client here saw, per failover.',
+    labelNames: [labelNames.vip],
+    buckets: [...UNREACHABLE_BUCKETS],
+    registers: [],
+  });
 }
 
 /**
@@ -37,6 +57,7 @@ export function createMetrics(sources: MetricSources): ScrapeCache {
   spoolFamilies(live, sources.ingestor);
   webhookFamilies(live, sources);
   if (sources.prober) proberFamilies(live, cache, sources.prober.stateDir);
+  if (sources.reach) reachFamilies(live, sources.reach.prober, sources.reach.unreachable);
   buildInfo(live, sources);
   return cache;
 }
@@ -250,6 +271,36 @@ function proberFamilies(registry: Registry, cache: ScrapeCache, stateDir: string
       for (const [check, count] of Object.entries(record()?.probes ?? {})) this.inc({ check }, count);
     },
   });
+}
+
+/** What this node sees of the VIPs it does not hold; a VIP held here, or not probed yet, has no series. */
+function reachFamilies(registry: Registry, reach: ReachProber, unreachable: Histogram<'vip'>): void {
+  const perVip = (
+    name: MetricName,
+    help: string,
+    value: (result: { reachable: boolean; seconds: number }) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [labelNames.vip],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [vip, result] of reach.results) this.set({ vip }, value(result));
+      },
+    });
+  perVip(
+    metricNames.vipReachable,
+    'Whether the VIP answered this node’s last TCP connect (a SYN-ACK or a RST); no series for a VIP this node holds.',
+    (result) => Number(result.reachable),
+  );
+  perVip(
+    metricNames.vipProbeDuration,
+    'How long this node’s last connect to the VIP took, up to IPF_REACH_TIMEOUT_MS.',
+    (result) => result.seconds,
+  );
+  registry.registerMetric(unreachable);
 }
 
 function buildInfo(registry: Registry, { version, node }: MetricSources): void {

@@ -38,4 +38,23 @@ export const exporterSettings = {
     integer(1, 100_000),
     'Transitions waiting for the webhook at most; beyond it the oldest are dropped and counted.',
   ),
+  IPF_REACH_INTERVAL_MS: withDefault(
+    '1000',
+    integer(0, 5000, 'a whole number of milliseconds from 0 (off) to 5000'),
+    'How often this exporter connects to every VIP it does not hold, to see that it answers where it is (ipfailover_vip_reachable); 0: never.',
+  ),
+  IPF_REACH_PORT: optional(
+    integer(1, 65535, 'a port from 1 to 65535'),
+    'The TCP port of those connections; unset: OPENSHIFT_HA_MONITOR_PORT (no probes when that is 0). A SYN-ACK and a RST both count as an answer, so the port need not be open.',
+  ),
+  IPF_REACH_TIMEOUT_MS: withDefault(
+    '300',
+    integer(10, 5000, 'a whole number of milliseconds from 10 to 5000'),
+    'How long one connection waits for an answer before the VIP counts as unreachable from here.',
+  ),
+  IPF_REACH_CONCURRENCY: withDefault(
+    '32',
+    integer(1, 256),
+    'Connections in flight at once; a round over many VIPs that drop everything takes longer, and the next waits for it.',
+  ),
 } as const;

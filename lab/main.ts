@@ -72,7 +72,13 @@ function fail(message: string): never {
   throw new UserError(message);
 }
 
-const tools = { keepalived: 'keepalived', prometheus: 'prometheus', ip: 'iproute2', bridge: 'iproute2' };
+const tools = {
+  keepalived: 'keepalived',
+  prometheus: 'prometheus',
+  ip: 'iproute2',
+  bridge: 'iproute2',
+  nft: 'nftables',
+};
 
 async function ensureTools(): Promise<void> {
   const missing = [];
@@ -82,7 +88,7 @@ async function ensureTools(): Promise<void> {
   const packages = [...new Set(missing)];
   if (!existsSync('/etc/debian_version')) {
     fail(
-      `install ${packages.join(' ')} (keepalived 2.x, Prometheus 2.x with promtool, iproute2 with ip and bridge), then run again`,
+      `install ${packages.join(' ')} (keepalived 2.x, Prometheus 2.x with promtool, iproute2 with ip and bridge, nftables), then run again`,
     );
   }
   process.stderr.write(`lab: installing ${packages.join(' ')} with apt-get\n`);

@@ -1,8 +1,12 @@
 import { counted } from '../core/plural.ts';
+import { metricNames } from '../exporter/metric-names.ts';
+import { probeTcp } from '../exporter/reach.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
-import { servedBy } from './observe.ts';
-import { type Report, renderedInstances, type Scenario, servedByAnother } from './scenario-kit.ts';
+import { get, servedBy } from './observe.ts';
+import { blackhole, type LabHost } from './runtime.ts';
+import { quiet, type Report, renderedInstances, type Scenario, servedByAnother } from './scenario-kit.ts';
+import { APP_PORT, EXPORTER_PORT } from './topology.ts';
 
 /** How often the client asks every VIP, and how long it waits for each answer. */
 export const REQUEST_EVERY_MS = 20;
@@ -63,15 +67,30 @@ export class OutageRecorder {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly vips: readonly string[]) {
+  /**
+   * `http`: a GET answered by the app, as a client of the service sees it. `tcp`: any answer to a
+   * connect, a RST included, as the exporters' reachability probes count it (a host whose app died
+   * still answers with a RST while it holds the VIP).
+   */
+  constructor(
+    private readonly vips: readonly string[],
+    private readonly how: 'http' | 'tcp' = 'http',
+  ) {
     for (const vip of vips) this.samples.set(vip, []);
+  }
+
+  private ask(vip: string): Promise<string | undefined> {
+    if (this.how === 'http') return servedBy(vip, REQUEST_TIMEOUT_MS);
+    return probeTcp(vip, APP_PORT, REQUEST_TIMEOUT_MS).then((result) =>
+      result.reachable ? 'answered' : undefined,
+    );
   }
 
   start(): void {
     this.timer ??= setInterval(() => {
       for (const vip of this.vips) {
         const sentAt = Date.now();
-        const request = servedBy(vip, REQUEST_TIMEOUT_MS).then((by) => {
+        const request = this.ask(vip).then((by) => {
           this.samples.get(vip)?.push({ sentAt, by });
           this.inFlight.delete(request);
         });
@@ -95,6 +114,72 @@ export class OutageRecorder {
   async gaps(since: number, until: number = Date.now()): Promise<Gap[]> {
     await this.flush();
     return this.vips.flatMap((vip) => gapsIn(vip, this.samples.get(vip) ?? [], since, until));
+  }
+}
+
+/** One exporter's unreachable-period histogram for a VIP: what it has observed so far. */
+async function observedOutages(host: LabHost, vip: string): Promise<{ sum: number; count: number }> {
+  const body = (await get(`http://${host.host.address}:${EXPORTER_PORT}/metrics`))?.body ?? '';
+  const value = (part: 'sum' | 'count') =>
+    Number(
+      new RegExp(
+        `^${metricNames.vipUnreachable}_${part}\\{vip="${vip.replaceAll('.', '\\.')}"\\} (\\S+)$`,
+        'm',
+      ).exec(body)?.[1] ?? 0,
+    );
+  return { sum: value('sum'), count: value('count') };
+}
+
+/** One failover as the exporters saw it, beside the lab client's own network-level gap. */
+export interface ObservedFailover {
+  /** The sum of the client's connect-level gaps (a RST is an answer, as for the exporters). */
+  readonly clientMs: number;
+  /** Each exporter that observed the period, with the sum of what it observed. */
+  readonly observers: readonly { readonly host: string; readonly ms: number }[];
+}
+
+/**
+ * The exporters' ipfailover_vip_unreachable_seconds against a client in the client namespace that
+ * counts answers as they do: snapshot every exporter before a failover, and again once it is over.
+ */
+export class ExporterComparison {
+  private readonly recorder: OutageRecorder;
+  private before = new Map<string, { sum: number; count: number }>();
+  private startedAt = 0;
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly vip: string,
+  ) {
+    this.recorder = new OutageRecorder([vip], 'tcp');
+  }
+
+  start(): void {
+    this.recorder.start();
+  }
+
+  stop(): Promise<void> {
+    return this.recorder.stop();
+  }
+
+  async beforeFailover(): Promise<void> {
+    this.before = new Map();
+    this.startedAt = Date.now();
+    for (const host of this.lab.hosts) this.before.set(host.host.name, await observedOutages(host, this.vip));
+  }
+
+  /** After the new owner answers: a second for the exporters' next probes (every 100 ms in the lab). */
+  async afterFailover(): Promise<ObservedFailover> {
+    await sleep(1000);
+    const gaps = await this.recorder.gaps(this.startedAt);
+    const observers = [];
+    for (const host of this.lab.hosts) {
+      const now = await observedOutages(host, this.vip);
+      const was = this.before.get(host.host.name) ?? { sum: 0, count: 0 };
+      if (now.count > was.count)
+        observers.push({ host: host.host.name, ms: Math.round((now.sum - was.sum) * 1000) });
+    }
+    return { clientMs: gaps.reduce((sum, gap) => sum + gap.ms, 0), observers };
   }
 }
 
@@ -238,6 +323,51 @@ async function withRecorder<T>(lab: Lab, during: (recorder: OutageRecorder) => P
 }
 
 export const outageScenarios: Record<string, Scenario> = {
+  /**
+   * Port security, or a firewall: the bridge drops every frame to one VIP while its owner keeps it.
+   * Only the exporters' reachability probes can see it: VIPUnreachable fires, and the alerts that
+   * read VRRP state and addresses stay quiet. Then the rule goes: the alert resolves.
+   */
+  blackhole: async (lab, report) => {
+    const owners = await lab.settle();
+    const vip = lab.vips[0] ?? '';
+    const owner = owners.get(vip) ?? '';
+    report.step(`dropping every frame to ${vip} on the bridge (nft, bridge family) while ${owner} holds it`);
+    await blackhole(vip, true);
+    let fired: number | undefined;
+    try {
+      await quiet(lab, report, ['VIPSplitBrain', 'VIPNoMaster', 'StateMismatch'], async () => {
+        report.step('waiting for VIPUnreachable (for: 1m)');
+        fired = await lab.waitForAlert('VIPUnreachable', 150_000).catch(() => undefined);
+      });
+      report.expect(
+        fired !== undefined,
+        fired === undefined
+          ? 'VIPUnreachable did not fire within 150 s'
+          : `VIPUnreachable fired ${fired.toFixed(0)} s after the drop`,
+      );
+      report.expect((await servedBy(vip, 1000)) === undefined, `a client cannot reach ${vip} either`);
+      const holders = (await lab.owners()).get(vip) ?? [];
+      report.expect(
+        holders.length === 1 && holders[0] === owner,
+        `${owner} still holds ${vip}: VRRP sees nothing wrong`,
+      );
+    } finally {
+      report.step('removing the rule');
+      await blackhole(vip, false);
+    }
+    const removed = Date.now();
+    while ((await lab.firing()).includes('VIPUnreachable') && Date.now() - removed < 60_000)
+      await sleep(1000);
+    const firing = (await lab.firing()).includes('VIPUnreachable');
+    report.expect(
+      !firing,
+      firing
+        ? 'VIPUnreachable still firing 60 s after the rule went'
+        : `VIPUnreachable resolved ${((Date.now() - removed) / 1000).toFixed(0)} s after the rule went`,
+    );
+  },
+
   /**
    * The master of the first VIP goes into maintenance (its IPF_MAINTENANCE_FILE, the lab's stand-in
    * for the Node label): the prober fails every check there, keepalived resigns with priority 0 and

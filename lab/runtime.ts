@@ -111,6 +111,27 @@ export async function partition(top: Topology, isolated: boolean): Promise<void>
     await $`ip netns exec ${SWITCH} bridge link set dev p-${host.name} isolated ${isolated ? 'on' : 'off'}`;
 }
 
+const DROP_TABLE = PREFIX;
+
+/**
+ * Drops every frame to one address on the bridge (nftables' bridge family, in the bridge's
+ * namespace), or removes the rule: what port security does to a VIP missing from a port's allowed
+ * addresses. ARP and VRRP still pass, so the owner keeps the VIP and nobody reaches it.
+ */
+export async function blackhole(address: string, dropping: boolean): Promise<void> {
+  const nft = (...args: string[]) => $`ip netns exec ${SWITCH} nft ${args}`;
+  if (!dropping) {
+    await nft('delete', 'table', 'bridge', DROP_TABLE);
+    return;
+  }
+  await nft('add', 'table', 'bridge', DROP_TABLE);
+  await nft(
+    ...['add', 'chain', 'bridge', DROP_TABLE, 'forward'],
+    ...['{', 'type', 'filter', 'hook', 'forward', 'priority', '0', ';', '}'],
+  );
+  await nft('add', 'rule', 'bridge', DROP_TABLE, 'forward', 'ip', 'daddr', address, 'drop');
+}
+
 /** The VIPs on a host's eth0 now: the ground truth of who serves them. */
 export async function vipsOn(host: Host, vips: readonly string[]): Promise<string[]> {
   const addresses = (await $`ip -n ${host.namespace} -4 -o addr show dev eth0`).stdout;
@@ -378,6 +399,9 @@ export class LabHost {
         IPF_EXPORTER_HOST: '0.0.0.0',
         IPF_EXPORTER_PORT: String(EXPORTER_PORT),
         IPF_SPOOL_POLL_MS: '250',
+        // Every 100 ms, so that an outage it measures compares with the lab's client to a tenth of a second.
+        IPF_REACH_INTERVAL_MS: '100',
+        IPF_REACH_TIMEOUT_MS: '100',
       },
       'exporter.log',
     );

@@ -21,6 +21,12 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
       text: 'its median ≤ 1.05 × the stock check’s',
       check: /^(prober|one-shot http-check) at 2 s: median [\d.]+ ms ≤ 1\.05 × the stock/,
     },
+    {
+      text: "each of its failovers: the exporters' outage histogram agrees with the lab client's within 0.3 s (both count a RST as an answer)",
+      check:
+        /^(prober|one-shot http-check) at 2 s, app killed \d+ ms after a check: VIP unreachable \d+ ms to the lab client, observed by .+: within 300 ms$/,
+      count: 10,
+    },
     { text: 'no VIPSplitBrain', check: /^VIPSplitBrain did not fire$/ },
     { text: 'no VIPNoMaster', check: /^VIPNoMaster did not fire$/ },
   ],
@@ -84,6 +90,18 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
     },
     { text: 'no run timed out', check: /^prober at [12] s: no run timed out$/, count: 2 },
     { text: 'no transition to FAULT', check: /^prober at [12] s: no transition to FAULT$/, count: 2 },
+  ],
+  blackhole: [
+    { text: 'VIPUnreachable fires', check: /^VIPUnreachable fired \d+ s after the drop$/ },
+    { text: 'a client cannot reach the VIP', check: /^a client cannot reach \S+ either$/ },
+    { text: 'its owner keeps it', check: /^h\d still holds \S+: VRRP sees nothing wrong$/ },
+    { text: 'no VIPSplitBrain', check: /^VIPSplitBrain did not fire$/ },
+    { text: 'no VIPNoMaster', check: /^VIPNoMaster did not fire$/ },
+    { text: 'no StateMismatch', check: /^StateMismatch did not fire$/ },
+    {
+      text: 'VIPUnreachable resolves after the rule goes',
+      check: /^VIPUnreachable resolved \d+ s after the rule went$/,
+    },
   ],
   maintenance: [
     { text: 'the host with the most VIPs has some to move', check: /^h\d held \d+ VIPs? to move$/ },

@@ -5,7 +5,7 @@ import { metricNames } from '../exporter/metric-names.ts';
 import { median } from '../testkit/statistics.ts';
 import { type Lab, sleep } from './lab.ts';
 import { get, servedBy } from './observe.ts';
-import { outageScenarios } from './outage.ts';
+import { ExporterComparison, type ObservedFailover, outageScenarios } from './outage.ts';
 import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';
 import {
   percentile,
@@ -44,10 +44,17 @@ async function failoverBoundMs(lab: Lab, vip: string, to: string | undefined): P
  * app and waits for the VIP to come back (preemption), so the next run starts alike. The bound is
  * the check interval plus the new master's VRRP skew time.
  */
-export async function measureFailover(lab: Lab, vip: string, phaseMs: number): Promise<FailoverRun> {
+export async function measureFailover(
+  lab: Lab,
+  vip: string,
+  phaseMs: number,
+  comparison?: ExporterComparison,
+): Promise<FailoverRun & { observed?: ObservedFailover }> {
   await lab.settle();
   const from = (await servedBy(vip)) ?? '';
   const owner = lab.host(from);
+  // Before the phase is timed: its scrapes would shift the kill off the grid.
+  await comparison?.beforeFailover();
   await lab.afterNextCheck(owner);
   await sleep(phaseMs);
   const started = Date.now();
@@ -55,11 +62,13 @@ export async function measureFailover(lab: Lab, vip: string, phaseMs: number): P
   const to = await servedByAnother(vip, from);
   const ms = Date.now() - started;
   if (to === undefined) throw new Error(`${vip} was not served by another host within 20 s`);
+  // Before the app comes back: the return under preemption would be a period of its own.
+  const observed = await comparison?.afterFailover();
   const boundMs = await failoverBoundMs(lab, vip, to);
   owner.startApp();
   const back = Date.now();
   while ((await servedBy(vip, 200)) !== from && Date.now() - back < 30_000) await sleep(100);
-  return { ms, from, to, boundMs };
+  return { ms, from, to, boundMs, ...(observed ? { observed } : {}) };
 }
 
 /** One column of the failover table: a check at an interval. */
@@ -78,18 +87,36 @@ export function phaseGrid(intervalSeconds: number, phases: number): number[] {
   );
 }
 
-async function failoverCase(lab: Lab, report: Report, failover: FailoverCase, phases: number) {
+/**
+ * `compare`: each failover is also timed as the exporters' reachability probes saw it, beside a lab
+ * client that counts answers as they do (a RST is one). They must agree within 0.3 s.
+ */
+async function failoverCase(
+  lab: Lab,
+  report: Report,
+  failover: FailoverCase,
+  phases: number,
+  compare = false,
+) {
   report.step(`${failover.label}: reconfiguring every host, then ${phases} failovers`);
   await lab.reconfigure(failover.options);
   const vip = lab.vips[0] ?? '';
   const interval = Number(imageValue(failover.options.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL'));
   const runs: FailoverRun[] = [];
-  for (const phase of phaseGrid(interval, phases)) {
-    const run = await measureFailover(lab, vip, phase);
-    runs.push(run);
-    report.line(
-      `  ${failover.label}, app killed ${phase} ms after a check: ${run.from} → ${run.to} in ${run.ms} ms`,
-    );
+  const comparison = compare ? new ExporterComparison(lab, vip) : undefined;
+  comparison?.start();
+  try {
+    for (const phase of phaseGrid(interval, phases)) {
+      const run = await measureFailover(lab, vip, phase, comparison);
+      runs.push(run);
+      report.line(
+        `  ${failover.label}, app killed ${phase} ms after a check: ${run.from} → ${run.to} in ${run.ms} ms`,
+      );
+      if (run.observed)
+        expectExportersAgree(report, run.observed, `${failover.label}, app killed ${phase} ms after a check`);
+    }
+  } finally {
+    await comparison?.stop();
   }
   const ms = runs.map((run) => run.ms);
   return {
@@ -98,6 +125,23 @@ async function failoverCase(lab: Lab, report: Report, failover: FailoverCase, ph
     p90: percentile(ms, 90),
     bound: median(runs.map((run) => run.boundMs)),
   };
+}
+
+/**
+ * The exporters measure the network: while the dead app's host still holds the VIP its kernel answers
+ * with a RST, so they see only the VRRP move, not the whole failover a client of the service sees.
+ */
+function expectExportersAgree(report: Report, observed: ObservedFailover, what: string): void {
+  const seen =
+    observed.observers.map((observer) => `${observer.host} ${observer.ms} ms`).join(', ') || 'no exporter';
+  const worst = Math.max(
+    0,
+    ...observed.observers.map((observer) => Math.abs(observer.ms - observed.clientMs)),
+  );
+  report.expect(
+    observed.observers.length > 0 && worst <= 300,
+    `${what}: VIP unreachable ${observed.clientMs} ms to the lab client, observed by ${seen}: within 300 ms`,
+  );
 }
 
 const withInterval = (options: LabOptions, seconds: number): LabOptions => ({
@@ -136,7 +180,7 @@ export const scenarios: Record<string, Scenario> = {
       for (const failover of cases) {
         if (failover === own) {
           await quiet(lab, report, ['VIPSplitBrain', 'VIPNoMaster'], async () => {
-            results.push(await failoverCase(lab, report, failover, phases));
+            results.push(await failoverCase(lab, report, failover, phases, true));
           });
         } else {
           results.push(await failoverCase(lab, report, failover, phases));

@@ -80,7 +80,8 @@ export const ALERTS_SELECTOR =
   'ALERTS{alertname=~"VIP.*|NodeFault|Check.*|ProberDown|StateMismatch|ExporterDown"}';
 
 export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): GrafanaDashboard {
-  const select = (metric: MetricName) => `${metric}{${jobSelector}, namespace=~"$namespace"}`;
+  const select = (metric: MetricName | `${MetricName}_${'sum' | 'count' | 'bucket'}`) =>
+    `${metric}{${jobSelector}, namespace=~"$namespace"}`;
   const target = (expr: string, legendFormat?: string): Target => ({
     refId: 'A',
     datasource,
@@ -169,11 +170,51 @@ export function grafanaDashboard(jobSelector: string = DEFAULT_JOB_SELECTOR): Gr
       fieldConfig: { defaults: { unit: 's' }, overrides: [] },
       options: { legend: { displayMode: 'list', placement: 'bottom' } },
     },
+    {
+      id: 6,
+      type: 'state-timeline',
+      title: 'VIP reachability, from each other node',
+      description: `${metricNames.vipReachable}: whether the VIP answered this node’s last TCP connect (a SYN-ACK or a RST), every IPF_REACH_INTERVAL_MS. The holder does not probe its own VIPs. A VIP held somewhere that every row shows unreached is what VIPUnreachable alerts on: port security, ARP, a firewall.`,
+      gridPos: { x: 0, y: 26, w: 12, h: 8 },
+      datasource,
+      targets: [target(`max by (vip, node) (${select(metricNames.vipReachable)})`, '{{vip}} from {{node}}')],
+      fieldConfig: {
+        defaults: {
+          mappings: [
+            {
+              type: 'value',
+              options: { '1': { text: 'answers', color: 'green' }, '0': { text: 'silent', color: 'red' } },
+            },
+          ],
+        },
+        overrides: [],
+      },
+      options: { mergeValues: true, showValue: 'never', rowHeight: 0.8 },
+    },
+    {
+      id: 7,
+      type: 'timeseries',
+      title: 'Client-visible outage per failover',
+      description: `${metricNames.vipUnreachable}: each period a VIP answered no connect from an observing node, observed when it answered again. The mean per VIP over the last hour; a graceful move costs the backup’s skew time (under 1 s), a dead node 3 to 4 s.`,
+      gridPos: { x: 12, y: 26, w: 12, h: 8 },
+      datasource,
+      targets: [
+        target(
+          `sum by (vip) (increase(${select(`${metricNames.vipUnreachable}_sum`)}[1h])) / sum by (vip) (increase(${select(`${metricNames.vipUnreachable}_count`)}[1h]))`,
+          '{{vip}}',
+        ),
+      ],
+      fieldConfig: {
+        defaults: { unit: 's', custom: { drawStyle: 'bars', fillOpacity: 60 } },
+        overrides: [],
+      },
+      options: { legend: { displayMode: 'table', placement: 'right' } },
+    },
   ];
   return {
     uid: 'ipfailover-toolkit',
     title: 'IP failover (ipfailover-toolkit)',
-    description: `VIP ownership, VRRP transitions, checks and the alerts ${alertNames.join(', ')}.`,
+    description: `VIP ownership and reachability, VRRP transitions, checks, outages and the alerts ${alertNames.join(', ')}.`,
     tags: ['ipfailover', 'keepalived', 'openshift'],
     schemaVersion: 39,
     editable: true,

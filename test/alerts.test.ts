@@ -82,6 +82,10 @@ const transitions = (target: Target, instance: string, from: State, to: State, v
 const becameMaster = (target: Target, instance: string, from: State, values: string) =>
   transitions(target, instance, from, 'master', values);
 
+/** What one node sees of a VIP it does not hold: 1 answered, 0 not. */
+const vipReachable = (target: Target, vip: string, values: string) =>
+  series(metricNames.vipReachable, { ...targetLabels(target), vip }, values);
+
 /** The series of one check on one node. */
 const checkSeries = (metric: MetricName, target: Target, check: string, values: string) =>
   series(metric, { ...targetLabels(target), check }, values);
@@ -419,6 +423,48 @@ const groups: TestGroup[] = [
     alert_rule_test: quiet('ProberDown', '1m', '1m15s', '2m', '9m'),
   },
   {
+    name: 'VIPUnreachable fires: worker-1 holds the VIP, and neither observer reaches it from 2m on',
+    input_series: [
+      vipPresent(worker1, 'web_VIP_1', '10.0.0.100', '1x39'),
+      vipPresent(worker2, 'web_VIP_1', '10.0.0.100', '0x39'),
+      vipPresent(worker3, 'web_VIP_1', '10.0.0.100', '0x39'),
+      vipReachable(worker2, '10.0.0.100', runs([1, 8], [0, 32])),
+      vipReachable(worker3, '10.0.0.100', runs([1, 8], [0, 32])),
+    ],
+    alert_rule_test: [
+      // Unreachable from 2m on: pending to 2m45s, firing from 3m on.
+      ...quiet('VIPUnreachable', '1m45s', '2m45s'),
+      firing('3m', 'VIPUnreachable', [
+        { ...scope, vip: '10.0.0.100', severity: 'critical' },
+        'VIP 10.0.0.100 answers no other node',
+        'VIP 10.0.0.100 is on a node’s interface, but for 1 minute no connection to it from any other node was answered, not even with a reset: clients cannot reach it where it is. VIPSplitBrain, VIPNoMaster and StateMismatch cannot see this.',
+      ]),
+    ],
+  },
+  {
+    name: 'VIPUnreachable quiet: one observer still reaches it, a 45 s blip, nobody holds it, and a single node that nobody observes',
+    input_series: [
+      // 10.0.0.100: worker-3 still reaches it.
+      vipPresent(worker1, 'web_VIP_1', '10.0.0.100', '1x39'),
+      vipReachable(worker2, '10.0.0.100', '0x39'),
+      vipReachable(worker3, '10.0.0.100', '1x39'),
+      // 10.0.0.101: unreachable for 45 s only (3 samples), then answered again.
+      vipPresent(worker1, 'web_VIP_2', '10.0.0.101', '1x39'),
+      vipReachable(worker2, '10.0.0.101', runs([1, 8], [0, 3], [1, 29])),
+      // 10.0.0.102: held by nobody (VIPNoMaster's case), unreachable everywhere.
+      vipPresent(worker1, 'web_VIP_3', '10.0.0.102', '0x39'),
+      vipPresent(worker2, 'web_VIP_3', '10.0.0.102', '0x39'),
+      vipReachable(worker2, '10.0.0.102', '0x39'),
+      // 10.0.0.103 in another namespace, a single node: it holds the VIP and nobody observes it.
+      series(
+        metricNames.vipPresent,
+        { ...worker3, job: scope.job, namespace: 'alone', vrrp_instance: 'one_VIP_1', vip: '10.0.0.103' },
+        '1x39',
+      ),
+    ],
+    alert_rule_test: quiet('VIPUnreachable', '1m', '2m30s', '3m', '5m', '9m'),
+  },
+  {
     name: 'ExporterDown fires: one target down for 5 minutes',
     input_series: [
       series('up', targetLabels(worker1), '1x39'),
@@ -494,6 +540,7 @@ describe('alert rules', () => {
       'CheckStale',
       'ProberDown',
       'StateMismatch',
+      'VIPUnreachable',
       'ExporterDown',
     ]);
     for (const rule of alertRules()) {

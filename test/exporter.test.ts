@@ -178,7 +178,9 @@ describe('the exporter app (fastify inject)', () => {
   it('serves the families of exporter/metric-names.ts, each once, and no other', async () => {
     const app = inProcessExporter({
       IPF_STATE_DIR: spoolDir(),
-      OPENSHIFT_HA_VIRTUAL_IPS: '10.0.0.1',
+      // On loopback but on no interface: probed (reachability on), and answered by lo with a RST.
+      OPENSHIFT_HA_VIRTUAL_IPS: '127.0.1.1',
+      IPF_REACH_INTERVAL_MS: '1000',
       // Prober mode: the prober's families are served too.
       OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/verdict.sh',
     });

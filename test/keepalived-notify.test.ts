@@ -2,10 +2,9 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipft } from './support/cli.ts';
-import { sample, spoolDir, waitFor } from './support/exporter.ts';
+import { exporterIn, sample, spoolDir, waitFor } from './support/exporter.ts';
 import { temporaryDirectory } from './support/harness.ts';
 import { singleHost } from './support/netns.ts';
-import { bundleNode } from './support/node.ts';
 
 /**
  * notify.sh run by a real keepalived on a test host (a network namespace), with the config
@@ -43,18 +42,7 @@ describe('notify.sh under a real keepalived', () => {
       ['-n', '-l', '-P', '-f', config, '-p', join(work, 'k.pid'), '-r', join(work, 'v.pid')],
       env,
     );
-    host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
-      ...env,
-      IPF_EXPORTER_HOST: '127.0.0.1',
-      IPF_EXPORTER_PORT: '9871',
-      IPF_SPOOL_POLL_MS: '100',
-    });
-
-    const scrape = () =>
-      host.exec(process.execPath, [
-        '-e',
-        'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
-      ]);
+    const { scrape } = exporterIn(host, { ...env, IPF_SPOOL_POLL_MS: '100' });
     const until = (what: string, predicate: (metrics: string) => boolean) =>
       waitFor(
         what,

@@ -1306,6 +1306,8 @@ describe('monitoring', () => {
       'Active alerts',
       'Check success per node',
       'Check duration',
+      'VIP reachability, from each other node',
+      'Client-visible outage per failover',
     ]);
     const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
     expect(expressions.join('\n')).toContain('ipfailover_vip_present');

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Env, readSettings } from '../../core/settings.ts';
 import { buildApp } from '../../exporter/app.ts';
 import { type MetricName, metricNames } from '../../exporter/metric-names.ts';
 import { exporterSettings } from '../../exporter/settings.ts';
 import { onCleanup, temporaryDirectory } from './harness.ts';
+import type { TestHost } from './netns.ts';
 import { bundleNode } from './node.ts';
 
 export function transitionLine(
@@ -28,9 +29,19 @@ export function append(stateDir: string, text: string): void {
   appendFileSync(join(stateDir, 'transitions.jsonl'), text);
 }
 
+/**
+ * The tests' VIPs are documentation addresses outside any namespace of theirs: the reachability
+ * probes would send SYNs to them through the machine's network. They are off unless a test asks.
+ */
+const NO_REACH_PROBES = { IPF_REACH_INTERVAL_MS: '0' } as const;
+
 /** The app in-process (fastify inject), with its own registry and a temp state directory. */
 export function inProcessExporter(env: Env, logs: string[] = []) {
-  const { values, problems } = readSettings(exporterSettings, { IPF_LOG_TO: 'none', ...env });
+  const { values, problems } = readSettings(exporterSettings, {
+    IPF_LOG_TO: 'none',
+    ...NO_REACH_PROBES,
+    ...env,
+  });
   if (problems.length > 0) throw new Error(problems.join('\n'));
   const app = buildApp({
     settings: values,
@@ -52,7 +63,13 @@ export interface RunningExporter {
 /** The built dist/exporter/exporter.js as a process, not waited for: for runs that must fail to start. */
 export function spawnExporter(env: Env): RunningExporter {
   const child = spawn(bundleNode, ['dist/exporter/exporter.js'], {
-    env: { PATH: process.env.PATH, IPF_EXPORTER_HOST: '127.0.0.1', IPF_LOG_TO: 'none', ...env },
+    env: {
+      PATH: process.env.PATH,
+      IPF_EXPORTER_HOST: '127.0.0.1',
+      IPF_LOG_TO: 'none',
+      ...NO_REACH_PROBES,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -108,7 +125,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** A series of the exporter's as the exposition writes it: a metric name, then its labels if it has any. */
-export type Series = MetricName | `${MetricName}{${string}}`;
+export type Series =
+  | MetricName
+  | `${MetricName}{${string}}`
+  // A histogram's series.
+  | `${MetricName}_${'sum' | 'count' | 'bucket'}{${string}}`;
 
 /** One sample's value from a Prometheus text exposition, or undefined. */
 export function sample(metrics: string, series: Series): number | undefined {
@@ -148,4 +169,23 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The built exporter inside a test namespace, on 127.0.0.1:9871 there, with `env` as its whole
+ * environment (PATH added); `scrape()` reads its /metrics from inside the namespace ('' until it answers).
+ */
+export function exporterIn(host: TestHost, env: Env): { scrape: () => string } {
+  host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
+    PATH: process.env.PATH,
+    ...env,
+    IPF_EXPORTER_HOST: '127.0.0.1',
+    IPF_EXPORTER_PORT: '9871',
+  });
+  const scrape = () =>
+    host.exec(process.execPath, [
+      '-e',
+      'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
+    ]);
+  return { scrape };
 }

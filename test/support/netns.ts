@@ -38,8 +38,35 @@ export interface TestHost {
  */
 export function singleHost(lastOctet = 2): TestHost {
   assertSubnetIsFree();
+  const host = testHost(`${TEST_SUBNET}.${lastOctet}`);
+  ip('-n', host.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer');
+  ip('-n', host.name, 'link', 'set', 'eth0-peer', 'up');
+  addressEth0(host);
+  return host;
+}
+
+/**
+ * Two namespaces joined by a veth pair, `eth0` in each: `.2` and `.3` of the test subnet. One can be
+ * a node that observes, the other the node that holds (or stops holding) an address.
+ */
+export function connectedHosts(): [TestHost, TestHost] {
+  assertSubnetIsFree();
+  const first = testHost(`${TEST_SUBNET}.2`);
+  const second = testHost(`${TEST_SUBNET}.3`);
+  ip('-n', first.name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', second.name);
+  addressEth0(first);
+  addressEth0(second);
+  return [first, second];
+}
+
+function addressEth0(host: TestHost): void {
+  ip('-n', host.name, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0');
+  ip('-n', host.name, 'link', 'set', 'eth0', 'up');
+}
+
+/** A namespace with loopback up, removed (with every process it started) at cleanup. */
+function testHost(address: string): TestHost {
   const name = `ipft-t${process.pid}-${++counter}`;
-  const address = `${TEST_SUBNET}.${lastOctet}`;
   ip('netns', 'add', name);
   onCleanup(() => {
     try {
@@ -49,10 +76,6 @@ export function singleHost(lastOctet = 2): TestHost {
     }
   });
   ip('-n', name, 'link', 'set', 'lo', 'up');
-  ip('-n', name, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0-peer');
-  ip('-n', name, 'link', 'set', 'eth0-peer', 'up');
-  ip('-n', name, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
-  ip('-n', name, 'link', 'set', 'eth0', 'up');
   const children: ChildProcess[] = [];
   onCleanup(async () => {
     for (const child of children) {
