@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ingestor } from '../exporter/ingest.ts';
 import { metricNames } from '../exporter/metric-names.ts';
-import { exporterSettings } from '../exporter/settings.ts';
+import { defaultReachIntervalMs } from '../exporter/reach.ts';
 import { median } from '../testkit/statistics.ts';
 import { burst } from './measure.ts';
 import { targetRecorder } from './targets.ts';
@@ -244,5 +244,5 @@ for (let round = 0; round < rounds; round++) {
 const idleShare = median(idle);
 const probingShare = median(probing);
 console.log(
-  `VIP reachability, 254 VIPs: ${(probingShare * 100).toFixed(2)} % of a core probing every ${exporterSettings.IPF_REACH_INTERVAL_MS.fallback} ms, ${(idleShare * 100).toFixed(2)} % idle (probes off), +${((probingShare - idleShare) * 100).toFixed(2)} points (10 s windows); target ≤ 1 % ${target('254 VIPs probed: exporter ≤ 1 % of a core', probingShare <= 0.01)}`,
+  `VIP reachability, 254 VIPs: ${(probingShare * 100).toFixed(2)} % of a core probing every ${defaultReachIntervalMs(254)} ms (the default), ${(idleShare * 100).toFixed(2)} % idle (probes off), +${((probingShare - idleShare) * 100).toFixed(2)} points (10 s windows); target ≤ 1 % ${target('254 VIPs probed: exporter ≤ 1 % of a core', probingShare <= 0.01)}`,
 );

@@ -12,7 +12,7 @@ import { usesProber } from '../core/prober-protocol.ts';
 import type { Env, SettingValues } from '../core/settings.ts';
 import { Ingestor } from './ingest.ts';
 import { createMetrics, unreachableHistogram } from './metrics.ts';
-import { ReachProber } from './reach.ts';
+import { defaultReachIntervalMs, ReachProber } from './reach.ts';
 import type { exporterSettings } from './settings.ts';
 import { CheckRecords, localAddresses, normalizeAddress } from './sources.ts';
 import { WebhookForwarder } from './webhook.ts';
@@ -231,7 +231,7 @@ function reachProber(
     {
       vips,
       port,
-      intervalMs: settings.IPF_REACH_INTERVAL_MS,
+      intervalMs: settings.IPF_REACH_INTERVAL_MS ?? defaultReachIntervalMs(vips.length),
       timeoutMs: settings.IPF_REACH_TIMEOUT_MS,
       concurrency: settings.IPF_REACH_CONCURRENCY,
       localAddresses,

@@ -38,10 +38,9 @@ export const exporterSettings = {
     integer(1, 100_000),
     'Transitions waiting for the webhook at most; beyond it the oldest are dropped and counted.',
   ),
-  IPF_REACH_INTERVAL_MS: withDefault(
-    '1000',
+  IPF_REACH_INTERVAL_MS: optional(
     integer(0, 5000, 'a whole number of milliseconds from 0 (off) to 5000'),
-    'How often this exporter connects to every VIP it does not hold, to see that it answers where it is (ipfailover_vip_reachable); 0: never.',
+    'How often this exporter connects to every VIP it does not hold, to see that it answers where it is (ipfailover_vip_reachable); 0: never. Unset: 1000, or 20 per VIP when that is more (at most 50 connections a second), up to 5000.',
   ),
   IPF_REACH_PORT: optional(
     integer(1, 65535, 'a port from 1 to 65535'),
