@@ -65,7 +65,7 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
   }, async () => {
     const [observer] = connectedHosts();
     const stateDir = spoolDir();
-    const { scrape } = exporterIn(observer, {
+    const { scrape, pid } = exporterIn(observer, {
       IPF_STATE_DIR: stateDir,
       IPF_LOG_TO: 'none',
       IPF_SPOOL_POLL_MS: '100',
@@ -84,8 +84,19 @@ describe('VIP reachability from another node (namespaces, the built exporter)', 
     await waitFor('every other VIP probed once', () => (silent(scrape()) === 252 ? true : undefined), 30_000);
     let most = 0;
     for (let look = 0; look < 20; look++) {
-      const inFlight = observer.exec('ss', ['-Htn', 'state', 'syn-sent']).split('\n').filter(Boolean).length;
-      most = Math.max(most, inFlight);
+      // ss walks the socket table while probes close and open: a snapshot of a running exporter can
+      // count one socket closed and its successor both. Stopped, the exporter opens and closes
+      // nothing, and its SYN-SENT sockets stay as they are, so the count is exact.
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const inFlight = observer
+          .exec('ss', ['-Htn', 'state', 'syn-sent'])
+          .split('\n')
+          .filter(Boolean).length;
+        most = Math.max(most, inFlight);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
       await new Promise((done) => setTimeout(done, 50));
     }
     expect(most, 'SYNs in flight at most').toBeLessThanOrEqual(32);

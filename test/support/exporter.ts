@@ -175,8 +175,8 @@ export async function waitFor<T>(
  * The built exporter inside a test namespace, on 127.0.0.1:9871 there, with `env` as its whole
  * environment (PATH added); `scrape()` reads its /metrics from inside the namespace ('' until it answers).
  */
-export function exporterIn(host: TestHost, env: Env): { scrape: () => string } {
-  host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
+export function exporterIn(host: TestHost, env: Env): { scrape: () => string; pid: number } {
+  const child = host.spawn(bundleNode, [resolve('dist/exporter/exporter.js')], {
     PATH: process.env.PATH,
     ...env,
     IPF_EXPORTER_HOST: '127.0.0.1',
@@ -187,5 +187,7 @@ export function exporterIn(host: TestHost, env: Env): { scrape: () => string } {
       '-e',
       'fetch("http://127.0.0.1:9871/metrics").then(r => r.text()).then(t => process.stdout.write(t)).catch(() => {})',
     ]);
-  return { scrape };
+  if (child.pid === undefined) throw new Error('the exporter did not start');
+  // `ip netns exec` execs the command, so this is the exporter's own PID.
+  return { scrape, pid: child.pid };
 }
