@@ -19,7 +19,7 @@ import { UserError } from './errors.ts';
 export class FileProblem extends UserError {
   constructor(
     readonly path: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${path} ${problem}`);
   }

@@ -2,9 +2,10 @@
  * `ipft package`: the I/O around packaging/package.ts. Reads the built bundles and, if given, the
  * administrator's Deployment; writes dist/deploy. `npm run build` runs it with --quiet only.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FileProblem, readRegularText } from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { readManifests } from '../core/ipfailover/manifests.ts';
@@ -50,11 +51,13 @@ import { RUNTIME_SCRIPT_TEMPLATES } from './runtime-scripts.ts';
 import { shellWord } from './shell-word.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
 
+/** A built file; one larger than a ConfigMap holds could not be shipped anyway. */
 function readText(path: string, flag: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularText(path, CONFIGMAP_MAX_BYTES);
   } catch (error) {
-    throw new UsageError(`${flag}: cannot read ${path} (${describeError(error)}); run npm run build first`);
+    const problem = error instanceof FileProblem ? error.problem : describeError(error);
+    throw new UsageError(`${flag}: cannot read ${path} (${problem}); run npm run build first`);
   }
 }
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { FileProblem, readRegularText } from '../bounded-file.ts';
 import { describeError, EXIT_BAD_INPUT, UserError } from '../errors.ts';
 import { isRecord } from '../records.ts';
 
@@ -47,13 +47,19 @@ export function formatPath(path: FieldPath): string {
 
 const allowedKinds = new Set(['Deployment', 'Network']);
 
+/** An `oc get -o yaml` of a whole namespace's Deployments stays well below this. */
+export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Reads multi-document YAML; a `List` contributes its items. Only Deployments and a Network config may appear. */
 export function readManifests(file: string): ManifestObject[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A FIFO or /dev/zero given as a manifest is refused, not read for ever.
+    text = readRegularText(file, MANIFEST_MAX_BYTES);
   } catch (error) {
-    throw new ManifestError(`${file}: cannot read: ${describeError(error)}`);
+    throw new ManifestError(
+      `${file}: cannot read: ${error instanceof FileProblem ? error.problem : describeError(error)}`,
+    );
   }
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });

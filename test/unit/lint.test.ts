@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { lintUsage } from '../../cli/lint.ts';
 import { NETWORK_TYPES } from '../../core/ipfailover/lint.ts';
+import { MANIFEST_MAX_BYTES } from '../../core/ipfailover/manifests.ts';
 import { derivedPorts, names } from '../../packaging/layout.ts';
 import { ipft } from '../support/cli.ts';
 import { temporaryDirectory } from '../support/harness.ts';
@@ -499,6 +501,31 @@ describe('ipft lint: the same file given twice is read once', () => {
         `  fix: Choose offsets whose ranges do not overlap: Deployment ipfailover/ipfailover uses 11-15.\n` +
         'ipft lint: 2 findings in 2 deployments\n',
     );
+  });
+});
+
+describe('ipft lint: a manifest that is not a regular file, or too large, is refused without being read', () => {
+  it('a FIFO with no writer, a symlink to /dev/zero, a directory and a file past the bound: exit 2, one line each', async () => {
+    const directory = temporaryDirectory();
+    const fifo = join(directory, 'deployment.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const zero = join(directory, 'zero.yaml');
+    symlinkSync('/dev/zero', zero);
+    const huge = join(directory, 'huge.yaml');
+    writeFileSync(huge, '#'.repeat(MANIFEST_MAX_BYTES + 1));
+    const cases: [path: string, problem: string][] = [
+      [fifo, 'is a FIFO, not a regular file'],
+      [zero, 'is a character device, not a regular file'],
+      [directory, 'is a directory, not a regular file'],
+      [huge, `is larger than ${MANIFEST_MAX_BYTES} bytes`],
+    ];
+    for (const [path, problem] of cases) {
+      expect(await ipft(['lint', path])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `ipft lint: ${path}: cannot read: ${problem}\n`,
+      });
+    }
   });
 });
 
