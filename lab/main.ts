@@ -18,7 +18,15 @@ import { claimLab, releaseDeadOwner, releaseLab } from './owner.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
 import { PROBER_ONLY, scenarios } from './scenarios.ts';
-import { CLIENT, chooseSubnet, labImageEnv, parseHostCount, type Topology, topology } from './topology.ts';
+import {
+  CLIENT,
+  chooseSubnet,
+  labImageEnv,
+  parseHostCount,
+  subnetOfVips,
+  type Topology,
+  topology,
+} from './topology.ts';
 import { runTour } from './tour.ts';
 
 $.quiet = true;
@@ -102,7 +110,13 @@ async function ensureTools(): Promise<void> {
  * Every argument error, before anything is checked, installed or made; the inner run repeats it on
  * the same arguments, so both read them one way.
  */
-function checkArguments(): { hosts: number; envFile: Record<string, string>; node: string } {
+function checkArguments(): {
+  hosts: number;
+  envFile: Record<string, string>;
+  /** The subnet the env file's VIPs are in; undefined: the lab picks one and its VIPs. */
+  vipSubnet: string | undefined;
+  node: string;
+} {
   if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
     throw new UsageError(
       `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`,
@@ -127,13 +141,15 @@ function checkArguments(): { hosts: number; envFile: Record<string, string>; nod
     throw new UsageError(
       `--node: expected an executable regular file named node, got ${JSON.stringify(values.node.slice(0, 200))}`,
     );
-  const envFile = values[IMAGE_ENV_OPTION];
-  return { hosts, envFile: envFile === undefined ? {} : readImageEnvFile(envFile), node: realpathSync(node) };
+  const envPath = values[IMAGE_ENV_OPTION];
+  const envFile = envPath === undefined ? {} : readImageEnvFile(envPath);
+  const vipSubnet = subnetOfVips(expandVirtualIps(envFile.OPENSHIFT_HA_VIRTUAL_IPS ?? ''));
+  return { hosts, envFile, vipSubnet, node: realpathSync(node) };
 }
 
 /** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
 async function outside(): Promise<void> {
-  checkArguments();
+  const { vipSubnet } = checkArguments();
   if (process.getuid?.() !== 0) fail('the lab makes network namespaces and runs keepalived: run it as root');
   if (values.cleanup) {
     // A running lab's owner sees its child die, removes what is left and gives the lab up itself.
@@ -153,7 +169,7 @@ async function outside(): Promise<void> {
     const by = claim.previous ? `a run that is gone (pid ${claim.previous.pid})` : 'an earlier run';
     process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
   }
-  const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout);
+  const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout, vipSubnet);
   await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;
   const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
@@ -182,17 +198,11 @@ async function outside(): Promise<void> {
 }
 
 function imageEnv(top: Topology, envFile: Record<string, string>): Record<string, string> {
-  const { subnet } = top;
-  const env = labImageEnv(top);
-  Object.assign(env, envFile);
-  // The lab sends traffic to its VIPs: they must be inside its own subnet.
-  const outsideSubnet = expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? '').filter(
-    (vip) => !vip.startsWith(`${subnet}.`),
-  );
-  if (outsideSubnet.length > 0)
-    fail(
-      `OPENSHIFT_HA_VIRTUAL_IPS: expected addresses in the lab subnet ${subnet}.0/24, got ${outsideSubnet.join(', ')}`,
-    );
+  const env = { ...labImageEnv(top), ...envFile };
+  // The lab sends traffic to its VIPs: the outer run chose the subnet they are in (checkArguments).
+  const vipSubnet = subnetOfVips(expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? ''));
+  if (vipSubnet !== top.subnet)
+    throw new Error(`the VIPs are in ${vipSubnet ?? 'no subnet'}, the lab in ${top.subnet}.0/24`);
   return env;
 }
 

@@ -34,12 +34,12 @@ export interface Topology {
  * The first candidate /24 that nothing in the machine's route table overlaps. `routes` is the
  * output of `ip -4 route show table all`; a default route is not an overlap.
  */
-export function chooseSubnet(routes: string): string {
+export function chooseSubnet(routes: string, required?: string): string {
   const routed = routes
     .split('\n')
     .map((line) => line.trim().split(/\s+/)[0] ?? '')
     .filter((destination) => /^\d/.test(destination));
-  for (const subnet of CANDIDATE_SUBNETS) {
+  for (const subnet of required === undefined ? CANDIDATE_SUBNETS : [required]) {
     const [a, b, c] = subnet.split('.').map(Number) as [number, number, number];
     const base = ((a << 24) >>> 0) + (b << 16) + (c << 8);
     const overlaps = routed.some((destination) => {
@@ -52,9 +52,29 @@ export function chooseSubnet(routes: string): string {
     });
     if (!overlaps) return subnet;
   }
+  if (required !== undefined)
+    throw new UserError(
+      `the VIPs of --image-env are in ${required}.0/24, which overlaps a route of this machine; the lab refuses to start`,
+    );
   throw new UserError(
     `every lab subnet (${CANDIDATE_SUBNETS.map((subnet) => `${subnet}.0/24`).join(', ')}) overlaps a route of this machine; the lab refuses to start`,
   );
+}
+
+/**
+ * The lab subnet that the VIPs an --image-env file names are in, or undefined when it names none.
+ * The lab sends traffic to its VIPs, so they must lie in one of its own subnets.
+ */
+export function subnetOfVips(vips: readonly string[]): string | undefined {
+  if (vips.length === 0) return undefined;
+  const subnets = new Set(vips.map((vip) => vip.split('.').slice(0, 3).join('.')));
+  const [subnet] = subnets;
+  const expected = `addresses in one lab subnet (${CANDIDATE_SUBNETS.map((candidate) => `${candidate}.0/24`).join(' or ')})`;
+  if (subnets.size > 1 || !CANDIDATE_SUBNETS.some((candidate) => candidate === subnet)) {
+    const shown = vips.slice(0, 4).join(', ') + (vips.length > 4 ? ', …' : '');
+    throw new UsageError(`OPENSHIFT_HA_VIRTUAL_IPS in --image-env: expected ${expected}, got ${shown}`);
+  }
+  return subnet;
 }
 
 export const MIN_HOSTS = 2;

@@ -18,8 +18,16 @@ function lab(...args: string[]) {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-const notExecutable = join(mkdtempSync(join(tmpdir(), 'ipft-lab-args-')), 'notify.sh');
+const scratch = mkdtempSync(join(tmpdir(), 'ipft-lab-args-'));
+const notExecutable = join(scratch, 'notify.sh');
 writeFileSync(notExecutable, '#!/bin/bash\n', { mode: 0o644 });
+/** An --image-env file that sets only the VIPs. */
+function vipsFile(name: string, vips: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, `OPENSHIFT_HA_VIRTUAL_IPS=${vips}\n`);
+  return path;
+}
+const subnets = '(203.0.113.0/24 or 198.51.100.0/24)';
 
 describe('npm run lab: argument errors', () => {
   it.each([
@@ -47,6 +55,15 @@ describe('npm run lab: argument errors', () => {
     [
       ['--image-env', '/dev/zero'],
       'lab: --image-env: expected a readable KEY=value file, got "/dev/zero": /dev/zero is a character device, not a regular file',
+    ],
+    [
+      // The lab sends traffic to its VIPs: one outside its own subnets is refused before setup.
+      ['--image-env', vipsFile('outside.env', '10.0.0.1')],
+      `lab: OPENSHIFT_HA_VIRTUAL_IPS in --image-env: expected addresses in one lab subnet ${subnets}, got 10.0.0.1`,
+    ],
+    [
+      ['--image-env', vipsFile('two.env', '203.0.113.10,198.51.100.10-15')],
+      `lab: OPENSHIFT_HA_VIRTUAL_IPS in --image-env: expected addresses in one lab subnet ${subnets}, got 203.0.113.10, 198.51.100.10, 198.51.100.11, 198.51.100.12, …`,
     ],
     [
       ['--check-script', '/nonexistent/check'],

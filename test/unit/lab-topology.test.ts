@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSubnet, topology } from '../../lab/topology.ts';
+import { UsageError } from '../../core/errors.ts';
+import { chooseSubnet, subnetOfVips, topology } from '../../lab/topology.ts';
 
 describe('the lab picks a subnet nothing on the machine routes', () => {
   it.each([
@@ -16,6 +17,23 @@ describe('the lab picks a subnet nothing on the machine routes', () => {
   it('refuses to start when every candidate overlaps', () => {
     expect(() => chooseSubnet('203.0.113.0/24 dev a\n198.51.100.0/24 dev b\n')).toThrow(
       'every lab subnet (203.0.113.0/24, 198.51.100.0/24) overlaps a route of this machine; the lab refuses to start',
+    );
+  });
+
+  it('uses the subnet of the --image-env VIPs, and refuses to start when that one overlaps', () => {
+    expect(chooseSubnet('203.0.113.0/24 dev a\n', '198.51.100')).toBe('198.51.100');
+    expect(chooseSubnet('', '203.0.113')).toBe('203.0.113');
+    expect(() => chooseSubnet('10.0.0.0/8 dev a\n203.0.113.0/25 dev b\n', '203.0.113')).toThrow(
+      'the VIPs of --image-env are in 203.0.113.0/24, which overlaps a route of this machine; the lab refuses to start',
+    );
+  });
+
+  it('finds the subnet of the VIPs: none named, one lab subnet, or refused', () => {
+    expect(subnetOfVips([])).toBeUndefined();
+    expect(subnetOfVips(['198.51.100.7', '198.51.100.8'])).toBe('198.51.100');
+    expect(() => subnetOfVips(['203.0.113.1', '203.0.1130.2'])).toThrow(UsageError);
+    expect(() => subnetOfVips(['192.0.2.10'])).toThrow(
+      'OPENSHIFT_HA_VIRTUAL_IPS in --image-env: expected addresses in one lab subnet (203.0.113.0/24 or 198.51.100.0/24), got 192.0.2.10',
     );
   });
 
