@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asUserError } from '../core/errors.ts';
-import { benchVerdict, parseBenchArguments, readTargetResults, TARGETS_FILE_VARIABLE } from './targets.ts';
+import {
+  BENCH_USAGE,
+  benchVerdict,
+  parseBenchArguments,
+  readTargetResults,
+  TARGETS_FILE_VARIABLE,
+} from './targets.ts';
 
 let options: ReturnType<typeof parseBenchArguments>;
 try {
@@ -16,6 +22,10 @@ try {
   if (!known) throw error;
   process.stderr.write(`bench: ${known.message}\n`);
   process.exit(known.exitCode);
+}
+if (options.help) {
+  process.stdout.write(BENCH_USAGE);
+  process.exit(0);
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'ipft-bench-targets-'));

@@ -37,7 +37,18 @@ export function readTargetResults(file: string): TargetResult[] {
     .map((line) => JSON.parse(line) as TargetResult);
 }
 
+export const BENCH_USAGE = `npm run bench -- [--check] [PART…]
+
+Runs the benchmark parts (${BENCH_PARTS.join(', ')}; all unless some are named), each against a baseline
+measured in the same run, and prints one line of targets met and missed.
+
+  --check     exit 1 when a target was missed (without it, the benchmark only informs)
+  -h, --help  this text
+`;
+
 export interface BenchArguments {
+  /** --help or -h: print BENCH_USAGE and run nothing. */
+  readonly help: boolean;
   /** --check: exit 1 when a target was missed; without it the benchmark only informs. */
   readonly check: boolean;
   /** The parts to run, in their order; all of them unless some are named. */
@@ -46,6 +57,7 @@ export interface BenchArguments {
 
 /** `npm run bench -- [--check] [PART…]`; anything else is a UsageError. */
 export function parseBenchArguments(argv: readonly string[]): BenchArguments {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true, check: false, parts: [] };
   const unknown = argv.filter(
     (word) => word !== '--check' && !(BENCH_PARTS as readonly string[]).includes(word),
   );
@@ -55,6 +67,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
     );
   }
   return {
+    help: false,
     check: argv.includes('--check'),
     parts: argv.some((word) => word !== '--check')
       ? BENCH_PARTS.filter((part) => argv.includes(part))

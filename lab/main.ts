@@ -13,7 +13,7 @@ import {
 } from '../core/ipfailover/image-env-file.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { Lab } from './lab.ts';
-import { liveView } from './live.ts';
+import { liveView, TOUR_IDLE_MS } from './live.ts';
 import { claimLab, releaseDeadOwner, releaseLab } from './owner.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
@@ -41,8 +41,8 @@ function isExecutableFile(path: string): boolean {
 }
 
 const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--image-env FILE] [--check-script PATH]
-                   [--notify-script PATH] [--node PATH] [--scenario NAME|all] [--tour] [--cleanup]
-With no --scenario and no --tour: the live view, with keys; the guided tour starts after 15 s idle.
+                   [--notify-script PATH] [--node PATH] [--scenario NAME|all] [--tour] [--cleanup] [-h|--help]
+With no --scenario and no --tour: the live view, with keys; the guided tour starts after ${TOUR_IDLE_MS / 1000} s idle.
 --tour: the guided tour alone, without a terminal; exits 0 when every VIP moved as narrated
 --mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
         (keepalived runs the check bundle itself)
@@ -67,7 +67,7 @@ function readOptions() {
         tour: { type: 'boolean' },
         cleanup: { type: 'boolean' },
         inside: { type: 'string' },
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (error) {
@@ -237,15 +237,20 @@ async function inside(subnet: string): Promise<void> {
   process.stderr.write(
     `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode${runtime}; starting…\n`,
   );
-  const setupStarted = Date.now();
-  const setupStep = (text: string) =>
-    process.stderr.write(`lab: ${text} (${((Date.now() - setupStarted) / 1000).toFixed(1)} s)\n`);
-  await lab.start();
-  setupStep('namespaces, apps, checks, keepalived and exporters started');
-  await lab.waitForPrometheus();
-  setupStep('Prometheus answers');
-  const settled = await lab.settle(90_000);
-  setupStep(`VIPs settled: ${[...settled].map(([vip, host]) => `${vip} on ${host}`).join(', ')}`);
+  // Setup takes 20 to 60 s (readiness of every prober, Prometheus, VRRP settling): each step is
+  // printed as it starts, with a heartbeat while it lasts, so a terminal or CI log is never silent.
+  const setup = liveReport('setup', (text) => process.stderr.write(text));
+  try {
+    setup.step('starting namespaces, apps, checks, keepalived and exporters');
+    await lab.start();
+    setup.step('waiting for Prometheus to answer');
+    await lab.waitForPrometheus();
+    setup.step('waiting for every VIP to settle on one host');
+    const settled = await lab.settle(90_000);
+    setup.line(`VIPs settled: ${[...settled].map(([vip, host]) => `${vip} on ${host}`).join(', ')}`);
+  } finally {
+    setup.close();
+  }
 
   if (values.tour) {
     const report = liveReport('tour', (text) => process.stdout.write(text));

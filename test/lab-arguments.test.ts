@@ -87,8 +87,8 @@ describe('npm run lab: argument errors', () => {
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it('--help prints the usage and exits 0', () => {
-    const run = lab('--help');
+  it.each([['--help'], ['-h']])('%s prints the usage and exits 0', (flag) => {
+    const run = lab(flag);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^npm run lab -- \[--hosts N\]/);
     expect(run.stderr).toBe('');

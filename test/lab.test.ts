@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TOUR_IDLE_MS } from '../lab/live.ts';
 import { claimLab, OWNER_FILE, processStart, releaseLab } from '../lab/owner.ts';
 import { scenarioClaims } from '../lab/scenario-claims.ts';
 import { PROBER_ONLY, scenarios } from '../lab/scenarios.ts';
@@ -133,6 +134,13 @@ describe('the guided tour without a terminal (npm run lab -- --tour)', () => {
       expect(output).toContain(step);
     expect(output).toMatch(/ok {3}\S+ moved h\d → h\d: \d+ ms from the app's death/);
     expect(output).toMatch(/^tour: PASS$/m);
+  });
+
+  it.runIf(run)('moves the first VIP within 60 s of the view appearing: the idle wait, then the tour', () => {
+    const firstMove = output.match(/\[\s*([\d.]+) s\] tour: ok {3}\S+ moved/);
+    expect(firstMove, 'a timed move in the tour').not.toBeNull();
+    // Interactive, the tour starts after TOUR_IDLE_MS without a key; --tour starts it at once.
+    expect(TOUR_IDLE_MS + Number(firstMove?.[1]) * 1000).toBeLessThan(60_000);
   });
 
   it.runIf(run)('exits 0 and leaves no namespace behind', () => {

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   BENCH_PARTS,
+  BENCH_USAGE,
   benchVerdict,
   parseBenchArguments,
   readTargetResults,
@@ -15,16 +17,30 @@ import { UsageError } from '../../core/errors.ts';
 
 describe('npm run bench arguments', () => {
   it('without any: every part, informational', () => {
-    expect(parseBenchArguments([])).toEqual({ check: false, parts: BENCH_PARTS });
+    expect(parseBenchArguments([])).toEqual({ help: false, check: false, parts: BENCH_PARTS });
   });
 
   it('--check, anywhere; named parts run in the benchmark’s order, each once', () => {
-    expect(parseBenchArguments(['--check'])).toEqual({ check: true, parts: BENCH_PARTS });
+    expect(parseBenchArguments(['--check'])).toEqual({ help: false, check: true, parts: BENCH_PARTS });
     expect(parseBenchArguments(['prober', '--check', 'checks', 'prober'])).toEqual({
+      help: false,
       check: true,
       parts: ['checks', 'prober'],
     });
   });
+
+  it.each([['--help'], ['-h'], ['--check', '-h']])(
+    '%j prints the usage, runs nothing and exits 0',
+    (...argv) => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', ...argv], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(BENCH_USAGE);
+      expect(run.stderr).toBe('');
+    },
+  );
 
   const refusal = (argv: string[]) => {
     try {
