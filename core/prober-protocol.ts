@@ -3,7 +3,7 @@
  * only say "ready": anything on the host can bind 127.0.0.1:PORT while the prober is down. The
  * verdict itself is a file in the pod's own state emptyDir, named after a nonce the client chose, so
  * a squatter on the port can make a run fail, never pass. checks/prober/verdict.sh speaks the same
- * lines in bash; test/prober-protocol.test.ts holds the two together.
+ * lines in bash; test/verdict.test.ts runs the two against each other.
  *
  *   request  (client → prober, one line):  ipft2 <pod uid> <check>[,<check>…] <nonce> <budget ms>
  *                                          ipft1 <pod uid> <check>[,<check>…] <nonce>

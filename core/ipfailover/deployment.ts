@@ -105,7 +105,7 @@ export function envEntry(container: PodContainer, name: string): EnvEntry | unde
   return container.env.find((entry) => entry.name === name);
 }
 
-/** The toolkit's containers in the pod (packaging/layout.ts adds them; test/lint.test.ts keeps the names equal). */
+/** The toolkit's containers in the pod (packaging/layout.ts adds them; test/unit/lint.test.ts keeps the names equal). */
 export const TOOLKIT_CONTAINERS = { exporter: 'ipft-exporter', prober: 'ipft-prober' } as const;
 
 /** The toolkit's containers that listen on a node port, and the variable that sets the port. */

@@ -1,5 +1,5 @@
 // Each lint rule on Deployments built in memory: one that it flags, one that it leaves alone. The CLI
-// tests (test/lint.test.ts) run the same rules end to end on the fixtures' files and lines.
+// tests (test/unit/lint.test.ts) run the same rules end to end on the fixtures' files and lines.
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * Every rule of `ipft lint`, in the order its findings on one line are listed (lint.ts sorts them by
  * file and line first). The README's rule list is generated from this list (npm run readme;
- * test/readme.test.ts keeps it true).
+ * test/unit/readme.test.ts keeps it true).
  */
 import { checkBudget } from './check-budget.ts';
 import { duplicateVip } from './duplicate-vip.ts';
