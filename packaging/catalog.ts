@@ -3,7 +3,7 @@ import { httpSettings } from '../checks/http/settings.ts';
 import { proberSettings } from '../checks/prober/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
 import { probeSettings } from '../core/common-settings.ts';
-import type { SettingSpec } from '../core/settings.ts';
+import type { Setting, SettingSpec } from '../core/settings.ts';
 import { exporterSettings } from '../exporter/settings.ts';
 
 /** Every setting of the toolkit, by the part that reads it: the README's tables and the tests. */
@@ -16,9 +16,14 @@ const sections: readonly (readonly [string, SettingSpec])[] = [
   ['exporter', exporterSettings],
 ];
 
+/** Every setting of every spec by its variable; a name in several specs is one setting, spread from a shared spec. */
+export const settingsByName: ReadonlyMap<string, Setting<unknown>> = new Map(
+  sections.flatMap(([, spec]) => Object.entries(spec)),
+);
+
 /** The IPF_* names of every spec; core/setting-names.ts must list exactly these. */
 export const specSettingNames: ReadonlySet<string> = new Set(
-  sections.flatMap(([, spec]) => Object.keys(spec)).filter((name) => name.startsWith('IPF_')),
+  [...settingsByName.keys()].filter((name) => name.startsWith('IPF_')),
 );
 
 /** The README's settings tables, generated here so the two cannot drift apart. */

@@ -47,7 +47,7 @@ import {
   patchedManifest,
   patchFor,
 } from './package.ts';
-import { RUNTIME_SCRIPT_TEMPLATES } from './runtime-scripts.ts';
+import { SHELL_TEMPLATES, type ShellTemplates } from './shell-templates.ts';
 import { shellWord } from './shell-word.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
 
@@ -83,10 +83,9 @@ export function readBundles(dist: string): Bundles {
     prober: readText(join(dist, 'checks', PROBER_BUNDLE), '--dist'),
     verdict: readText(join(dist, 'checks', VERDICT_SCRIPT), '--dist'),
     exporter: readText(join(dist, 'exporter', EXPORTER_BUNDLE), '--dist'),
-    runtimeScripts: {
-      checkWrapper: readText(join(dist, RUNTIME_SCRIPT_TEMPLATES.checkWrapper), '--dist'),
-      installNodeRuntime: readText(join(dist, RUNTIME_SCRIPT_TEMPLATES.installNodeRuntime), '--dist'),
-    },
+    shellTemplates: Object.fromEntries(
+      Object.entries(SHELL_TEMPLATES).map(([name, path]) => [name, readText(join(dist, path), '--dist')]),
+    ) as ShellTemplates,
   };
 }
 

@@ -26,7 +26,7 @@ import {
   toolkitLabels,
   VERDICT_SCRIPT,
 } from './layout.ts';
-import { checkWrapper, installNodeRuntimeScript, type RuntimeScriptTemplates } from './runtime-scripts.ts';
+import { checkWrapper, installNodeRuntimeScript, type ShellTemplates } from './shell-templates.ts';
 
 /** The API server refuses a ConfigMap whose data (keys and values, in bytes) exceeds 1 MiB. */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
@@ -96,8 +96,8 @@ export interface ScriptBundles {
   readonly checks: Readonly<Record<string, string>>;
   readonly notify: string;
   readonly verdict: string;
-  /** The one-shot wrapper and runtime installer, before their values are filled in. */
-  readonly runtimeScripts: RuntimeScriptTemplates;
+  /** The shell templates (the one-shot wrapper and runtime installer among them), before their values are filled in. */
+  readonly shellTemplates: ShellTemplates;
 }
 
 /**
@@ -112,11 +112,11 @@ export function scriptsData(bundles: ScriptBundles, mode: Mode): Record<string, 
     return data;
   }
   for (const [check, bundle] of Object.entries(bundles.checks).sort(([a], [b]) => a.localeCompare(b))) {
-    data[check] = checkWrapper(bundles.runtimeScripts, check);
+    data[check] = checkWrapper(bundles.shellTemplates, check);
     data[`${check}.js`] = bundle;
   }
   data[NOTIFY_SCRIPT] = bundles.notify;
-  data[RUNTIME_INSTALLER] = installNodeRuntimeScript(bundles.runtimeScripts);
+  data[RUNTIME_INSTALLER] = installNodeRuntimeScript(bundles.shellTemplates);
   return data;
 }
 

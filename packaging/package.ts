@@ -45,6 +45,7 @@ import {
 } from './layout.ts';
 import { podMonitor } from './monitoring.ts';
 import { removalJob } from './removal-job.ts';
+import { filledFragment, type ShellTemplates } from './shell-templates.ts';
 import { shellWord } from './shell-word.ts';
 import type { SourceDeployment } from './source-deployment.ts';
 import { strategicMerge } from './strategic-merge.ts';
@@ -210,43 +211,12 @@ export const PREFLIGHT_MARKS = {
 } as const;
 
 /**
- * The pre-flight of install-with-oc.sh: read-only questions to the cluster, each of which stops the
- * script with one line (the step, what was expected, what oc answered, the command to fix or inspect)
- * before anything is applied or patched.
- *
- * - image: `oc image info --show-multiarch`, because the UBI image is a manifest list and without the
- *   flag oc refuses every multi-arch image. It asks from this workstation, with its registry
- *   credentials: a disconnected cluster that pulls through a mirror fails this step where its nodes
- *   would pull (then check the mirror, or use --node-image with the mirrored name).
- * - scc: `oc adm policy scc-subject-review -z SA deploy/NAME`: the API server runs SCC admission on the
- *   Deployment's own pod template for its service account and names the SCC that would admit it.
- *   Chosen over `oc get scc … -o jsonpath='{.users}'`, which misses the grants `oc adm policy
- *   add-scc-to-user` makes in OpenShift 4 (a ClusterRole system:openshift:scc:NAME and its binding, not
- *   the SCC's users), and over `oc auth can-i use scc/privileged --as=…`, which asks RBAC only (so misses
- *   an SCC's users and groups fields), needs impersonation, and names one SCC where another may be the
- *   one that admits the pod. A review creates nothing.
- * - monitoring: each CRD (`oc get crd`), then `oc auth can-i create` of its resource in this project.
- *
- * `install-with-oc.sh --preflight-only` stops after it: the README's kustomize steps run it before the apply.
+ * The pre-flight of install-with-oc.sh, between its marks: packaging/shell/install-preflight.sh, which
+ * says what each step asks and why, with the node image filled in.
  */
-export function preflightCommands(options: PackageOptions): string {
-  const image = shellWord(options.nodeImage);
-  const crds = ['podmonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'];
-  return `${PREFLIGHT_MARKS.begin}
-preflight() { printf 'install-with-oc.sh: pre-flight %s: expected %s, got %s; %s\\n' "$1" "$2" "$(printf '%s\\n' "$3" | sed -n 1p)" "$4" >&2; exit 1; }
-I=${image}
-got=$(oc image info --show-multiarch "$I" 2>&1 >/dev/null) || preflight image "$I (--node-image) to resolve" "$got" "inspect: oc image info --show-multiarch $I"
-SA=$(oc get "$D" -o jsonpath='{.spec.template.spec.serviceAccountName}' 2>&1) || preflight deployment "$D in project $(oc project -q 2>/dev/null)" "$SA" "inspect: oc get $D"
-SA=\${SA:-default}
-got=$(oc adm policy scc-subject-review -z "$SA" "$D" -o jsonpath='{.status.allowedBy.name}' 2>&1) || preflight scc "an SCC that admits the pods of $D for service account $SA" "$got" "inspect: oc adm policy scc-subject-review -z $SA $D"
-[ -n "$got" ] || preflight scc "an SCC that admits the pods of $D (hostNetwork, privileged) for service account $SA" "none" "fix: oc adm policy add-scc-to-user privileged -z $SA"
-for crd in ${crds.join(' ')}; do
-  got=$(oc get crd "$crd" -o name 2>&1) || preflight monitoring "CRD $crd (the Prometheus operator's)" "$got" "inspect: oc get crd $crd; OpenShift monitoring installs it"
-  got=$(oc auth can-i create "$crd" 2>&1) || preflight monitoring "permission to create $crd in project $(oc project -q 2>/dev/null)" "$got" "inspect: oc auth can-i create $crd; in a user project enable user-workload monitoring (enableUserWorkload: true in cm/cluster-monitoring-config -n openshift-monitoring)"
-done
-[ "\${1:-}" != --preflight-only ] || exit 0
-${PREFLIGHT_MARKS.end}
-`;
+export function preflightCommands(templates: ShellTemplates, options: PackageOptions): string {
+  const steps = filledFragment('installPreflight', templates, { node_image: options.nodeImage });
+  return `${PREFLIGHT_MARKS.begin}\n${steps}${PREFLIGHT_MARKS.end}\n`;
 }
 
 /**
@@ -258,6 +228,7 @@ ${PREFLIGHT_MARKS.end}
  * `oc set env --list | … | oc set env -e -`. Paused, so that the pods restart once.
  */
 export function ocCommands(
+  templates: ShellTemplates,
   options: PackageOptions,
   configMaps: ConfigMapNames,
   annotations: Readonly<Record<string, string>> = {},
@@ -326,7 +297,7 @@ export function ocCommands(
   ];
   const copied = [names.exporterContainer, ...(mode === 'prober' ? [names.proberContainer] : [])];
   return `D=deploy/${options.deployment} C=${options.container}
-${preflightCommands(options)}oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
+${preflightCommands(templates, options)}oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
 oc rollout pause "$D"
 ${mountLines.join('\n')}
 ${envLine}
@@ -486,6 +457,7 @@ export function generatePackage(
     {
       name: PACKAGE_FILES.ocCommands,
       contents: `#!/bin/sh\n${header(`The change of ${PACKAGE_FILES.patch} as oc commands; run in this directory.`)}set -eu\n${ocCommands(
+        bundles.shellTemplates,
         options,
         configMapNames,
         recordAnnotations(patchOptions(options, source, configMapNames)),
@@ -505,7 +477,7 @@ export function generatePackage(
         contents:
           header(
             'Releases the VIPs and the firewall table on every node, after the Deployment is deleted: oc create -f.',
-          ) + toYaml([json(removalJob(source))]),
+          ) + toYaml([json(removalJob(bundles.shellTemplates, source))]),
       },
     );
   }

@@ -19,53 +19,36 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { readImageSettings } from '../core/ipfailover/image-env.ts';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { toolkitLabels } from './layout.ts';
+import { filledFragment, type ShellTemplates } from './shell-templates.ts';
 import type { SourceDeployment } from './source-deployment.ts';
 
 /** Where the ipfailover image keeps its own removal script (ipfailover/keepalived/remove-failover.sh). */
 export const IMAGE_REMOVAL_SCRIPT = '/var/lib/ipfailover/keepalived/remove-failover.sh';
 
 /**
- * `bash -c` text: $1 is the image's removal script, the other arguments the VIPs. Every line of output
- * starts with the node's name, so that `oc logs -l job-name=…` reads per node.
+ * The container's command: packaging/shell/remove-ipfailover.sh as `bash -c` text, then the image's
+ * removal script, then the VIPs.
  */
-const releaseScript = `set -u
-node=\${NODE_NAME:-$HOSTNAME}
-say() { printf '%s\\n' "remove-ipfailover on $node: $1"; }
-image_script=$1
-shift
-if [[ -x $image_script ]]; then
-  say "running $image_script"
-  "$image_script" || say "$image_script exited $?"
-else
-  say "$image_script is missing: is this the ipfailover image?"
-fi
-# The image's script deletes addr/32 on one interface only: delete each VIP wherever it is, with its prefix.
-for vip in "$@"; do
-  while read -r _ device _ address _; do
-    if ip addr del "$address" dev "\${device%%@*}"; then say "released $address from \${device%%@*}"; fi
-  done < <(ip -o addr show to "$vip")
-done
-left=()
-for vip in "$@"; do
-  if [[ -n $(ip -o addr show to "$vip") ]]; then left+=("$vip"); fi
-done
-if ((\${#left[@]} > 0)); then
-  say "FAIL still present: \${left[*]} (is keepalived still running here? delete the Deployment first)"
-  exit 1
-fi
-say "done: none of the $# VIPs is on this node"
-`;
-
-/** The container's command: the script, the image's removal script, then the VIPs. */
-export function removalCommand(imageScript: string, vips: readonly string[]): string[] {
-  return ['/bin/bash', '-c', releaseScript, 'remove-ipfailover', imageScript, ...vips];
+export function removalCommand(
+  templates: ShellTemplates,
+  imageScript: string,
+  vips: readonly string[],
+): string[] {
+  return [
+    '/bin/bash',
+    '-c',
+    filledFragment('removeIpfailover', templates, {}),
+    'remove-ipfailover',
+    imageScript,
+    ...vips,
+  ];
 }
 
 export function removalJobName(deployment: string): string {
   return `remove-${deployment}`.slice(0, 63).replace(/-+$/, '');
 }
 
-export function removalJob(source: SourceDeployment): Job {
+export function removalJob(templates: ShellTemplates, source: SourceDeployment): Job {
   const settings = readImageSettings(
     Object.fromEntries(source.imageEnv.map((variable) => [variable.name, variable.value ?? ''])),
   );
@@ -110,7 +93,7 @@ export function removalJob(source: SourceDeployment): Job {
             {
               name: 'remove-ipfailover',
               image: source.image,
-              command: removalCommand(IMAGE_REMOVAL_SCRIPT, vips),
+              command: removalCommand(templates, IMAGE_REMOVAL_SCRIPT, vips),
               env,
               securityContext: { privileged: true },
               volumeMounts: [{ name: 'lib-modules', mountPath: '/lib/modules', readOnly: true }],

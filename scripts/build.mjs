@@ -67,16 +67,22 @@ for (const entry of [...executables, ...benchmarkFloors]) {
 // The shell scripts, each one file with its includes inlined (scripts/shell-includes.mjs). The notify
 // hook is plain bash (the ipfailover image has no Node.js), executable, because keepalived disables a
 // notify script it cannot execute; verdict.sh, keepalived's check in prober mode, is plain bash for the
-// same reason. The one-shot wrapper and runtime installer are templates that `ipft package` fills in.
+// same reason. packaging/shell/ holds the templates that `ipft package` fills in (packaging/shell-templates.ts):
+// the one-shot wrapper and runtime installer, the install pre-flight and the removal Job's script.
+const templates = [
+  'check-wrapper.sh',
+  'install-node-runtime.sh',
+  'install-preflight.sh',
+  'remove-ipfailover.sh',
+];
 const shellScripts = [
   { source: 'notify/notify.sh', built: 'dist/notify/notify.sh', mode: 0o755 },
   { source: 'checks/prober/verdict.sh', built: 'dist/checks/verdict.sh', mode: 0o755 },
-  { source: 'packaging/shell/check-wrapper.sh', built: 'dist/packaging/check-wrapper.sh', mode: 0o644 },
-  {
-    source: 'packaging/shell/install-node-runtime.sh',
-    built: 'dist/packaging/install-node-runtime.sh',
+  ...templates.map((name) => ({
+    source: `packaging/shell/${name}`,
+    built: `dist/packaging/${name}`,
     mode: 0o644,
-  },
+  })),
 ];
 for (const { source, built, mode } of shellScripts) {
   await mkdir(dirname(built), { recursive: true });

@@ -11,7 +11,7 @@ import { readBundles } from '../packaging/command.ts';
 import { names, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { removalCommand } from '../packaging/removal-job.ts';
-import { checkWrapper, installNodeRuntimeScript } from '../packaging/runtime-scripts.ts';
+import { checkWrapper, installNodeRuntimeScript } from '../packaging/shell-templates.ts';
 import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
 import { temporaryDirectory } from './support/harness.ts';
@@ -130,7 +130,7 @@ describe('the check wrapper under a real keepalived', () => {
     const runtime = join(temporaryDirectory(), 'runtime');
     mkdirSync(runtime);
     const installer = join(temporaryDirectory(), 'install-node-runtime.sh');
-    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').runtimeScripts));
+    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').shellTemplates));
     const installed = spawnSync('/bin/bash', [installer, runtime], { encoding: 'utf8' });
     expect(installed.stderr).toBe('');
     expect(installed.status).toBe(0);
@@ -144,7 +144,7 @@ describe('the check wrapper under a real keepalived', () => {
     const vip = '203.0.113.122';
     const { stateDir, logFile, vipPresent } = await keepalivedWithWrapper(
       host,
-      checkWrapper(readBundles('dist').runtimeScripts, 'tcp-check', runtime),
+      checkWrapper(readBundles('dist').shellTemplates, 'tcp-check', runtime),
       vip,
     );
     await waitFor(
@@ -298,7 +298,7 @@ describe('prober mode under a real keepalived', () => {
 describe('install-node-runtime.sh', () => {
   it('fails with a reason when the image has no node', () => {
     const installer = join(temporaryDirectory(), 'install-node-runtime.sh');
-    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').runtimeScripts));
+    writeFileSync(installer, installNodeRuntimeScript(readBundles('dist').shellTemplates));
     const result = spawnSync('/bin/bash', [installer, temporaryDirectory()], {
       encoding: 'utf8',
       env: { PATH: PATH_WITHOUT_NODE },
@@ -329,7 +329,7 @@ describe('the removal Job’s script on a test host', () => {
       `#!/bin/bash\nprintf '%s\\n' "$OPENSHIFT_HA_VIRTUAL_IPS" > ${work}/seen\nip addr del 203.0.113.132/32 dev eth0\n`,
     );
     chmodSync(imageScript, 0o755);
-    const [command = '', ...args] = removalCommand(imageScript, vips);
+    const [command = '', ...args] = removalCommand(readBundles('dist').shellTemplates, imageScript, vips);
     const output = host.exec(command, args, {
       PATH: process.env.PATH,
       NODE_NAME: 'worker-9',

@@ -47,7 +47,7 @@ import {
 import { JOB_NAME } from '../packaging/monitoring.ts';
 import { ocCommands, PACKAGE_FILES, PREFLIGHT_MARKS } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
-import { RUNTIME_SCRIPT_TEMPLATES } from '../packaging/runtime-scripts.ts';
+import { SHELL_TEMPLATES } from '../packaging/shell-templates.ts';
 import { strategicMerge } from '../packaging/strategic-merge.ts';
 import { README_CONFIGMAP_NAMES, readmeOcOptions } from '../scripts/readme-blocks.ts';
 import { ipft } from './support/cli.ts';
@@ -398,7 +398,7 @@ describe('the ConfigMaps', () => {
     writeFileSync(join(dist, 'notify/notify.sh'), '#!/bin/bash\n');
     writeFileSync(join(dist, 'exporter/exporter.js'), '// exporter\n');
     mkdirSync(join(dist, 'packaging'));
-    for (const template of Object.values(RUNTIME_SCRIPT_TEMPLATES))
+    for (const template of Object.values(SHELL_TEMPLATES))
       copyFileSync(join('dist', template), join(dist, template));
     const result = await ipft(['package', '--dist', dist]);
     expect(result.code).toBe(1);
@@ -1358,7 +1358,11 @@ describe('the removal Job', () => {
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
     ]);
     expect(container.command).toEqual(
-      removalCommand(IMAGE_REMOVAL_SCRIPT, expandVirtualIps('1.2.3.4-6,1.2.3.9')),
+      removalCommand(
+        readBundles('dist').shellTemplates,
+        IMAGE_REMOVAL_SCRIPT,
+        expandVirtualIps('1.2.3.4-6,1.2.3.9'),
+      ),
     );
     expect(container.command?.slice(-4)).toEqual(['1.2.3.4', '1.2.3.5', '1.2.3.6', '1.2.3.9']);
   });
@@ -1380,7 +1384,9 @@ describe('the README', () => {
     const block = /<!-- oc-commands:begin[^>]*-->\n```sh\n([\s\S]*?)```\n<!-- oc-commands:end -->/.exec(
       readme,
     )?.[1];
-    expect(block).toBe(ocCommands(readmeOcOptions(), README_CONFIGMAP_NAMES));
+    expect(block).toBe(
+      ocCommands(readBundles('dist').shellTemplates, readmeOcOptions(), README_CONFIGMAP_NAMES),
+    );
     const names = Object.fromEntries(
       [PACKAGE_FILES.scripts, PACKAGE_FILES.exporter, PACKAGE_FILES.prober].map((file) => [
         file,
@@ -1388,7 +1394,7 @@ describe('the README', () => {
       ]),
     );
     expect(readFileSync(join('dist/deploy', PACKAGE_FILES.ocCommands), 'utf8')).toContain(
-      ocCommands(readmeOcOptions(), {
+      ocCommands(readBundles('dist').shellTemplates, readmeOcOptions(), {
         scripts: names[PACKAGE_FILES.scripts] ?? '',
         exporter: names[PACKAGE_FILES.exporter] ?? '',
         prober: names[PACKAGE_FILES.prober],

@@ -9,11 +9,8 @@ import { sharedSettings } from '../core/common-settings.ts';
 import { defaultLogTarget, logTarget } from '../core/report.ts';
 import { type Env, readSettings } from '../core/settings.ts';
 import { readBundles } from '../packaging/command.ts';
-import {
-  checkWrapper,
-  installNodeRuntimeScript,
-  RUNTIME_SCRIPT_TEMPLATES,
-} from '../packaging/runtime-scripts.ts';
+import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
+import { checkWrapper, installNodeRuntimeScript, SHELL_TEMPLATES } from '../packaging/shell-templates.ts';
 import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import { temporaryDirectory } from './support/harness.ts';
 
@@ -22,9 +19,15 @@ const snippet = 'core/log-to.sh';
 const built = {
   'notify/notify.sh': 'dist/notify/notify.sh',
   'checks/prober/verdict.sh': 'dist/checks/verdict.sh',
-  'packaging/shell/check-wrapper.sh': join('dist', RUNTIME_SCRIPT_TEMPLATES.checkWrapper),
-  'packaging/shell/install-node-runtime.sh': join('dist', RUNTIME_SCRIPT_TEMPLATES.installNodeRuntime),
+  'packaging/shell/check-wrapper.sh': join('dist', SHELL_TEMPLATES.checkWrapper),
+  'packaging/shell/install-node-runtime.sh': join('dist', SHELL_TEMPLATES.installNodeRuntime),
+  'packaging/shell/install-preflight.sh': join('dist', SHELL_TEMPLATES.installPreflight),
+  'packaging/shell/remove-ipfailover.sh': join('dist', SHELL_TEMPLATES.removeIpfailover),
 };
+/** The templates that are parts of other scripts: a shellcheck directive where a script has its shebang. */
+const fragments = new Set(['packaging/shell/install-preflight.sh', 'packaging/shell/remove-ipfailover.sh']);
+/** The shell files of the repository that git's `*.sh` does not name: CI's own script. */
+const unsuffixedShellFiles = ['.ci/run'];
 
 /** shellcheck's findings on the files, at every severity; '' when clean. */
 function shellcheck(...files: string[]): string {
@@ -82,7 +85,7 @@ describe('the built shell scripts', () => {
   it.each(Object.entries(built))('%s is built to %s with its includes inlined', (source, target) => {
     const text = readFileSync(target, 'utf8');
     expect(text).toBe(inlineIncludes(source));
-    expect(text.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(text.startsWith(fragments.has(source) ? '# shellcheck shell=' : '#!/bin/bash\n')).toBe(true);
     expect(text).not.toMatch(/@include|BASH_SOURCE/);
   });
 
@@ -101,15 +104,38 @@ describe('the built shell scripts', () => {
   });
 });
 
+describe('the fragments', () => {
+  it('lose their header when filled in, and one without a header is refused, naming its file', () => {
+    const templates = readBundles('dist').shellTemplates;
+    const [command = '', , script = ''] = removalCommand(templates, IMAGE_REMOVAL_SCRIPT, []);
+    expect(command).toBe('/bin/bash');
+    expect(script.startsWith('set -u\n')).toBe(true);
+    expect(templates.removeIpfailover.endsWith(script)).toBe(true);
+    const headless = { ...templates, removeIpfailover: script };
+    expect(() => removalCommand(headless, IMAGE_REMOVAL_SCRIPT, [])).toThrow(
+      `Expected ${SHELL_TEMPLATES.removeIpfailover} to start with "# shellcheck shell=sh" (or bash)`,
+    );
+  });
+});
+
 describe('shellcheck, at every severity', () => {
   it('passes every shell file of the repository, as it is', () => {
-    const files = execFileSync('git', ['ls-files', '*.sh'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(files).toEqual(expect.arrayContaining([snippet, ...Object.keys(built)]));
+    const files = execFileSync('git', ['ls-files', '*.sh', ...unsuffixedShellFiles], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    expect(files).toEqual(expect.arrayContaining([snippet, ...Object.keys(built), ...unsuffixedShellFiles]));
     expect(shellcheck(...files)).toBe('');
   });
 
+  it('CI shellchecks those without the suffix too', () => {
+    const line = readFileSync('.ci/run', 'utf8')
+      .split('\n')
+      .find((candidate) => candidate.startsWith('git ls-files') && candidate.includes('shellcheck'));
+    expect(line?.split(' | ')[0]?.split(' ')).toEqual(expect.arrayContaining(unsuffixedShellFiles));
+  });
+
   it('passes the built scripts, and the wrapper and installer ipft package fills in', () => {
-    const templates = readBundles('dist').runtimeScripts;
+    const templates = readBundles('dist').shellTemplates;
     const directory = temporaryDirectory();
     const wrapper = join(directory, 'tcp-check');
     writeFileSync(wrapper, checkWrapper(templates, 'tcp-check', "/opt/a runtime/with 'quotes'"));
@@ -120,9 +146,9 @@ describe('shellcheck, at every severity', () => {
 
   it('a value with quotes reaches the wrapper as one shell word', () => {
     const runtime = "/opt/a runtime/with 'quotes'";
-    const wrapper = checkWrapper(readBundles('dist').runtimeScripts, 'tcp-check', runtime);
+    const wrapper = checkWrapper(readBundles('dist').shellTemplates, 'tcp-check', runtime);
     expect(wrapper).toContain(`readonly runtime='/opt/a runtime/with '\\''quotes'\\'''\n`);
-    expect(() => checkWrapper(readBundles('dist').runtimeScripts, 'tcp-check', '/opt/a\nb')).toThrow(
+    expect(() => checkWrapper(readBundles('dist').shellTemplates, 'tcp-check', '/opt/a\nb')).toThrow(
       'Expected the value of @runtime@ on one line, got "/opt/a\\nb"',
     );
   });

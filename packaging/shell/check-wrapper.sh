@@ -7,7 +7,7 @@
 # or unset: /proc/1/fd/2 when writable, which reaches `oc logs`), because keepalived discards script
 # output and would otherwise pass a check whose interpreter is missing, or fail it without a word.
 set -u
-# The values ipft package puts in, shell-quoted (its @…@ placeholders: packaging/runtime-scripts.ts).
+# The values ipft package puts in, shell-quoted (its @…@ placeholders: packaging/shell-templates.ts).
 readonly check=@check@
 readonly runtime=@runtime@
 readonly init_container=@init_container@
