@@ -51,10 +51,16 @@ import { SHELL_TEMPLATES, type ShellTemplates } from './shell-templates.ts';
 import { shellWord } from './shell-word.ts';
 import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
 
-/** A built file; one larger than a ConfigMap holds could not be shipped anyway. */
+/**
+ * Built files are read whole, but bounded, so a FIFO or /dev/zero under --dist is refused rather than
+ * read for ever. The bound is far above any bundle: a bundle too large for its ConfigMap is said so
+ * by the ConfigMap's own size check, and only in the mode that ships it.
+ */
+const BUILT_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
 function readText(path: string, flag: string): string {
   try {
-    return readRegularText(path, CONFIGMAP_MAX_BYTES);
+    return readRegularText(path, BUILT_FILE_MAX_BYTES);
   } catch (error) {
     const problem = error instanceof FileProblem ? error.problem : describeError(error);
     throw new UsageError(`${flag}: cannot read ${path} (${problem}); run npm run build first`);

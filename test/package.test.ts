@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
@@ -408,6 +408,23 @@ describe('the ConfigMaps', () => {
     expect(existsSync(join(dist, 'deploy', PACKAGE_FILES.kustomization))).toBe(false);
     // One-shot does not ship the prober, so the same dist packages.
     expect((await ipft(['package', '--dist', dist, '--mode', 'oneshot'])).code).toBe(0);
+  });
+
+  it('refuses a bundle that is a FIFO or /dev/zero under --dist, in one line, without reading it', async () => {
+    for (const [make, problem] of [
+      [(path: string) => spawnSync('mkfifo', [path]), 'is a FIFO, not a regular file'],
+      [(path: string) => symlinkSync('/dev/zero', path), 'is a character device, not a regular file'],
+    ] as const) {
+      const dist = temporaryDirectory();
+      for (const directory of ['checks', 'notify', 'exporter']) mkdirSync(join(dist, directory));
+      make(join(dist, 'checks/tcp-check.js'));
+      const result = await ipft(['package', '--dist', dist]);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `ipft package: --dist: cannot read ${join(dist, 'checks/tcp-check.js')} (${problem}); run npm run build first\n`,
+      });
+    }
   });
 });
 
