@@ -173,10 +173,4 @@ export const CHECK_SETTING = /^IPF_(HTTP_|TCP_|EXTERNALIP_|KUBECONFIG|CHECKS)/;
  */
 export { IMAGE_VARIABLE, IMAGE_VARIABLE_PATTERN } from '../core/ipfailover/image-env.ts';
 
-export function toolkitLabels(component: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'ipfailover-toolkit',
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': 'ipfailover-toolkit',
-  };
-}
+export { toolkitLabels } from '../core/toolkit-labels.ts';
