@@ -2,7 +2,7 @@
  * The RBAC the externalip-check needs, and nothing more: get and list of Services and of
  * discovery.k8s.io EndpointSlices, cluster-wide (a ClusterRole, since the Services may be in any
  * namespace), bound to the ipfailover pods' service account. deploy/externalip-rbac.yaml is its output
- * (scripts/generate-deploy.ts); test/unit/externalip-rbac.test.ts keeps the two equal. Never bundled.
+ * (scripts/generate-deploy.ts); test/unit/rbac.test.ts keeps the two equal. Never bundled.
  */
 
 import { clusterRbac } from '../cluster-rbac.ts';

@@ -8,7 +8,7 @@
  * RBAC cannot narrow it to the pod's own Node: resourceNames is fixed in the role, and every pod of
  * the Deployment shares the service account, so each can get every Node (labels, taints, addresses,
  * capacity; no Secrets). deploy/maintenance-rbac.yaml is its output (scripts/generate-deploy.ts);
- * test/unit/maintenance-rbac.test.ts keeps the two equal. Never bundled.
+ * test/unit/rbac.test.ts keeps the two equal. Never bundled.
  */
 
 import { clusterRbac } from '../cluster-rbac.ts';
