@@ -67,7 +67,7 @@ export const VERDICT_PREFIX = 'verdict-';
 export const verdictFileName = (nonce: string): string => `${VERDICT_PREFIX}${nonce}`;
 
 /** A pod UID from the downward API is a UUID; the pattern allows any lower-case hex-and-dash id. */
-const POD_UID = /^[0-9a-f][0-9a-f-]{0,63}$/;
+export const POD_UID = /^[0-9a-f][0-9a-f-]{0,63}$/;
 const NONCE = /^[0-9]{1,40}$/;
 const BUDGET_MS = /^[0-9]{1,7}$/;
 

@@ -41,6 +41,32 @@ export async function quiet(
   for (const alert of alerts) report.expect(!seen.has(alert), `${alert} did not fire`);
 }
 
+/**
+ * The scenarios that make one alert fire: `cause` runs, then the wait for `alert` (at most
+ * `withinMs`), all inside quiet() so that `quietAlerts` must stay quiet meanwhile; then the report
+ * records whether it fired and how many seconds after `since` (the event `cause` brought about).
+ */
+export async function expectAlertWhileQuiet(
+  lab: Lab,
+  report: Report,
+  expected: { readonly alert: string; readonly withinMs: number; readonly since: string },
+  quietAlerts: readonly string[],
+  cause: () => Promise<void> = async () => {},
+): Promise<void> {
+  const { alert, withinMs, since } = expected;
+  let fired: number | undefined;
+  await quiet(lab, report, quietAlerts, async () => {
+    await cause();
+    fired = await lab.waitForAlert(alert, withinMs).catch(() => undefined);
+  });
+  report.expect(
+    fired !== undefined,
+    fired === undefined
+      ? `${alert} did not fire within ${withinMs / 1000} s`
+      : `${alert} fired ${fired.toFixed(0)} s after ${since}`,
+  );
+}
+
 /** Nearest-rank percentile: p90 of 10 runs is the 9th. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -8,6 +8,7 @@ import { get, servedBy } from './observe.ts';
 import { ExporterComparison, type ObservedFailover, outageScenarios } from './outage.ts';
 import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';
 import {
+  expectAlertWhileQuiet,
   percentile,
   quiet,
   type RenderedInstance,
@@ -233,16 +234,12 @@ export const scenarios: Record<string, Scenario> = {
     await lab.settle();
     report.step('dropping VRRP between the hosts (partition), waiting for VIPSplitBrain');
     await partition(lab.top, true);
-    let waited: number | undefined;
     try {
-      await quiet(lab, report, ['VIPNoMaster'], async () => {
-        waited = await lab.waitForAlert('VIPSplitBrain', 90_000).catch(() => undefined);
-      });
-      report.expect(
-        waited !== undefined,
-        waited === undefined
-          ? 'VIPSplitBrain did not fire within 90 s'
-          : `VIPSplitBrain fired ${waited.toFixed(0)} s after the partition`,
+      await expectAlertWhileQuiet(
+        lab,
+        report,
+        { alert: 'VIPSplitBrain', withinMs: 90_000, since: 'the partition' },
+        ['VIPNoMaster'],
       );
       const owners = await lab.owners();
       report.line(
@@ -270,18 +267,16 @@ export const scenarios: Record<string, Scenario> = {
   /** Stop the app everywhere: every instance on every host goes to FAULT and VIPNoMaster fires. */
   'all-fail': async (lab, report) => {
     await lab.settle();
-    let waited: number | undefined;
-    await quiet(lab, report, ['VIPSplitBrain'], async () => {
-      report.step('stopping the app on every host: every check fails');
-      for (const host of lab.hosts) await host.stopApp();
-      report.step('waiting for VIPNoMaster');
-      waited = await lab.waitForAlert('VIPNoMaster', 150_000).catch(() => undefined);
-    });
-    report.expect(
-      waited !== undefined,
-      waited === undefined
-        ? 'VIPNoMaster did not fire within 150 s'
-        : `VIPNoMaster fired ${waited.toFixed(0)} s after every app stopped`,
+    await expectAlertWhileQuiet(
+      lab,
+      report,
+      { alert: 'VIPNoMaster', withinMs: 150_000, since: 'every app stopped' },
+      ['VIPSplitBrain'],
+      async () => {
+        report.step('stopping the app on every host: every check fails');
+        for (const host of lab.hosts) await host.stopApp();
+        report.step('waiting for VIPNoMaster');
+      },
     );
     for (const view of await lab.views()) {
       const expected = renderedInstances(lab.host(view.host.name), lab.vips).map((instance) => instance.name);

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { defaultStateDir } from '../core/common-settings.ts';
 import { TOOLKIT_CONTAINERS } from '../core/ipfailover/deployment.ts';
+import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
 /**
  * The ConfigMaps the pod mounts. Their names get `-<8 hex of the sha256 of their data>`
@@ -111,7 +112,8 @@ export const names = {
  *   (`ipft lint` compares every toolkit port with every other for that reason).
  */
 export const PORT_SLOTS = 29;
-export const EXPORTER_PORT_BASE = 9871;
+/** The exporter's range starts at its default port, so one slot gives it (see above). */
+export const EXPORTER_PORT_BASE = Number(DEFAULT_EXPORTER_PORT);
 export const PROBER_PORT_BASE = 9900;
 
 export interface ToolkitPorts {
@@ -173,10 +175,4 @@ export const CHECK_SETTING = /^IPF_(HTTP_|TCP_|EXTERNALIP_|KUBECONFIG|CHECKS)/;
  */
 export { IMAGE_VARIABLE, IMAGE_VARIABLE_PATTERN } from '../core/ipfailover/image-env.ts';
 
-export function toolkitLabels(component: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'ipfailover-toolkit',
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': 'ipfailover-toolkit',
-  };
-}
+export { toolkitLabels } from '../core/toolkit-labels.ts';

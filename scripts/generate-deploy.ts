@@ -1,7 +1,7 @@
 // `npx tsx scripts/generate-deploy.ts`: writes deploy/prometheus-rules.yaml from exporter/alerts.ts;
 // test/alerts.test.ts fails when the file is stale. Also deploy/externalip-rbac.yaml from
-// checks/externalip/rbac.ts (test/unit/externalip-rbac.test.ts) and deploy/maintenance-rbac.yaml from
-// checks/prober/rbac.ts (test/unit/maintenance-rbac.test.ts).
+// checks/externalip/rbac.ts and deploy/maintenance-rbac.yaml from checks/prober/rbac.ts
+// (test/unit/rbac.test.ts).
 import { writeFileSync } from 'node:fs';
 import { externalIpRbacYaml } from '../checks/externalip/rbac.ts';
 import { maintenanceRbacYaml } from '../checks/prober/rbac.ts';

@@ -17,11 +17,13 @@ import {
   freshNonce,
   makePod,
   type Pod,
-  proberAtStart,
+  type RunningProber,
   readText,
+  refusedAtStart,
   runVerdict,
-  startProber,
   switchableTcpTarget,
+  tcpCheckPod,
+  tcpCheckProber,
   verdictEnv,
 } from './support/prober.ts';
 
@@ -72,19 +74,31 @@ async function maintenanceProber(
   pod: Pod,
   kubeconfig: string,
   extra: Record<string, string> = {},
-): Promise<Awaited<ReturnType<typeof startProber>>> {
+): Promise<RunningProber> {
   const app = await switchableTcpTarget();
-  return startProber(pod, {
-    IPF_CHECKS: 'tcp-check',
-    IPF_TCP_TARGETS: `127.0.0.1:${app.port}`,
-    IPF_TCP_EXPECT: '^up',
-    IPF_PROBER_MIN_GAP_MS: '0',
+  return tcpCheckProber(pod, app.port, {
     IPF_KUBECONFIG: kubeconfig,
     NODE_NAME: NODE,
     IPF_MAINTENANCE_LABEL: 'true',
     IPF_MAINTENANCE_REFRESH_S: '1',
     ...extra,
   });
+}
+
+/**
+ * A prober whose Node carries the maintenance label, once its verdict says so, and then the API
+ * gone: what IPF_MAINTENANCE_MAX_AGE_S (`maxAgeS`) and the state file are for.
+ */
+async function labelledThenApiDown(
+  maxAgeS: string,
+): Promise<{ pod: Pod; prober: RunningProber; kubeconfig: string }> {
+  const { api, kubeconfig } = await fakeApi();
+  api.nodes = [node(NODE, { labels: { 'ipfailover-toolkit/maintenance': 'true' } })];
+  const pod = await makePod();
+  const prober = await maintenanceProber(pod, kubeconfig, { IPF_MAINTENANCE_MAX_AGE_S: maxAgeS });
+  expect(await verdictUntil(pod, (line) => line !== 'pass')).toBe(`fail ${LABEL_REASON}`);
+  await api.close();
+  return { pod, prober, kubeconfig };
 }
 
 describe('the label ipfailover-toolkit/maintenance=true on the prober’s own Node', () => {
@@ -172,12 +186,7 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
   });
 
   it('an API that goes down after the maintenance began: it holds for IPF_MAINTENANCE_MAX_AGE_S, then lapses', async () => {
-    const { api, kubeconfig } = await fakeApi();
-    api.nodes = [node(NODE, { labels: { 'ipfailover-toolkit/maintenance': 'true' } })];
-    const pod = await makePod();
-    const prober = await maintenanceProber(pod, kubeconfig, { IPF_MAINTENANCE_MAX_AGE_S: '4' });
-    expect(await verdictUntil(pod, (line) => line !== 'pass')).toBe(`fail ${LABEL_REASON}`);
-    await api.close();
+    const { pod, prober } = await labelledThenApiDown('4');
     // The last answer the prober had, as it kept it for a restart.
     const state = () =>
       JSON.parse(readText(join(pod.stateDir, MAINTENANCE_STATE_FILE)) ?? '{}') as { fetchedAt: number };
@@ -197,12 +206,7 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
   }, 30_000);
 
   it('a restart while the API is down keeps a maintenance from the state file, within the max age', async () => {
-    const { api, kubeconfig } = await fakeApi();
-    api.nodes = [node(NODE, { labels: { 'ipfailover-toolkit/maintenance': 'true' } })];
-    const pod = await makePod();
-    const first = await maintenanceProber(pod, kubeconfig, { IPF_MAINTENANCE_MAX_AGE_S: '60' });
-    expect(await verdictUntil(pod, (line) => line !== 'pass')).toBe(`fail ${LABEL_REASON}`);
-    await api.close();
+    const { pod, prober: first, kubeconfig } = await labelledThenApiDown('60');
     first.child.kill('SIGKILL');
     await first.exited;
     await maintenanceProber(pod, kubeconfig, { IPF_MAINTENANCE_MAX_AGE_S: '60' });
@@ -250,15 +254,7 @@ describe('IPF_MAINTENANCE_FILE, for places without the API', () => {
   it('present is maintenance, absent is not; hostile files never block and count as maintenance', async () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'maintenance');
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    await startProber(pod, {
-      IPF_CHECKS: 'tcp-check',
-      IPF_TCP_TARGETS: `127.0.0.1:${app.port}`,
-      IPF_TCP_EXPECT: '^up',
-      IPF_PROBER_MIN_GAP_MS: '0',
-      IPF_MAINTENANCE_FILE: path,
-    });
+    const { pod } = await tcpCheckPod({ IPF_MAINTENANCE_FILE: path });
     expect((await verdict(pod)).line).toBe('pass');
     writeFileSync(path, '');
     expect((await verdict(pod)).line).toBe(`fail node in maintenance (file ${path})`);
@@ -292,16 +288,14 @@ describe('IPF_MAINTENANCE_FILE, for places without the API', () => {
 
 describe('settings', () => {
   it('IPF_MAINTENANCE_LABEL needs NODE_NAME and API access, and the max age twice the refresh', async () => {
-    const pod = await makePod();
-    const exit = await proberAtStart(pod, {
+    const stderr = await refusedAtStart({
       IPF_CHECKS: 'tcp-check',
       IPF_TCP_TARGETS: '127.0.0.1:1',
       IPF_MAINTENANCE_LABEL: 'true',
       IPF_MAINTENANCE_REFRESH_S: '5',
       IPF_MAINTENANCE_MAX_AGE_S: '9',
     });
-    expect(exit.code).toBe(1);
-    expect(exit.stderr).toBe(
+    expect(stderr).toBe(
       [
         'prober: IPF_MAINTENANCE_MAX_AGE_S: expected at least twice IPF_MAINTENANCE_REFRESH_S (10): one late or failed read of the Node must not end a maintenance, got "9"',
         'prober: NODE_NAME: expected the node name from the downward API (fieldRef spec.nodeName), which IPF_MAINTENANCE_LABEL=true needs, got nothing',

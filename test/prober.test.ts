@@ -29,10 +29,12 @@ import {
   proberAtStart,
   proberRecord,
   readText,
+  refusedAtStart,
   runVerdict,
   STAMP,
   startProber,
   switchableTcpTarget,
+  tcpCheckPod,
   tcpCheckProber,
   verdictEnv,
   verdictFiles,
@@ -56,9 +58,7 @@ async function countingApplication(): Promise<{ url: string; requests(): number 
 
 describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’s directory', () => {
   it('answers an ipft2 request with `ready <nonce>` and writes the verdict file', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    await tcpCheckProber(pod, app.port);
+    const { pod, target: app } = await tcpCheckPod();
     const nonce = freshNonce();
     expect(await ask(pod.port, request(pod, nonce))).toBe(`ready ${nonce}\n`);
     expect(verdictOf(pod, nonce)).toBe(`ipft2 ${pod.uid} tcp-check ${nonce} pass\n`);
@@ -71,18 +71,14 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
   });
 
   it('accepts ipft1, the version before: `ready <nonce>` and a file that starts `ipft1 `', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    await tcpCheckProber(pod, app.port);
+    const { pod } = await tcpCheckPod();
     const nonce = freshNonce();
     expect(await ask(pod.port, `ipft1 ${pod.uid} tcp-check ${nonce}\n`)).toBe(`ready ${nonce}\n`);
     expect(verdictOf(pod, nonce)).toBe(`ipft1 ${pod.uid} tcp-check ${nonce} pass\n`);
   });
 
   it('refuses another pod, an unknown version and anything malformed, and counts each', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    await tcpCheckProber(pod, app.port);
+    const { pod } = await tcpCheckPod();
     const nonce = freshNonce();
     const refusals: [string, string][] = [
       [`ipft2 0badc0de-1 tcp-check ${nonce} 1900\n`, 'refused this prober serves another pod\n'],
@@ -121,9 +117,7 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
   });
 
   it('a client that never sends its line is closed after 2 s, and holds nothing', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    await tcpCheckProber(pod, app.port);
+    const { pod } = await tcpCheckPod();
     const started = Date.now();
     expect(await ask(pod.port, '', 10_000)).toBe('');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -239,8 +233,7 @@ describe('settings and failures', () => {
   });
 
   it('many bad settings at once: each named once, a setting every check reads too', async () => {
-    const pod = await makePod();
-    const exit = await proberAtStart(pod, {
+    const stderr = await refusedAtStart({
       IPF_CHECKS: 'tcp-check,http-check',
       IPF_POD_UID: 'Not A UID!',
       IPF_PROBER_PORT: '0',
@@ -252,8 +245,7 @@ describe('settings and failures', () => {
       IPF_TCP_TARGETS: 'no-port',
       IPF_TCP_TARGET: '127.0.0.1:1',
     });
-    expect(exit.code).toBe(1);
-    const named = lines(exit.stderr).map((line) => /^prober: (?:[a-z-]+: )?([A-Z_]+):/.exec(line)?.[1]);
+    const named = lines(stderr).map((line) => /^prober: (?:[a-z-]+: )?([A-Z_]+):/.exec(line)?.[1]);
     expect(named.sort()).toEqual(
       [
         'IPF_CHECK_FALL',
@@ -267,19 +259,17 @@ describe('settings and failures', () => {
         'OPENSHIFT_HA_CHECK_INTERVAL',
       ].sort(),
     );
-    expect(exit.stderr).toContain('prober: IPF_TCP_TARGET: unknown setting; did you mean IPF_TCP_TARGETS?');
+    expect(stderr).toContain('prober: IPF_TCP_TARGET: unknown setting; did you mean IPF_TCP_TARGETS?');
   });
 
   it('a port already taken exits 1 with one line', async () => {
-    const pod = await makePod();
     const { port } = await tcpServer(() => {});
-    const exit = await proberAtStart(pod, {
+    const stderr = await refusedAtStart({
       IPF_CHECKS: 'tcp-check',
       IPF_TCP_TARGETS: '127.0.0.1:1',
       IPF_PROBER_PORT: String(port),
     });
-    expect(exit.code).toBe(1);
-    expect(lines(exit.stderr)).toEqual([
+    expect(lines(stderr)).toEqual([
       expect.stringMatching(
         new RegExp(`^prober: cannot listen on 127\\.0\\.0\\.1:${port} \\(IPF_PROBER_PORT\\): .*EADDRINUSE`),
       ),
@@ -355,9 +345,7 @@ describe('settings and failures', () => {
   });
 
   it('writes a reason line to IPF_LOG_TO only when a result changes', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    const prober = await tcpCheckProber(pod, app.port);
+    const { pod, target: app, prober } = await tcpCheckPod();
     const probe = async () => {
       const nonce = freshNonce();
       expect(await ask(pod.port, request(pod, nonce))).toBe(`ready ${nonce}\n`);
@@ -525,9 +513,7 @@ describe('the prober against hostile servers: verdict.sh exits 1 before the inte
 
 describe('SIGTERM', () => {
   it('keeps answering for IPF_PROBER_DRAIN_S, then exits 0 and leaves no verdict file', async () => {
-    const pod = await makePod();
-    const app = await switchableTcpTarget();
-    const prober = await tcpCheckProber(pod, app.port, { IPF_PROBER_DRAIN_S: '2' });
+    const { pod, prober } = await tcpCheckPod({ IPF_PROBER_DRAIN_S: '2' });
     const sent = Date.now();
     prober.child.kill('SIGTERM');
     expect(await runVerdict(verdictEnv(pod))).toMatchObject({ code: 0, stderr: '' });

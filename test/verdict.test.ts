@@ -20,6 +20,7 @@ import {
   runVerdict,
   STAMP,
   switchableTcpTarget,
+  tcpCheckPod,
   tcpCheckProber,
   verdictEnv,
   verdictScript,
@@ -52,9 +53,7 @@ async function verdict(pod: Pod, extra: Env = {}, args: string[] = ['tcp-check']
 
 /** A pod whose prober answered one passing run with `extra`, and was then SIGKILLed; its target stays up. */
 async function passedThenProberKilled(extra: Env) {
-  const pod = await makePod();
-  const target = await switchableTcpTarget();
-  const prober = await tcpCheckProber(pod, target.port);
+  const { pod, target, prober } = await tcpCheckPod();
   expect((await verdict(pod, extra)).code).toBe(0);
   prober.child.kill('SIGKILL');
   expect((await prober.exited).signal).toBe('SIGKILL');
@@ -156,9 +155,7 @@ describe('verdict.sh against the pod’s prober', () => {
   });
 
   it('exits 1 when the prober refuses: a check it does not serve', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     expectFailure(
       await verdict(pod, {}, ['http-check']),
       `the prober on 127.0.0.1:${pod.port} refused the request: http-check not in IPF_CHECKS of this prober`,
@@ -167,9 +164,7 @@ describe('verdict.sh against the pod’s prober', () => {
   });
 
   it('exits 1 when the prober belongs to another pod (another IPF_POD_UID)', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     expectFailure(
       await verdict(pod, { IPF_POD_UID: '0badc0de-0000-4000-8000-000000000000' }),
       `the prober on 127.0.0.1:${pod.port} refused the request: this prober serves another pod`,
@@ -208,9 +203,7 @@ describe('verdict.sh against the pod’s prober', () => {
   });
 
   it('fails with a line saying where check settings belong when they are in its environment', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     expect((await verdict(pod)).code).toBe(0);
     for (const name of [
       'IPF_HTTP_URL',
@@ -491,9 +484,7 @@ describe('an old prober that speaks ipft1 only (a ConfigMap update reaches verdi
 
 describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived is told', () => {
   it('with FALL 3 two failures still pass, and the third fails', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod, target } = await tcpCheckPod();
     const fall = { IPF_CHECK_FALL: '3' };
     expect((await verdict(pod, fall)).code).toBe(0);
     target.set('down');
@@ -526,9 +517,7 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
   });
 
   it('a fresh start with RISE 2: the first pass is held back, the second passes', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     const rise = { IPF_CHECK_RISE: '2' };
     const first = await verdict(pod, rise);
     expect(first.code).toBe(1);
@@ -542,9 +531,7 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
   });
 
   it('a corrupt streak file is a fresh start, which is failing', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     for (const corrupt of ['1 2 3\n', 'garbage\n', '', `1 0 ${'9'.repeat(50)}\n`]) {
       writeFileSync(join(pod.stateDir, 'verdict.streak'), corrupt);
       const run = await verdict(pod, { IPF_CHECK_RISE: '2' });
@@ -556,9 +543,7 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
   });
 
   it('--dry-run asks the prober but counts nothing', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod, target } = await tcpCheckPod();
     const fall = { IPF_CHECK_FALL: '3' };
     expect((await verdict(pod, fall)).code).toBe(0);
     const streak = streakOf(pod);
@@ -606,9 +591,7 @@ describe('the prober process dies or stops', () => {
   });
 
   it('SIGSTOPped: the run fails inside the interval, and passes again once it is continued', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    const prober = await tcpCheckProber(pod, target.port);
+    const { pod, prober } = await tcpCheckPod();
     const interval = { OPENSHIFT_HA_CHECK_INTERVAL: '2' };
     expect((await verdict(pod, interval)).code).toBe(0);
     process.kill(prober.pid, 'SIGSTOP');
@@ -662,9 +645,7 @@ describe('verdict.sh system calls (strace): bash builtins only', () => {
   }
 
   it('a pass, with its streak and record written', async () => {
-    const pod = await makePod();
-    const target = await switchableTcpTarget();
-    await tcpCheckProber(pod, target.port);
+    const { pod } = await tcpCheckPod();
     const { code, calls } = await traced(verdictEnv(pod), ['tcp-check']);
     expect(code).toBe(0);
     expectOneProcess(calls);

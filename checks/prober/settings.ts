@@ -2,12 +2,10 @@ import { sharedSettings } from '../../core/common-settings.ts';
 import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { isDnsSubdomain } from '../../core/kube-names.ts';
-import { PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
+import { POD_UID, PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
 import { boolean, integer, list, oneOf, optional, text, withDefault } from '../../core/settings.ts';
 import { DEFAULT_PROBER_PORT } from '../../core/toolkit-ports.ts';
 import { externalIpSettings } from '../externalip/settings.ts';
-
-const POD_UID = /^[0-9a-f][0-9a-f-]{0,63}$/;
 
 export function podUid(raw: string): string {
   const value = raw.trim().toLowerCase();

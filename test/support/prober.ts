@@ -110,6 +110,17 @@ export async function proberAtStart(pod: Pod, env: Env): Promise<Exit> {
   return { code, stdout: '', stderr: prober.stderr(), elapsedMs: Date.now() - started };
 }
 
+/**
+ * A fresh pod's prober, with settings that must stop it at start: its stderr, once it has exited 1.
+ * Any other exit throws, with what it wrote, so the test fails on the cause and not on the text.
+ */
+export async function refusedAtStart(env: Env): Promise<string> {
+  const exit = await proberAtStart(await makePod(), env);
+  if (exit.code !== 1)
+    throw new Error(`expected the prober to exit 1 at start, got ${exit.code}: ${exit.stderr}`);
+  return exit.stderr;
+}
+
 /** The environment keepalived's container gives verdict.sh, and nothing else (env -i). */
 export function verdictEnv(pod: Pod, extra: Env = {}): Env {
   return {
@@ -239,4 +250,14 @@ export function tcpCheckProber(pod: Pod, targetPort: number, extra: Env = {}) {
     IPF_PROBER_MIN_GAP_MS: '0',
     ...extra,
   });
+}
+
+/** A fresh pod whose prober serves tcp-check (tcpCheckProber) against a switchableTcpTarget, up at first. */
+export async function tcpCheckPod(
+  extra: Env = {},
+): Promise<{ pod: Pod; target: Awaited<ReturnType<typeof switchableTcpTarget>>; prober: RunningProber }> {
+  const pod = await makePod();
+  const target = await switchableTcpTarget();
+  const prober = await tcpCheckProber(pod, target.port, extra);
+  return { pod, target, prober };
 }
