@@ -197,22 +197,27 @@ async function outside(): Promise<void> {
   process.exit(code);
 }
 
-function imageEnv(top: Topology, envFile: Record<string, string>): Record<string, string> {
-  const env = { ...labImageEnv(top), ...envFile };
-  // The lab sends traffic to its VIPs: the outer run chose the subnet they are in (checkArguments).
-  const vipSubnet = subnetOfVips(expandVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS ?? ''));
-  if (vipSubnet !== top.subnet)
-    throw new Error(`the VIPs are in ${vipSubnet ?? 'no subnet'}, the lab in ${top.subnet}.0/24`);
-  return env;
+/**
+ * The lab's image environment with the env file's values over it. The lab sends traffic to its VIPs:
+ * the lab's own are in its subnet, and the outer run chose the subnet of the file's (checkArguments).
+ */
+function imageEnv(
+  top: Topology,
+  envFile: Record<string, string>,
+  vipSubnet: string | undefined,
+): Record<string, string> {
+  if (vipSubnet !== undefined && vipSubnet !== top.subnet)
+    throw new Error(`the VIPs are in ${vipSubnet}.0/24, the lab in ${top.subnet}.0/24`);
+  return { ...labImageEnv(top), ...envFile };
 }
 
 /** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
 async function inside(subnet: string): Promise<void> {
-  const { hosts, envFile, node } = checkArguments();
+  const { hosts, envFile, vipSubnet, node } = checkArguments();
   const top = topology(subnet, hosts);
   const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
-    imageEnv: imageEnv(top, envFile),
+    imageEnv: imageEnv(top, envFile, vipSubnet),
     ...(values['check-script']
       ? { checkScript: resolve(values['check-script']) }
       : modeOptions(mode, 'http-check')),
