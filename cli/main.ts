@@ -28,7 +28,7 @@ commands:
   render    print the keepalived.conf the ipfailover image would generate
   lint      check ipfailover Deployment manifests
   explain   where the official docs and the image's code disagree
-  package   write the install manifests (ConfigMaps, Deployment patch, monitoring) to dist/deploy
+  package   write the install folder for an ipfailover Deployment (oc apply -k)
 
 ${renderUsage}
 

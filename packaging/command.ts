@@ -1,55 +1,62 @@
 /**
- * `ipft package`: the I/O around packaging/package.ts. Reads the built bundles and, if given, the
- * administrator's Deployment; writes dist/deploy. `npm run build` runs it with --quiet only.
+ * `ipft package`: the I/O around packaging/package.ts. Reads the built bundles, the administrator's
+ * Deployment (or the original an earlier run saved in the folder) and settings.env; writes the folder.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { FileProblem, readRegularText } from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { readManifests } from '../core/ipfailover/manifests.ts';
-import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
-import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
 import {
   CONFIGMAP_MAX_BYTES,
-  type ConfigMapNames,
   configMapDataBytes,
-  configMapNames,
   exporterData,
   proberData,
   scriptsData,
 } from './configmaps.ts';
-import { scriptValues } from './deployment-patch.ts';
 import {
   derivedPorts,
   EXPORTER_BUNDLE,
+  FIELD_MANAGER,
   MODES,
   type Mode,
   NOTIFY_SCRIPT,
   PACKAGE_DEFAULTS,
   PROBER_BUNDLE,
   RESERVED_PORTS,
-  SCRIPT_VARIABLES,
-  SETTINGS_CONFIGMAP,
   SIDECARS,
-  type ToolkitPorts,
   VERDICT_SCRIPT,
 } from './layout.ts';
 import {
   type Bundles,
+  deploymentFile,
   generatePackage,
   lintDeploymentBody,
+  OWNED_BY_ADMINISTRATOR,
   PACKAGE_FILES,
+  type PackageFile,
   type PackageOptions,
   patchedManifest,
   patchFor,
 } from './package.ts';
+import {
+  parseSettingsFile,
+  SETTINGS_FILE,
+  SETTINGS_FILE_MAX_BYTES,
+  seedSettingsFile,
+} from './settings-file.ts';
 import { SHELL_TEMPLATES, type ShellTemplates } from './shell-templates.ts';
-import { shellWord } from './shell-word.ts';
-import { onlyDeployment, type SourceDeployment, toSourceDeployment } from './source-deployment.ts';
+import {
+  onlyDeployment,
+  type SettingMoves,
+  type SourceDeployment,
+  settingMoves,
+  toSourceDeployment,
+} from './source-deployment.ts';
 
 /**
  * Built files are read whole, but bounded, so a FIFO or /dev/zero under --dist is refused rather than
@@ -93,32 +100,6 @@ export function readBundles(dist: string): Bundles {
       Object.entries(SHELL_TEMPLATES).map(([name, path]) => [name, readText(join(dist, path), '--dist')]),
     ) as ShellTemplates,
   };
-}
-
-/** A flag that must agree with the Deployment file when both are given. */
-function agreeing(
-  flag: string,
-  given: string | undefined,
-  fromFile: string | undefined,
-  fallback: string | undefined,
-) {
-  if (given !== undefined && fromFile !== undefined && given !== fromFile) {
-    throw new UsageError(
-      `--${flag}: expected ${JSON.stringify(fromFile)} (as in --from-deployment) or nothing, got ${JSON.stringify(given)}`,
-    );
-  }
-  return fromFile ?? given ?? fallback;
-}
-
-function checkName(
-  flag: string,
-  value: string | undefined,
-  isName: (name: string) => boolean,
-  what: string,
-): void {
-  if (value !== undefined && !isName(value)) {
-    throw new UsageError(`--${flag}: expected ${what}, got ${JSON.stringify(value)}`);
-  }
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -179,220 +160,191 @@ const packageFlags = {
   mode: { type: 'string' },
   sidecar: { type: 'string' },
   check: { type: 'string' },
-  deployment: { type: 'string' },
-  container: { type: 'string' },
-  namespace: { type: 'string' },
   'node-image': { type: 'string' },
   'exporter-port': { type: 'string' },
   'prober-port': { type: 'string' },
-  maintenance: { type: 'boolean', default: false },
   dist: { type: 'string' },
   out: { type: 'string' },
   quiet: { type: 'boolean', default: false },
 } as const;
 
-const parsePackageFlags = (args: string[]) => parseArgs({ args, options: packageFlags }).values;
-type PackageFlags = ReturnType<typeof parsePackageFlags>;
+type PackageFlags = ReturnType<typeof parseArgs<{ args: string[]; options: typeof packageFlags }>>['values'];
 
-/** Everything the flags, the Deployment file and the bundles decide, checked. */
-interface PackagePlan {
-  readonly options: PackageOptions;
-  readonly bundles: Bundles;
-  /** The Deployment of --from-deployment, and its file. */
-  readonly from: { readonly source: SourceDeployment; readonly file: string } | undefined;
-  readonly out: string;
-  /** Where each port came from, for the summary: as given, derived from the name, or as installed. */
-  readonly portOrigins: Readonly<Record<'exporter' | 'prober', string>>;
-  /** --quiet: the ConfigMaps' sizes in place of the summary, and no note on a missing --from-deployment. */
-  readonly quiet: boolean;
+/** A file of the folder that must be a regular file of bounded size, or absent. */
+function readIfPresent(path: string, maxBytes: number): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return readRegularText(path, maxBytes);
+  } catch (error) {
+    const problem = error instanceof FileProblem ? error.problem : describeError(error);
+    throw new UsageError(`--out: cannot read ${path} (${problem})`);
+  }
+}
+
+/** The Deployment of --from-deployment, or the original the folder holds; they must agree when both are there. */
+function readSource(file: string | undefined, out: string): SourceDeployment {
+  const savedPath = join(out, PACKAGE_FILES.deployment);
+  const savedText = readIfPresent(savedPath, SOURCE_MAX_BYTES);
+  const saved =
+    savedText === undefined
+      ? undefined
+      : toSourceDeployment(onlyDeployment(savedPath, readManifests(savedPath)), savedPath);
+  if (file === undefined) {
+    if (saved) return saved;
+    throw new UsageError(
+      `--from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package (with its ${PACKAGE_FILES.deployment}), got neither`,
+    );
+  }
+  const given = toSourceDeployment(onlyDeployment(file, readManifests(file)), savedPath);
+  if (saved && !isDeepStrictEqual(saved.manifest, given.manifest)) {
+    throw new UsageError(
+      `--from-deployment: ${file} differs from ${savedPath}, the original this folder installs and uninstalls to; expected the same Deployment, or no --from-deployment (edit ${savedPath} to change it, or use another --out)`,
+    );
+  }
+  return given;
+}
+/** A saved Deployment is small; anything larger is not one. */
+const SOURCE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Every file the packager writes over must be one it wrote: a folder written by hand is never overwritten. */
+function checkOverwrites(out: string, files: readonly PackageFile[]): void {
+  for (const { name } of files) {
+    if (OWNED_BY_ADMINISTRATOR.has(name) || name.endsWith('.json')) continue;
+    const existing = readIfPresent(join(out, name), BUILT_FILE_MAX_BYTES);
+    if (existing !== undefined && !existing.includes('Generated by ipft package')) {
+      throw new UsageError(
+        `--out: ${join(out, name)} exists and was not written by ipft package; expected a new folder or one that ipft package wrote`,
+      );
+    }
+  }
+}
+
+function writeFiles(out: string, files: readonly PackageFile[]): void {
+  for (const { name, contents, executable } of files) {
+    const path = join(out, name);
+    mkdirSync(dirname(path), { recursive: true });
+    // The administrator's files are created once: 'wx' fails rather than overwrite one.
+    if (OWNED_BY_ADMINISTRATOR.has(name) && existsSync(path)) continue;
+    writeFileSync(path, contents, {
+      mode: executable ? 0o755 : 0o644,
+      flag: OWNED_BY_ADMINISTRATOR.has(name) ? 'wx' : 'w',
+    });
+  }
 }
 
 export function packageCommand(args: string[], context: CliContext): number {
-  const plan = planPackage(parsePackageFlags(args), context);
-  const files = generatePackage(plan.bundles, plan.options, plan.from?.source);
-  writePackage(plan.out, files);
-  const names = configMapNames(plan.bundles, plan.options.mode);
-  reportWritten(plan, files.length, names, context);
-  if (!plan.from) {
-    if (plan.quiet) return 0;
-    context.stdout(
-      `ipft package: no --from-deployment: no ${PACKAGE_FILES.deployment} (kustomize needs it), no removal Job, and the exporter${plan.options.mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env\n`,
-    );
-    return 0;
-  }
-  reportChanges(plan.from.source, plan.options, context);
-  reportCheckSettings(plan.from.source, plan.options, plan.out, context);
-  reportPatchFindings(plan.from, plan.options, names, context);
-  return 0;
-}
-
-/**
- * Checks the flags in the order they are documented, against the Deployment file if given. The bundles
- * are those installed with ipft unless --dist names others; the output goes to dist/deploy in the
- * current directory, or DIST/deploy with --dist.
- */
-function planPackage(values: PackageFlags, context: CliContext): PackagePlan {
-  const dist = values.dist ?? context.bundleDir ?? 'dist';
-  const file = values['from-deployment'];
-  const source =
-    file === undefined ? undefined : toSourceDeployment(onlyDeployment(file, readManifests(file)));
+  const values = parseArgs({ args, options: packageFlags }).values;
   const mode = oneOfFlag('mode', values.mode, MODES, PACKAGE_DEFAULTS.mode);
   if (mode === 'oneshot') {
     for (const flag of ['sidecar', 'prober-port'] as const) {
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag}: only with --mode prober, got --mode oneshot`);
     }
-    if (values.maintenance)
-      throw new UsageError(
-        '--maintenance: only with --mode prober (the prober reads the Node), got --mode oneshot',
-      );
   }
-  const deployment =
-    agreeing('deployment', values.deployment, source?.name, PACKAGE_DEFAULTS.deployment) ??
-    PACKAGE_DEFAULTS.deployment;
-  checkName('deployment', deployment, isDnsSubdomain, 'a Deployment name (DNS-1123 subdomain)');
-  const { ports, portOrigins } = choosePorts(values, deployment, mode, source);
-  const nodeImage = values['node-image'] ?? PACKAGE_DEFAULTS.nodeImage;
-  if (nodeImage.trim() === '' || /\s/.test(nodeImage)) {
-    throw new UsageError(
-      `--node-image: expected an image reference such as ${PACKAGE_DEFAULTS.nodeImage}, got ${JSON.stringify(nodeImage)}`,
-    );
-  }
+  const dist = values.dist ?? context.bundleDir ?? 'dist';
   const bundles = readBundles(dist);
-  const options: PackageOptions = {
-    deployment,
-    container:
-      agreeing('container', values.container, source?.container, PACKAGE_DEFAULTS.container) ??
-      PACKAGE_DEFAULTS.container,
-    namespace: agreeing('namespace', values.namespace, source?.namespace, undefined),
-    mode,
-    sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, PACKAGE_DEFAULTS.sidecar),
-    checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, dist),
-    nodeImage,
-    ports,
-    maintenance: values.maintenance === true,
-  };
-  checkName('container', options.container, isDnsLabel, 'a container name (DNS-1123 label)');
-  checkName('namespace', options.namespace, isDnsLabel, 'a namespace name (DNS-1123 label)');
-  const fromValues =
-    mode === 'prober' ? (source?.checkSettings ?? []).filter((entry) => entry.valueFrom) : [];
-  if (fromValues.length > 0) {
+  const fromFile = values['from-deployment'];
+  const out = values.out ?? (fromFile === undefined ? undefined : `ipft-${readSourceName(fromFile)}`);
+  if (out === undefined) {
     throw new UsageError(
-      `${fromValues.map(({ name }) => name).join(', ')} on container ${options.container}: expected literal values, got valueFrom; in prober mode check settings belong to ConfigMap ${SETTINGS_CONFIGMAP} (the prober's envFrom), and ipft package moves literal ones only: move ${fromValues.length === 1 ? 'it' : 'them'} there by hand, or keep --mode oneshot`,
+      '--from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package, got neither',
     );
   }
-  return {
-    options,
-    bundles,
-    from: source && file !== undefined ? { source, file } : undefined,
-    out: values.out ?? join(values.dist ?? 'dist', 'deploy'),
-    portOrigins,
-    quiet: values.quiet,
-  };
+  const source = readSource(fromFile, out);
+  const options = packageOptions(values, mode, source, bundles, dist);
+  const moves = settingMoves(source, mode);
+  const settingsPath = join(out, SETTINGS_FILE);
+  const existingSettings = readIfPresent(settingsPath, SETTINGS_FILE_MAX_BYTES);
+  const settingsText = existingSettings ?? seedSettingsFile(mode, moves.toSettingsFile);
+  const settings = parseSettingsFile(settingsText, settingsPath, mode);
+  const files = [
+    deploymentFile(source),
+    { name: SETTINGS_FILE, contents: settingsText },
+    ...generatePackage(bundles, options, source, settings),
+  ];
+  checkOverwrites(out, files);
+  writeFiles(out, files);
+  if (values.quiet) {
+    context.stdout(`ipft package: ${configMapSizes(bundles, mode)}\n`);
+    return 0;
+  }
+  context.stdout(
+    `ipft package: wrote ${out} for deploy/${source.name}${source.namespace ? ` in ${source.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${options.ports.exporter}${mode === 'prober' ? `, prober ${options.ports.prober}` : ''}; ${configMapSizes(bundles, mode)}\n` +
+      `ipft package: ${SETTINGS_FILE} ${existingSettings === undefined ? `written${moves.toSettingsFile.length > 0 ? ` with ${moves.toSettingsFile.map(({ name }) => name).join(', ')} from container ${source.container}` : ''}` : 'kept as it was'} (${counted(settings.size, 'setting')}); it is yours to edit\n`,
+  );
+  if (moves.toExporter.length > 0) {
+    context.stdout(
+      `ipft package: ${moves.toExporter.map(({ name }) => name).join(', ')} move${moves.toExporter.length === 1 ? 's' : ''} from container ${source.container} to the exporter, which reads ${moves.toExporter.length === 1 ? 'it' : 'them'}\n`,
+    );
+  }
+  reportPatchFindings(source, fromFile ?? join(out, PACKAGE_FILES.deployment), options, context);
+  context.stdout(nextCommands(out, source, moves));
+  return 0;
 }
 
-/**
- * An upgrade keeps the ports the installed Deployment has, unless they are the fixed defaults of
- * earlier versions (9871, 9872), which collide between deployments: those are derived afresh.
- */
-function choosePorts(
+/** The name of the Deployment in the file, for the default --out; the file is read again, checked, by readSource. */
+function readSourceName(file: string): string {
+  return onlyDeployment(file, readManifests(file)).name;
+}
+
+function packageOptions(
   values: PackageFlags,
-  deployment: string,
   mode: Mode,
-  source: SourceDeployment | undefined,
-): { ports: ToolkitPorts; portOrigins: PackagePlan['portOrigins'] } {
-  const derived = derivedPorts(deployment);
-  const kept = (key: 'exporter' | 'prober', oldDefault: number) => {
-    const installed = source?.installedPorts[key];
-    return installed !== undefined && installed !== oldDefault ? installed : undefined;
-  };
-  const fallback = {
-    exporter: kept('exporter', Number(DEFAULT_EXPORTER_PORT)) ?? derived.exporter,
-    prober: kept('prober', Number(DEFAULT_PROBER_PORT)) ?? derived.prober,
-  };
+  source: SourceDeployment,
+  bundles: Bundles,
+  dist: string,
+): PackageOptions {
+  const derived = derivedPorts(source.name);
   const ports = {
-    exporter: portFlag('exporter-port', values['exporter-port'], fallback.exporter),
-    prober: portFlag('prober-port', values['prober-port'], fallback.prober),
+    exporter: portFlag('exporter-port', values['exporter-port'], derived.exporter),
+    prober: portFlag('prober-port', values['prober-port'], derived.prober),
   };
   if (mode === 'prober' && ports.exporter === ports.prober) {
     throw new UsageError(
       `--prober-port: expected a port other than the exporter's ${ports.exporter}, got it`,
     );
   }
-  const origin = (key: 'exporter' | 'prober') =>
-    values[`${key}-port`] !== undefined
-      ? 'as given'
-      : ports[key] === derived[key]
-        ? `derived from the name "${deployment}"`
-        : 'as installed';
-  return { ports, portOrigins: { exporter: origin('exporter'), prober: origin('prober') } };
-}
-
-function writePackage(out: string, files: ReturnType<typeof generatePackage>): void {
-  mkdirSync(out, { recursive: true });
-  // Only the names this command writes: --out may be a directory with other files in it.
-  for (const name of Object.values(PACKAGE_FILES)) rmSync(join(out, name), { force: true });
-  for (const { name, contents } of files) writeFileSync(join(out, name), contents);
-}
-
-/**
- * One line: what was written where, the ports and where they came from, and the ConfigMaps' sizes;
- * with --quiet, the sizes only.
- */
-function reportWritten(
-  plan: PackagePlan,
-  fileCount: number,
-  names: ConfigMapNames,
-  context: CliContext,
-): void {
-  const { options, bundles, portOrigins, out } = plan;
-  const { mode, ports } = options;
-  const sizes = [
-    [names.scripts, configMapDataBytes(scriptsData(bundles, mode))],
-    [names.exporter, configMapDataBytes(exporterData(bundles.exporter))],
-    ...(names.prober ? [[names.prober, configMapDataBytes(proberData(bundles.prober))] as const] : []),
-  ] as const;
-  const configMaps = `ConfigMaps ${sizes.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', ')} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)`;
-  if (plan.quiet) {
-    context.stdout(`ipft package: ${configMaps}\n`);
-    return;
-  }
-  const origins = new Set([portOrigins.exporter, ...(mode === 'prober' ? [portOrigins.prober] : [])]);
-  const derivedNote =
-    origins.size === 1 ? [...origins][0] : `exporter ${portOrigins.exporter}, prober ${portOrigins.prober}`;
-  context.stdout(
-    `ipft package: wrote ${fileCount} files to ${out} for deploy/${options.deployment}${options.namespace ? ` in ${options.namespace}` : ''}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}, check ${options.checks.join(',')}; ports: exporter ${ports.exporter}${mode === 'prober' ? `, prober ${ports.prober}` : ''} (${derivedNote}); ${configMaps}${mode === 'prober' ? `, and ${SETTINGS_CONFIGMAP} for the check settings` : ''}\n`,
-  );
-}
-
-/** What the patch changes in the installed Deployment: its mode, and the scripts keepalived runs. */
-function reportChanges(source: SourceDeployment, options: PackageOptions, context: CliContext): void {
-  const { mode } = options;
-  if (source.installedMode !== undefined && source.installedMode !== mode) {
-    context.stdout(
-      `ipft package: deploy/${source.name} runs the toolkit in ${source.installedMode === 'prober' ? 'prober' : 'one-shot'} mode; this package switches it to ${mode === 'prober' ? 'prober' : 'one-shot'} mode (--mode ${source.installedMode} keeps it)\n`,
+  const nodeImage = values['node-image'] ?? PACKAGE_DEFAULTS.nodeImage;
+  if (nodeImage.trim() === '' || /\s/.test(nodeImage)) {
+    throw new UsageError(
+      `--node-image: expected an image reference such as ${PACKAGE_DEFAULTS.nodeImage}, got ${JSON.stringify(nodeImage.slice(0, 80))}`,
     );
   }
-  const ours = scriptValues(mode, options.checks);
-  for (const name of SCRIPT_VARIABLES) {
-    const before = source.replaced[name];
-    if (before !== ours[name]) {
-      context.stdout(
-        `ipft package: ${name} ${before === undefined ? 'was unset' : `was ${before}`}, becomes ${ours[name]} (${PACKAGE_FILES.uninstallPatch} puts it back)\n`,
-      );
-    }
-  }
+  return {
+    deployment: source.name,
+    container: source.container,
+    namespace: source.namespace,
+    mode,
+    sidecar: oneOfFlag('sidecar', values.sidecar, SIDECARS, PACKAGE_DEFAULTS.sidecar),
+    checks: checksOf(values.check ?? PACKAGE_DEFAULTS.check, mode, bundles, dist),
+    nodeImage,
+    ports,
+  };
+}
+
+function configMapSizes(bundles: Bundles, mode: Mode): string {
+  const sizes = [
+    ['scripts', configMapDataBytes(scriptsData(bundles, mode))],
+    ['exporter', configMapDataBytes(exporterData(bundles.exporter))],
+    ...(mode === 'prober' ? [['prober', configMapDataBytes(proberData(bundles.prober))] as const] : []),
+  ] as const;
+  return `ConfigMaps ${sizes.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', ')} (limit ${kib(CONFIGMAP_MAX_BYTES)} each)`;
 }
 
 /** ipft lint of the patched Deployment; findings the Deployment already had are told apart from any the patch brings. */
 function reportPatchFindings(
-  { source, file }: NonNullable<PackagePlan['from']>,
+  source: SourceDeployment,
+  file: string,
   options: PackageOptions,
-  names: ConfigMapNames,
   context: CliContext,
 ): void {
   const key = (finding: { rule: string; field: string }) => `${finding.rule} ${finding.field}`;
   const before = new Set(lintDeploymentBody(source.manifest, file).map(key));
+  const names = {
+    scripts: 'scripts',
+    exporter: 'exporter',
+    prober: options.mode === 'prober' ? 'prober' : undefined,
+  };
   const findings = lintDeploymentBody(
     patchedManifest(source, patchFor(options, source, names)),
     `${file} patched`,
@@ -410,37 +362,29 @@ function reportPatchFindings(
 }
 
 /**
- * Check settings on the keepalived container: in prober mode the patch takes them off (verdict.sh
- * fails every run with them there) and the prober reads them from the settings ConfigMap, so the
- * commands that put them there are printed, to run before the apply. In one-shot mode, settings that
- * an earlier prober install moved come back on the container from its record.
+ * What to run next. Server-side apply removes only the fields its own manager set, so settings that
+ * another manager (oc set env, oc adm ipfailover) put on the keepalived container would stay there;
+ * they are taken off in the same paused rollout.
  */
-function reportCheckSettings(
-  source: SourceDeployment,
-  options: PackageOptions,
-  out: string,
-  context: CliContext,
-): void {
-  const settings = source.checkSettings;
-  if (settings.length === 0) return;
-  const list = settings.map(({ name }) => name).join(', ');
-  if (options.mode === 'oneshot') {
-    if (source.installedMode === 'prober') {
-      context.stdout(
-        `ipft package: ${list} come${settings.length === 1 ? 's' : ''} back on container ${options.container} as recorded when ${settings.length === 1 ? 'it' : 'they'} moved to ConfigMap ${SETTINGS_CONFIGMAP}; if you changed ${settings.length === 1 ? 'it' : 'them'} there since, set ${settings.length === 1 ? 'it' : 'them'} again with oc set env -c ${options.container}\n`,
-      );
-    }
-    return;
-  }
-  if (source.installedMode === 'prober') {
-    context.stdout(
-      `ipft package: ${list}: kept in ConfigMap ${SETTINGS_CONFIGMAP}, and in the Deployment's record for ${PACKAGE_FILES.uninstallPatch}\n`,
-    );
-    return;
-  }
-  const assignments = settings.map(({ name, value }) => shellWord(`${name}=${value ?? ''}`)).join(' ');
-  context.stdout(
-    `ipft package: ${list} on container ${options.container} move${settings.length === 1 ? 's' : ''} to ConfigMap ${SETTINGS_CONFIGMAP}, where the prober reads ${settings.length === 1 ? 'it' : 'them'}; the patch takes ${settings.length === 1 ? 'it' : 'them'} off the container (${PACKAGE_FILES.uninstallPatch} puts ${settings.length === 1 ? 'it' : 'them'} back). Before the apply, run:\n` +
-      `  oc apply --server-side -f ${join(out, PACKAGE_FILES.settings)} && oc set data cm/${SETTINGS_CONFIGMAP} ${assignments}\n`,
-  );
+function nextCommands(out: string, source: SourceDeployment, moves: SettingMoves): string {
+  const deployment = `deploy/${source.name}${source.namespace ? ` -n ${source.namespace}` : ''}`;
+  const apply = `oc apply --server-side --force-conflicts --field-manager=${FIELD_MANAGER} -k ${out}`;
+  const moved = [...moves.toSettingsFile, ...moves.toExporter].map(({ name }) => `${name}-`);
+  const steps =
+    moved.length === 0
+      ? [apply]
+      : [
+          `oc rollout pause ${deployment}`,
+          `oc set env ${deployment} -c ${source.container} ${moved.join(' ')}`,
+          apply,
+          `oc rollout resume ${deployment}`,
+        ];
+  return [
+    'Next:',
+    `  sh ${join(out, PACKAGE_FILES.preflight)}            # read-only: image, SCC, monitoring`,
+    ...steps.map((step) => `  ${step}`),
+    `  oc rollout status ${deployment}`,
+    `Uninstall: sh ${join(out, PACKAGE_FILES.uninstall)}; remove ipfailover: see ${join(out, 'removal')}/`,
+    '',
+  ].join('\n');
 }

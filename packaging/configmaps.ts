@@ -5,7 +5,7 @@
  *   bundle with its bash wrapper and the runtime installer (one-shot mode);
  * - exporter and prober, one bundle each (each larger than all the checks together: one ConfigMap
  *   holds at most 1 MiB);
- * - settings (prober mode), the prober's envFrom: IPF_CHECKS, and the check settings the administrator adds.
+ * (the settings ConfigMap is kustomize's, from settings.env: packaging/settings-file.ts).
  *
  * The mounted ones are named after their data (`<name>-<8 hex of sha256>`) and immutable: the patch
  * names them, so that a change is a new pod template revision.
@@ -22,7 +22,6 @@ import {
   PROBER_CONFIGMAP,
   RUNTIME_INSTALLER,
   SCRIPTS_CONFIGMAP,
-  SETTINGS_CONFIGMAP,
   toolkitLabels,
   VERDICT_SCRIPT,
 } from './layout.ts';
@@ -79,12 +78,11 @@ function configMap(
   component: string,
   data: ConfigMapData,
   namespace: string | undefined,
-  immutable: boolean,
 ): ConfigMap {
   assertConfigMapFits(name, data);
   const object = new ConfigMap({
     metadata: { name, ...(namespace ? { namespace } : {}), labels: toolkitLabels(component) },
-    ...(immutable ? { immutable: true } : {}),
+    immutable: true,
     data: { ...data },
   });
   object.validate();
@@ -122,15 +120,6 @@ export function scriptsData(bundles: ScriptBundles, mode: Mode): Record<string, 
 
 export const exporterData = (bundle: string) => ({ [EXPORTER_BUNDLE]: bundle });
 export const proberData = (bundle: string) => ({ [PROBER_BUNDLE]: bundle });
-/**
- * What `ipft package` owns in the settings ConfigMap: IPF_CHECKS, and IPF_MAINTENANCE_LABEL with
- * --maintenance (the RBAC it applies goes with it); the check settings are the administrator's.
- */
-export const settingsData = (checks: readonly string[], maintenance = false) => ({
-  IPF_CHECKS: checks.join(','),
-  ...(maintenance ? { IPF_MAINTENANCE_LABEL: 'true' } : {}),
-});
-
 /** The hashed ConfigMap names the patch refers to; `prober` only in prober mode. */
 export interface ConfigMapNames {
   readonly scripts: string;
@@ -156,29 +145,22 @@ export interface ToolkitConfigMaps {
   readonly exporter: ConfigMap;
   /** Prober mode only. */
   readonly prober: ConfigMap | undefined;
-  readonly settings: ConfigMap | undefined;
 }
 
 /** Every ConfigMap of the package, validated, each within 1 MiB (else a PackageError). */
 export function toolkitConfigMaps(
   bundles: ToolkitBundles,
   mode: Mode,
-  checks: readonly string[],
   namespace?: string,
-  maintenance = false,
 ): ToolkitConfigMaps {
   const named = (base: string, component: string, data: ConfigMapData) => {
     // Checked under the base name first: the hash of data that does not fit names nothing.
     assertConfigMapFits(base, data);
-    return configMap(hashedName(base, data), component, data, namespace, true);
+    return configMap(hashedName(base, data), component, data, namespace);
   };
   return {
     scripts: named(SCRIPTS_CONFIGMAP, 'scripts', scriptsData(bundles, mode)),
     exporter: named(EXPORTER_CONFIGMAP, 'exporter', exporterData(bundles.exporter)),
     prober: mode === 'prober' ? named(PROBER_CONFIGMAP, 'prober', proberData(bundles.prober)) : undefined,
-    settings:
-      mode === 'prober'
-        ? configMap(SETTINGS_CONFIGMAP, 'settings', settingsData(checks, maintenance), namespace, false)
-        : undefined,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The change to an existing ipfailover Deployment, as a strategic merge patch (kustomize's `patches`,
- * or `oc patch --type=strategic`), and the patch that takes it out again. Pure: options in, objects out.
+ * The change to the original ipfailover Deployment, as a strategic merge patch (kustomize's `patches`).
+ * Pure: options in, objects out. The patch is only ever applied to the original, never to a Deployment
+ * an earlier package changed, so it carries no directive to take out another mode's parts.
  *
  * Prober mode (the default):
  * - keepalived container: the scripts ConfigMap (verdict.sh, notify.sh; mode 0755: keepalived disables
@@ -9,22 +10,24 @@
  *   IPF_PROBER_PORT and IPF_POD_UID. No Node.js, no runtime.
  * - the prober `ipft-prober`: a native sidecar (an init container with restartPolicy Always and a
  *   startup probe, so that it answers before keepalived's first check) or, with `--sidecar regular`,
- *   an ordinary container; the UBI Node.js image, prober.js from its own ConfigMap, the check settings
- *   by envFrom from the settings ConfigMap, the deployment's OPENSHIFT_HA_* env, exec probes that need
- *   a real answer, resources, a read-only root, unprivileged.
+ *   an ordinary container; the UBI Node.js image, prober.js from its own ConfigMap, the settings
+ *   ConfigMap (settings.env) by envFrom, the deployment's OPENSHIFT_HA_* env, exec probes that need a
+ *   real answer, resources, a read-only root, unprivileged.
  *
  * One-shot mode:
  * - keepalived container: the scripts ConfigMap (every check with its wrapper), the node runtime
- *   read-only, the state emptyDir, OPENSHIFT_HA_CHECK_SCRIPT pointing at the check's wrapper.
+ *   read-only, the state emptyDir, OPENSHIFT_HA_CHECK_SCRIPT pointing at the check's wrapper, and the
+ *   settings ConfigMap by envFrom, since the check runs there.
  * - init container: copies node from the UBI Node.js image into the runtime emptyDir.
  *
  * Both: the exporter sidecar on the same UBI image: the exporter bundle from its ConfigMap, the state
  * emptyDir, the deployment's OPENSHIFT_HA_* env (a strategic merge cannot copy env between
  * containers, so the packager copies it from the manifest it is given), NODE_NAME, probes, resources,
- * a read-only root file system, unprivileged. And each patch takes out the other mode's (and the other
- * sidecar kind's) parts, so that `oc patch` alone switches.
+ * a read-only root file system, unprivileged. The keepalived container's settings that another
+ * container reads leave it (packaging/source-deployment.ts places them).
  */
 import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IEnvFromSource } from 'kubernetes-models/v1/EnvFromSource';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { PodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
@@ -40,22 +43,12 @@ import {
   names,
   PROBER_BUNDLE,
   paths,
-  REPLACED_ENV_ANNOTATION,
-  REPLACED_STRATEGY_ANNOTATION,
   RUNTIME_INSTALLER,
-  SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
   type Sidecar,
   type ToolkitPorts,
   VERDICT_SCRIPT,
 } from './layout.ts';
-
-export type ScriptVariable = (typeof SCRIPT_VARIABLES)[number];
-/**
- * What the Deployment had before the toolkit: a value, or undefined for unset. The script variables,
- * and in prober mode the check settings the patch takes off the keepalived container.
- */
-export type ReplacedScripts = Readonly<Partial<Record<string, string>>>;
 
 export interface PatchOptions {
   readonly deployment: string;
@@ -69,93 +62,40 @@ export interface PatchOptions {
   readonly nodeImage: string;
   readonly ports: ToolkitPorts;
   readonly configMaps: ConfigMapNames;
-  /** The deployment's image variables, for the exporter and the prober (empty when no manifest was given). */
+  /** The deployment's image variables, for the exporter and the prober. */
   readonly imageEnv: readonly IEnvVar[];
-  /** Recorded on the Deployment for the uninstall patch; undefined when the Deployment is not known. */
-  readonly replaced: ReplacedScripts | undefined;
-  /** Prober mode: check settings found on the keepalived container, which the patch takes off it. */
-  readonly movedSettings?: readonly string[];
-  /** The strategy the Deployment had before the toolkit, recorded for the uninstall patch; undefined when not known. */
-  readonly replacedStrategy?: RolloutStrategy | undefined;
+  /** Settings that leave the keepalived container: for settings.env, or for the exporter. */
+  readonly movedOff: readonly string[];
+  /** Exporter settings found on the keepalived container, which the exporter gets. */
+  readonly exporterEnv: readonly IEnvVar[];
+  /** One-shot mode: the keepalived container's own envFrom, which the patch's list replaces (it has no merge key). */
+  readonly keepalivedEnvFrom: readonly IEnvFromSource[];
 }
-
-/** A Deployment's spec.strategy, with Kubernetes' defaults filled in (see strategyOf). */
-export type RolloutStrategy =
-  | { readonly type: 'Recreate' }
-  | {
-      readonly type: 'RollingUpdate';
-      readonly rollingUpdate: {
-        readonly maxSurge: number | string;
-        readonly maxUnavailable: number | string;
-      };
-    };
 
 /**
  * The strategy the patch sets. The pods use hostNetwork and declare their ports (hostPort is the
  * containerPort), so a surge pod fits on no node that runs one: maxSurge 0. maxUnavailable 1: the
  * controller replaces one pod, so one node, at a time, and a new pod that cannot start stalls the
- * rollout with that one node out while the other nodes keep serving the VIPs.
- *
- * Applied two ways, and valid for both. kustomize (the kustomization's patch, then
- * `oc apply --server-side`) and `oc patch --type=strategic` (install-with-oc.sh) merge `strategy` as a
- * map, key by key: the API server's `retainKeys` strategy for it only acts on a `$retainKeys` directive,
- * which a hand-written patch does not carry and kustomize does not know. So a patch must not rely on
- * keys going away. Here nothing has to: the Recreate the docs' Deployment has is `{type: Recreate}`
- * alone (the API server refuses `rollingUpdate` with Recreate), and over an earlier RollingUpdate both
- * of `rollingUpdate`'s fields are given. The other way, back to Recreate (restoreStrategy), is where a
- * stale `rollingUpdate` would be left: that patch deletes it with `rollingUpdate: null`, which both
- * paths (and strategic-merge.ts) read as a deletion.
+ * rollout with that one node out while the other nodes keep serving the VIPs. Both of rollingUpdate's
+ * fields are given, so nothing of a strategy the Deployment had is left to merge with them.
  */
-export const ROLLOUT_STRATEGY: RolloutStrategy = {
+export const ROLLOUT_STRATEGY = {
   type: 'RollingUpdate',
   rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-};
-
-/** The strategy the API server stores for this spec.strategy: RollingUpdate 25 %/25 % where unset. */
-export function strategyOf(value: unknown): RolloutStrategy {
-  const strategy = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  if (strategy.type === 'Recreate') return { type: 'Recreate' };
-  const rolling =
-    typeof strategy.rollingUpdate === 'object' && strategy.rollingUpdate !== null
-      ? (strategy.rollingUpdate as Record<string, unknown>)
-      : {};
-  const intOrPercent = (field: unknown) =>
-    typeof field === 'number' || typeof field === 'string' ? field : '25%';
-  return {
-    type: 'RollingUpdate',
-    rollingUpdate: {
-      maxSurge: intOrPercent(rolling.maxSurge),
-      maxUnavailable: intOrPercent(rolling.maxUnavailable),
-    },
-  };
-}
-
-/**
- * The patch's strategy to put `strategy` back: Recreate with `rollingUpdate: null`, so that the
- * RollingUpdate fields the install set go (the API server refuses them with Recreate; see
- * ROLLOUT_STRATEGY); a RollingUpdate with both its fields.
- */
-export function restoreStrategy(strategy: RolloutStrategy): Record<string, unknown> {
-  return strategy.type === 'Recreate'
-    ? { type: 'Recreate', rollingUpdate: null }
-    : { type: 'RollingUpdate', rollingUpdate: { ...strategy.rollingUpdate } };
-}
-
-/** Where the strategy before the toolkit is not known: the product docs' Deployment has Recreate. */
-export const DOCS_STRATEGY: RolloutStrategy = { type: 'Recreate' };
+} as const;
 
 /** A Deployment-shaped strategic merge patch (not a full object: no selector, no image for the keepalived container). */
 export interface DeploymentPatch {
   readonly apiVersion: 'apps/v1';
   readonly kind: 'Deployment';
-  readonly metadata: { readonly name: string; readonly annotations?: Record<string, string | null> };
+  readonly metadata: { readonly name: string };
   readonly spec: {
-    readonly strategy?: Record<string, unknown>;
+    readonly strategy: typeof ROLLOUT_STRATEGY;
     readonly template: { metadata: Record<string, unknown>; spec: Record<string, unknown> };
   };
 }
 
-export function scriptValues(mode: Mode, checks: readonly string[]): Record<ScriptVariable, string> {
+export function scriptValues(mode: Mode, checks: readonly string[]): Record<string, string> {
   return {
     OPENSHIFT_HA_CHECK_SCRIPT:
       mode === 'prober'
@@ -167,19 +107,15 @@ export function scriptValues(mode: Mode, checks: readonly string[]): Record<Scri
 
 const podUid: IEnvVar = { name: 'IPF_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } };
 const nodeName: IEnvVar = { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } };
-
-/** The literal env the patch sets in the keepalived container (the oc commands set it with `oc set env`). */
-export function keepalivedLiteralEnv(mode: Mode, checks: readonly string[], ports: ToolkitPorts): IEnvVar[] {
-  return [
-    ...Object.entries(scriptValues(mode, checks)).map(([name, value]) => ({ name, value })),
-    { name: 'IPF_STATE_DIR', value: paths.state },
-    ...(mode === 'prober' ? [{ name: 'IPF_PROBER_PORT', value: String(ports.prober) }] : []),
-  ];
-}
+const settingsFrom: IEnvFromSource = { configMapRef: { name: SETTINGS_CONFIGMAP } };
 
 /** The env the patch sets in the keepalived container. */
 export function keepalivedEnv(mode: Mode, checks: readonly string[], ports: ToolkitPorts): IEnvVar[] {
-  return [...keepalivedLiteralEnv(mode, checks, ports), ...(mode === 'prober' ? [podUid] : [])];
+  return [
+    ...Object.entries(scriptValues(mode, checks)).map(([name, value]) => ({ name, value })),
+    { name: 'IPF_STATE_DIR', value: paths.state },
+    ...(mode === 'prober' ? [{ name: 'IPF_PROBER_PORT', value: String(ports.prober) }, podUid] : []),
+  ];
 }
 
 export function keepalivedMounts(mode: Mode): IVolumeMount[] {
@@ -201,15 +137,6 @@ export function toolkitVolumes(mode: Mode, configMaps: ConfigMapNames): IVolume[
     { name: names.stateVolume, emptyDir: {} },
   ];
 }
-
-/** Every volume either mode adds: the uninstall patch removes them by these names, whatever the ConfigMaps' hashes. */
-export const TOOLKIT_VOLUME_NAMES = [
-  names.scriptsVolume,
-  names.exporterVolume,
-  names.proberVolume,
-  names.runtimeVolume,
-  names.stateVolume,
-] as const;
 
 /** No toolkit container needs privileges, a writable root or a shell: the keepalived container keeps its own. */
 function unprivileged(): ISecurityContext {
@@ -236,7 +163,12 @@ export function runtimeInitContainer(nodeImage: string): IContainer {
   };
 }
 
-export function exporterContainer(nodeImage: string, imageEnv: readonly IEnvVar[], port: number): IContainer {
+export function exporterContainer(
+  nodeImage: string,
+  imageEnv: readonly IEnvVar[],
+  port: number,
+  settings: readonly IEnvVar[] = [],
+): IContainer {
   const probe = (path: string) => ({
     httpGet: { path, port: names.metricsPort },
     periodSeconds: 10,
@@ -249,6 +181,7 @@ export function exporterContainer(nodeImage: string, imageEnv: readonly IEnvVar[
     command: ['node', `${paths.exporter}/${EXPORTER_BUNDLE}`],
     env: [
       ...imageEnv.map((variable) => ({ ...variable })),
+      ...settings.map((variable) => ({ ...variable })),
       { name: 'IPF_STATE_DIR', value: paths.state },
       { name: 'IPF_EXPORTER_PORT', value: String(port) },
       { ...nodeName },
@@ -321,6 +254,7 @@ export function proberContainer(
   imageEnv: readonly IEnvVar[],
   port: number,
   sidecar: Sidecar,
+  checks: readonly string[],
 ): IContainer {
   return {
     name: names.proberContainer,
@@ -328,10 +262,11 @@ export function proberContainer(
     command: ['node', `--max-old-space-size=${PROBER_OLD_SPACE_MIB}`, `${paths.prober}/${PROBER_BUNDLE}`],
     // The native sidecar: started before the containers, stopped after them, restarted on its own.
     ...(sidecar === 'native' ? { restartPolicy: 'Always' } : {}),
-    // The check settings: IPF_CHECKS and what the administrator adds (IPF_HTTP_*, IPF_TCP_*, IPF_EXTERNALIP_*).
-    envFrom: [{ configMapRef: { name: SETTINGS_CONFIGMAP } }],
+    // The administrator's settings.env; env wins over envFrom, so IPF_CHECKS stays the packager's.
+    envFrom: [settingsFrom],
     env: [
       ...imageEnv.map((variable) => ({ ...variable })),
+      { name: 'IPF_CHECKS', value: checks.join(',') },
       { name: 'IPF_STATE_DIR', value: paths.state },
       { name: 'IPF_PROBER_PORT', value: String(port) },
       podUid,
@@ -353,26 +288,34 @@ export function proberContainer(
   };
 }
 
-const remove = (key: string, value: string) => ({ [key]: value, $patch: 'delete' });
+const remove = (name: string) => ({ name, $patch: 'delete' });
 
-/** The keepalived container's part of the patch. */
+/** The keepalived container's part of the patch, with the delete directives of the settings that leave it. */
 function keepalivedPatch(options: PatchOptions): Record<string, unknown> {
   return {
     name: options.container,
-    env: keepalivedEnv(options.mode, options.checks, options.ports),
+    env: [...keepalivedEnv(options.mode, options.checks, options.ports), ...options.movedOff.map(remove)],
+    ...(options.mode === 'oneshot' ? { envFrom: [...options.keepalivedEnvFrom, settingsFrom] } : {}),
     volumeMounts: keepalivedMounts(options.mode),
   };
 }
 
-/** The pod template the patch merges in: validated as a PodTemplateSpec, before the delete directives are added. */
-export function patchTemplate(options: PatchOptions): {
-  metadata: Record<string, unknown>;
-  spec: Record<string, unknown>;
-} {
-  const exporter = exporterContainer(options.nodeImage, options.imageEnv, options.ports.exporter);
+export function deploymentPatch(options: PatchOptions): DeploymentPatch {
+  const exporter = exporterContainer(
+    options.nodeImage,
+    options.imageEnv,
+    options.ports.exporter,
+    options.exporterEnv,
+  );
   const prober =
     options.mode === 'prober'
-      ? proberContainer(options.nodeImage, options.imageEnv, options.ports.prober, options.sidecar)
+      ? proberContainer(
+          options.nodeImage,
+          options.imageEnv,
+          options.ports.prober,
+          options.sidecar,
+          options.checks,
+        )
       : undefined;
   const initContainers =
     options.mode === 'oneshot'
@@ -386,146 +329,20 @@ export function patchTemplate(options: PatchOptions): {
       ...(initContainers.length > 0 ? { initContainers } : {}),
       // The keepalived container first, so that it stays the first container that sets OPENSHIFT_HA_VIRTUAL_IPS.
       containers: [
-        keepalivedPatch(options),
+        keepalivedPatch({ ...options, movedOff: [] }) as { name: string },
         exporter,
         ...(prober && options.sidecar === 'regular' ? [prober] : []),
       ],
       volumes: toolkitVolumes(options.mode, options.configMaps),
     },
   };
+  // Validated before the delete directives go in, which no schema knows.
   new PodTemplateSpec(template as ConstructorParameters<typeof PodTemplateSpec>[0]).validate();
-  return template;
-}
-
-/**
- * The delete directives that take out what the other mode, or the other sidecar kind, added: a
- * directive whose element is absent changes nothing, so the patch is the same for a fresh Deployment
- * and for one that ran the other way.
- */
-function otherModeDirectives(options: PatchOptions) {
-  const prober = options.mode === 'prober';
-  return {
-    initContainers: [
-      ...(prober ? [remove('name', names.runtimeInitContainer)] : []),
-      ...(prober && options.sidecar === 'native' ? [] : [remove('name', names.proberContainer)]),
-    ],
-    containers: [...(prober && options.sidecar === 'regular' ? [] : [remove('name', names.proberContainer)])],
-    keepalivedEnv: [
-      ...(prober ? [] : [remove('name', 'IPF_PROBER_PORT'), remove('name', 'IPF_POD_UID')]),
-      // verdict.sh fails every run while check settings are on its container: they go to the settings ConfigMap.
-      ...(prober ? (options.movedSettings ?? []).map((name) => remove('name', name)) : []),
-    ],
-    keepalivedMounts: prober ? [remove('mountPath', paths.runtime)] : [],
-    volumes: [remove('name', prober ? names.runtimeVolume : names.proberVolume)],
-  };
-}
-
-/** The template with the other mode's delete directives merged into its lists. */
-export function templateWithDirectives(options: PatchOptions) {
-  const template = patchTemplate(options);
-  const directives = otherModeDirectives(options);
-  const spec = template.spec as {
-    initContainers?: unknown[];
-    containers: Record<string, unknown>[];
-    volumes: unknown[];
-  };
-  const [keepalived, ...others] = spec.containers;
-  const initContainers = [...(spec.initContainers ?? []), ...directives.initContainers];
-  return {
-    metadata: template.metadata,
-    spec: {
-      ...(initContainers.length > 0 ? { initContainers } : {}),
-      containers: [
-        {
-          ...keepalived,
-          env: [...((keepalived?.env as unknown[]) ?? []), ...directives.keepalivedEnv],
-          volumeMounts: [...((keepalived?.volumeMounts as unknown[]) ?? []), ...directives.keepalivedMounts],
-        },
-        ...others,
-        ...directives.containers,
-      ],
-      volumes: [...spec.volumes, ...directives.volumes],
-    },
-  };
-}
-
-/** The annotations the patch records for the uninstall patch: the replaced scripts, the strategy before. */
-export function recordAnnotations(options: PatchOptions): Record<string, string> {
-  return {
-    ...(options.replaced ? { [REPLACED_ENV_ANNOTATION]: JSON.stringify(options.replaced) } : {}),
-    ...(options.replacedStrategy
-      ? { [REPLACED_STRATEGY_ANNOTATION]: JSON.stringify(options.replacedStrategy) }
-      : {}),
-  };
-}
-
-export function deploymentPatch(options: PatchOptions): DeploymentPatch {
-  const annotations = recordAnnotations(options);
+  template.spec.containers[0] = keepalivedPatch(options) as { name: string };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {
-      name: options.deployment,
-      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-    },
-    spec: {
-      strategy: restoreStrategy(ROLLOUT_STRATEGY),
-      template: templateWithDirectives(options),
-    },
-  };
-}
-
-/**
- * The reverse, for either mode and either sidecar kind: removes every container, volume, mount, env
- * entry, label and annotation a patch added (volumes by their names, which the ConfigMaps' hashes do
- * not change), and puts the check and notify scripts, and any check settings moved off the keepalived
- * container, back as they were (the scripts unset when unknown, which is the image's own TCP check and
- * no notify), and the strategy the Deployment had (Recreate, the docs' own, when not known).
- * `oc patch --type=strategic` takes it as it is.
- */
-export function uninstallPatch(
-  deployment: string,
-  container: string,
-  replaced: ReplacedScripts | undefined,
-  strategy: RolloutStrategy | undefined,
-): DeploymentPatch {
-  const restored = SCRIPT_VARIABLES.map((name) => {
-    const value = replaced?.[name];
-    return value === undefined ? remove('name', name) : { name, value };
-  });
-  const settings = Object.entries(replaced ?? {})
-    .filter(([name, value]) => !(SCRIPT_VARIABLES as readonly string[]).includes(name) && value !== undefined)
-    .map(([name, value]) => ({ name, value }));
-  const mountPaths = [paths.scripts, paths.runtime, paths.state];
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name: deployment,
-      annotations: { [REPLACED_ENV_ANNOTATION]: null, [REPLACED_STRATEGY_ANNOTATION]: null },
-    },
-    spec: {
-      strategy: restoreStrategy(strategy ?? DOCS_STRATEGY),
-      template: {
-        metadata: { labels: { [DEPLOYMENT_LABEL]: null } },
-        spec: {
-          initContainers: [remove('name', names.runtimeInitContainer), remove('name', names.proberContainer)],
-          containers: [
-            {
-              name: container,
-              env: [
-                ...restored,
-                ...settings,
-                ...['IPF_STATE_DIR', 'IPF_PROBER_PORT', 'IPF_POD_UID'].map((name) => remove('name', name)),
-              ],
-              volumeMounts: mountPaths.map((mountPath) => remove('mountPath', mountPath)),
-            },
-            remove('name', names.exporterContainer),
-            remove('name', names.proberContainer),
-          ],
-          volumes: TOOLKIT_VOLUME_NAMES.map((name) => remove('name', name)),
-        },
-      },
-    },
+    metadata: { name: options.deployment },
+    spec: { strategy: ROLLOUT_STRATEGY, template },
   };
 }

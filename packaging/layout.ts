@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { defaultStateDir } from '../core/common-settings.ts';
 import { TOOLKIT_CONTAINERS } from '../core/ipfailover/deployment.ts';
+import type { Mode } from '../core/setting-names.ts';
 import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
 /**
@@ -18,8 +19,8 @@ export const SCRIPTS_CONFIGMAP = 'ipfailover-toolkit-scripts';
 export const EXPORTER_CONFIGMAP = 'ipfailover-toolkit-exporter';
 export const PROBER_CONFIGMAP = 'ipfailover-toolkit-prober';
 /**
- * The prober's `envFrom`, the one place for the check settings (IPF_HTTP_*, IPF_TCP_*,
- * IPF_EXTERNALIP_*). Not hashed: the administrator edits it (`oc set data`), and verdict.sh names it.
+ * The settings ConfigMap, `envFrom` of the container that runs the probes: kustomize generates it from
+ * settings.env and appends the hash of its data to this name.
  */
 export const SETTINGS_CONFIGMAP = 'ipfailover-toolkit-settings';
 
@@ -27,8 +28,8 @@ export const SETTINGS_CONFIGMAP = 'ipfailover-toolkit-settings';
  * prober (the default): keepalived runs verdict.sh, bash, which asks the resident prober in its own
  * container. oneshot: keepalived runs a check bundle per run with a node copied into its container.
  */
-export const MODES = ['prober', 'oneshot'] as const;
-export type Mode = (typeof MODES)[number];
+export const MODES: readonly Mode[] = ['prober', 'oneshot'];
+export type { Mode };
 /**
  * native: the prober is an init container with restartPolicy Always (Kubernetes 1.29, OpenShift
  * 4.16 and later), started and probed before keepalived. regular: an ordinary container, for older
@@ -153,21 +154,10 @@ export const VERDICT_SCRIPT = 'verdict.sh';
 /** On the pod template, so that the PodMonitor finds this deployment's pods whatever their own labels. */
 export const DEPLOYMENT_LABEL = 'ipfailover-toolkit/deployment';
 /**
- * On the Deployment: the check and notify scripts the patch replaced, as JSON, so that packaging an
- * already patched Deployment (an upgrade) still knows what to put back at uninstall.
+ * The field manager of every apply: the uninstall applies the original Deployment with the same one,
+ * so that what this manager alone set goes (server-side apply's field management).
  */
-export const REPLACED_ENV_ANNOTATION = 'ipfailover-toolkit/replaced-env';
-/** The Deployment's strategy before the toolkit (JSON), for the uninstall patch. */
-export const REPLACED_STRATEGY_ANNOTATION = 'ipfailover-toolkit/replaced-strategy';
-
-/** The image variables the patch sets in the keepalived container. */
-export const SCRIPT_VARIABLES = ['OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_NOTIFY_SCRIPT'] as const;
-
-/**
- * The check settings verdict.sh refuses to find in the keepalived container (they would be ignored
- * there): in prober mode they belong to the settings ConfigMap. Prefixes, as verdict.sh tests them.
- */
-export const CHECK_SETTING = /^IPF_(HTTP_|TCP_|EXTERNALIP_|KUBECONFIG|CHECKS)/;
+export const FIELD_MANAGER = 'ipfailover-toolkit';
 
 /**
  * What the ipfailover image reads from its environment: the exporter needs it to know each instance's

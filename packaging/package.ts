@@ -1,7 +1,11 @@
 /**
- * Everything `ipft package` writes to dist/deploy, as file names and contents: pure, so that the tests
- * see exactly what the build writes. Every Kubernetes object is a kubernetes-models (or
- * prometheus-operator) model, validated when made, and serialized with `yaml`.
+ * Everything `ipft package` writes to its folder, as paths and contents: pure, so that the tests see
+ * exactly what a run writes. Every Kubernetes object is a kubernetes-models (or prometheus-operator)
+ * model, validated when made, and serialized with `yaml`.
+ *
+ * The folder is one kustomization, `oc apply --server-side -k DIR`: the original Deployment, the patch,
+ * the ConfigMaps (settings.env through kustomize's generator), monitoring and the RBAC the checks need.
+ * What must never be applied with it sits in subfolders, which `-k` and a plain `-f DIR` leave alone.
  */
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { stringify } from 'yaml';
@@ -10,44 +14,23 @@ import { maintenanceClusterRole, maintenanceClusterRoleBinding } from '../checks
 import { type Finding, lint, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import { objectInMemory } from '../core/ipfailover/manifests.ts';
 import { prometheusRule } from '../exporter/alerts.ts';
-import {
-  type ConfigMapNames,
-  type ToolkitBundles,
-  type ToolkitConfigMaps,
-  toolkitConfigMaps,
-} from './configmaps.ts';
+import { type ConfigMapNames, type ToolkitBundles, toolkitConfigMaps } from './configmaps.ts';
 import { grafanaDashboard } from './dashboard.ts';
-import {
-  type DeploymentPatch,
-  DOCS_STRATEGY,
-  deploymentPatch,
-  keepalivedLiteralEnv,
-  keepalivedMounts,
-  type PatchOptions,
-  type ReplacedScripts,
-  ROLLOUT_STRATEGY,
-  recordAnnotations,
-  restoreStrategy,
-  scriptValues,
-  templateWithDirectives,
-  toolkitVolumes,
-  uninstallPatch,
-} from './deployment-patch.ts';
+import { type DeploymentPatch, deploymentPatch, scriptValues } from './deployment-patch.ts';
 import {
   DEPLOYMENT_LABEL,
-  IMAGE_VARIABLE_PATTERN,
+  FIELD_MANAGER,
   type Mode,
-  names,
-  SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
   type Sidecar,
   type ToolkitPorts,
+  toolkitLabels,
 } from './layout.ts';
 import { podMonitor } from './monitoring.ts';
 import { removalJob } from './removal-job.ts';
-import { filledFragment, type ShellTemplates } from './shell-templates.ts';
-import { shellWord } from './shell-word.ts';
-import type { SourceDeployment } from './source-deployment.ts';
+import { readsNode, SETTINGS_FILE, type Settings } from './settings-file.ts';
+import { filledTemplate } from './shell-templates.ts';
+import { type SettingMoves, type SourceDeployment, settingMoves } from './source-deployment.ts';
 import { strategicMerge } from './strategic-merge.ts';
 
 export interface PackageOptions {
@@ -60,8 +43,6 @@ export interface PackageOptions {
   readonly checks: readonly string[];
   readonly nodeImage: string;
   readonly ports: ToolkitPorts;
-  /** --maintenance (prober mode): IPF_MAINTENANCE_LABEL=true, and the RBAC to get nodes applied with the rest. */
-  readonly maintenance?: boolean;
 }
 
 export interface Bundles extends ToolkitBundles {
@@ -75,103 +56,62 @@ export interface Bundles extends ToolkitBundles {
 }
 
 export interface PackageFile {
+  /** Relative to the package folder. */
   readonly name: string;
   readonly contents: string;
+  /** 0755 for scripts. */
+  readonly executable?: boolean;
 }
 
-/** Every name `ipft package` may write, so that a new run removes what an earlier one left and this one does not make. */
+/** Every path `ipft package` writes; the two that are the administrator's are written only when absent. */
 export const PACKAGE_FILES = {
   kustomization: 'kustomization.yaml',
   deployment: 'ipfailover-deployment.yaml',
+  settings: SETTINGS_FILE,
   patch: 'deployment-patch.yaml',
-  uninstallPatch: 'uninstall-patch.yaml',
   scripts: 'scripts-configmap.yaml',
   exporter: 'exporter-configmap.yaml',
   prober: 'prober-configmap.yaml',
-  settings: 'settings-configmap.yaml',
   podMonitor: 'pod-monitor.yaml',
   prometheusRule: 'prometheus-rule.yaml',
   externalIpRbac: 'externalip-rbac.yaml',
   maintenanceRbac: 'maintenance-rbac.yaml',
-  dashboard: 'grafana-dashboard.json',
-  ocCommands: 'install-with-oc.sh',
-  removalJob: 'remove-ipfailover-job.yaml',
+  preflight: 'preflight.sh',
+  dashboard: 'dashboard/grafana-dashboard.json',
+  uninstall: 'uninstall/uninstall.sh',
+  removalJob: 'removal/remove-ipfailover-job.yaml',
 } as const;
 
-/** The ConfigMap files of a mode, in the order the kustomization and the oc commands apply them. */
-export function configMapFiles(mode: Mode): string[] {
-  return mode === 'prober'
-    ? [PACKAGE_FILES.scripts, PACKAGE_FILES.exporter, PACKAGE_FILES.prober, PACKAGE_FILES.settings]
-    : [PACKAGE_FILES.scripts, PACKAGE_FILES.exporter];
-}
+/** The administrator's: seeded by the first run, never written again. */
+export const OWNED_BY_ADMINISTRATOR: ReadonlySet<string> = new Set([
+  PACKAGE_FILES.deployment,
+  PACKAGE_FILES.settings,
+]);
 
 /** The check that needs API access, and so the only one whose RBAC is applied with the kustomization. */
 export const EXTERNALIP_CHECK = 'externalip-check';
 
-const header = (what: string) => `# Generated by ipft package (packaging/): do not edit. ${what}\n`;
+const header = (what: string) => `# Generated by ipft package: rewritten by every run. ${what}\n`;
 /** Repeated objects (the probe, IPF_POD_UID) written out each time: no YAML anchors in a manifest. */
 const yamlOptions = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 const toYaml = (objects: readonly unknown[]) =>
   objects.map((object) => stringify(object, yamlOptions)).join('---\n');
 const json = (object: { toJSON(): unknown }) => object.toJSON();
 
-/** The exporter's and the prober's copy of the keepalived container's image variables, with the script paths the patch sets. */
-export function exporterImageEnv(
-  source: SourceDeployment | undefined,
-  mode: Mode,
-  checks: readonly string[],
-): IEnvVar[] {
-  if (!source) return [];
-  const scripts: Record<string, string> = scriptValues(mode, checks);
-  const env = source.imageEnv.map(({ name, value }) => ({ name, value: scripts[name] ?? value }));
-  for (const [name, value] of Object.entries(scripts)) {
-    if (!env.some((variable) => variable.name === name)) env.push({ name, value });
-  }
-  return env;
+/** The labels kustomize gives the settings ConfigMaps it generates, by which uninstall.sh finds every one of them. */
+export function settingsLabels(deployment: string): Record<string, string> {
+  return { ...toolkitLabels('settings'), [DEPLOYMENT_LABEL]: deployment };
 }
 
-/**
- * What the uninstall patch puts back, recorded on the Deployment: the scripts it had, and in prober
- * mode the check settings the patch takes off the keepalived container (they move to the settings
- * ConfigMap), so that uninstalling, or packaging one-shot again, gives them back.
- */
-export function replacedRecord(
-  source: SourceDeployment | undefined,
-  mode: Mode,
-): ReplacedScripts | undefined {
-  if (!source) return undefined;
-  const record: Record<string, string> = {};
-  for (const name of SCRIPT_VARIABLES) {
-    const value = source.replaced[name];
-    if (value !== undefined) record[name] = value;
-  }
-  if (mode === 'prober') {
-    for (const entry of source.checkSettings)
-      if (entry.valueFrom === undefined) record[entry.name] = entry.value ?? '';
-  }
-  return record;
-}
-
-export interface Kustomization {
-  readonly apiVersion: 'kustomize.config.k8s.io/v1beta1';
-  readonly kind: 'Kustomization';
-  readonly resources: readonly string[];
-  readonly patches: readonly {
-    readonly path: string;
-    readonly target: {
-      readonly group: 'apps';
-      readonly version: 'v1';
-      readonly kind: 'Deployment';
-      readonly name: string;
-    };
-  }[];
-}
-
-export function kustomization(deployment: string, resources: readonly string[]): Kustomization {
+export function kustomization(deployment: string, resources: readonly string[]) {
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: [PACKAGE_FILES.deployment, ...resources],
+    // Named after its data, and the Deployment's reference renamed with it: a settings change is a
+    // new pod template, which the apply rolls out one node at a time.
+    configMapGenerator: [{ name: SETTINGS_CONFIGMAP, envs: [SETTINGS_FILE] }],
+    generatorOptions: { labels: settingsLabels(deployment) },
     patches: [
       {
         path: PACKAGE_FILES.patch,
@@ -181,141 +121,34 @@ export function kustomization(deployment: string, resources: readonly string[]):
   };
 }
 
-/** The options of the patch these package options make. */
-export function patchOptions(
-  options: PackageOptions,
-  source: SourceDeployment | undefined,
-  configMaps: ConfigMapNames,
-): PatchOptions {
-  return {
-    deployment: options.deployment,
-    container: options.container,
-    mode: options.mode,
-    sidecar: options.sidecar,
-    checks: options.checks,
-    nodeImage: options.nodeImage,
-    ports: options.ports,
-    configMaps,
-    imageEnv: exporterImageEnv(source, options.mode, options.checks),
-    replaced: replacedRecord(source, options.mode),
-    movedSettings: options.mode === 'prober' ? (source?.checkSettings ?? []).map(({ name }) => name) : [],
-    replacedStrategy: source?.strategy,
-  };
+/** The exporter's and the prober's copy of the keepalived container's image variables, with the script paths the patch sets. */
+export function exporterImageEnv(source: SourceDeployment, mode: Mode, checks: readonly string[]): IEnvVar[] {
+  const scripts = scriptValues(mode, checks);
+  const env = source.imageEnv.map(({ name, value }) => ({ name, value: scripts[name] ?? value }));
+  for (const [name, value] of Object.entries(scripts)) {
+    if (!env.some((variable) => variable.name === name)) env.push({ name, value });
+  }
+  return env;
 }
 
-/** Where the pre-flight starts and ends in install-with-oc.sh. */
-export const PREFLIGHT_MARKS = {
-  begin:
-    '# Pre-flight, read-only: nothing changes until every step passes; the first that fails stops the script.',
-  end: '# Pre-flight passed.',
-} as const;
-
-/**
- * The pre-flight of install-with-oc.sh, between its marks: packaging/shell/install-preflight.sh, which
- * says what each step asks and why, with the node image filled in.
- */
-export function preflightCommands(templates: ShellTemplates, options: PackageOptions): string {
-  const steps = filledFragment('installPreflight', templates, { node_image: options.nodeImage });
-  return `${PREFLIGHT_MARKS.begin}\n${steps}${PREFLIGHT_MARKS.end}\n`;
-}
-
-/**
- * The patch as `oc` commands, for deploy/NAME in the current project: what the README shows. The
- * keepalived container's volumes and literal env go through `oc set volume` / `oc set env` (with
- * --overwrite, so that running them again, an upgrade, replaces the ConfigMaps' names); the rest, the
- * containers `oc` cannot add and the other mode's parts to take out, through `oc patch`; the exporter
- * (and the prober) get the keepalived container's image variables with
- * `oc set env --list | … | oc set env -e -`. Paused, so that the pods restart once.
- */
-export function ocCommands(
-  templates: ShellTemplates,
-  options: PackageOptions,
-  configMaps: ConfigMapNames,
-  annotations: Readonly<Record<string, string>> = {},
-): string {
-  const { mode } = options;
-  const volumes = toolkitVolumes(mode, configMaps);
-  const mounts = keepalivedMounts(mode);
-  const mountLines = mounts.map((mount) => {
-    const volume = volumes.find((candidate) => candidate.name === mount.name);
-    const source = volume?.configMap
-      ? `--source='${JSON.stringify({ configMap: volume.configMap })}'`
-      : '--type=emptyDir';
-    return `oc set volume "$D" -c "$C" --add --overwrite --name=${mount.name} ${source} --mount-path=${mount.mountPath}${mount.readOnly ? ' --read-only' : ''}`;
-  });
-  const literalEnv = keepalivedLiteralEnv(mode, options.checks, options.ports);
-  const envLine = `oc set env "$D" -c "$C" ${literalEnv
-    .map(({ name, value }) => shellWord(`${name}=${value}`))
-    .join(' ')}`;
-  // The patch's template without what the lines above set; the image variables come in the last lines.
-  const full = templateWithDirectives({ ...patchOptions(options, undefined, configMaps), imageEnv: [] });
-  const spec = full.spec as {
-    initContainers?: unknown[];
-    containers: Record<string, unknown>[];
-    volumes: { name: string }[];
-  };
-  const [keepalived, ...containers] = spec.containers;
-  const literal = new Set(literalEnv.map(({ name }) => name));
-  // What is left of the keepalived container: IPF_POD_UID (a fieldRef, which oc set env cannot set) and the deletions.
-  const env = ((keepalived?.env ?? []) as { name: string }[]).filter(({ name }) => !literal.has(name));
-  const deletedMounts = ((keepalived?.volumeMounts ?? []) as Record<string, unknown>[]).filter(
-    (mount) => mount.$patch === 'delete',
-  );
-  const keepalivedPart =
-    env.length + deletedMounts.length > 0
-      ? [
-          {
-            name: options.container,
-            ...(env.length > 0 ? { env } : {}),
-            ...(deletedMounts.length > 0 ? { volumeMounts: deletedMounts } : {}),
-          },
-        ]
-      : [];
-  const mounted = new Set(mounts.map(({ name }) => name));
-  const rest = {
-    ...(Object.keys(annotations).length > 0 ? { metadata: { annotations: { ...annotations } } } : {}),
-    spec: {
-      // One node at a time, from this rollout on (ROLLOUT_STRATEGY says why, and why this is valid as a patch).
-      strategy: restoreStrategy(ROLLOUT_STRATEGY),
-      template: {
-        metadata: { labels: { [DEPLOYMENT_LABEL]: options.deployment } },
-        spec: {
-          ...(spec.initContainers ? { initContainers: spec.initContainers } : {}),
-          containers: [...keepalivedPart, ...containers],
-          volumes: spec.volumes.filter(({ name }) => !mounted.has(name)),
-        },
-      },
-    },
-  };
-  const copyEnv = (container: string) =>
-    `oc set env "$D" -c "$C" --list | grep -E '^${IMAGE_VARIABLE_PATTERN}=' | oc set env "$D" -c ${container} -e -`;
-  const files = [
-    ...configMapFiles(mode),
-    PACKAGE_FILES.podMonitor,
-    PACKAGE_FILES.prometheusRule,
-    ...(options.maintenance ? [PACKAGE_FILES.maintenanceRbac] : []),
-  ];
-  const copied = [names.exporterContainer, ...(mode === 'prober' ? [names.proberContainer] : [])];
-  return `D=deploy/${options.deployment} C=${options.container}
-${preflightCommands(templates, options)}oc apply --server-side ${files.map((file) => `-f ${file}`).join(' ')}
-oc rollout pause "$D"
-${mountLines.join('\n')}
-${envLine}
-oc patch "$D" --type=strategic --patch-file=/dev/stdin <<'EOF'
-${stringify(rest, yamlOptions).trimEnd()}
-EOF
-${copied.map(copyEnv).join('\n')}
-oc rollout resume "$D"
-`;
-}
-
-/** The Deployment patch for these options, with the exporter env and the replaced scripts taken from `source`. */
+/** The patch for these options and this Deployment, with its settings placed by the one table. */
 export function patchFor(
   options: PackageOptions,
-  source: SourceDeployment | undefined,
+  source: SourceDeployment,
   configMaps: ConfigMapNames,
+  moves: SettingMoves = settingMoves(source, options.mode),
 ): DeploymentPatch {
-  return deploymentPatch(patchOptions(options, source, configMaps));
+  const keepalived = (source.podSpec.containers as Record<string, unknown>[] | undefined)?.find(
+    (container) => container.name === source.container,
+  );
+  return deploymentPatch({
+    ...options,
+    configMaps,
+    imageEnv: exporterImageEnv(source, options.mode, options.checks),
+    movedOff: [...moves.toSettingsFile, ...moves.toExporter].map(({ name }) => name),
+    exporterEnv: moves.toExporter,
+    keepalivedEnvFrom: Array.isArray(keepalived?.envFrom) ? keepalived.envFrom : [],
+  });
 }
 
 /** What `ipft lint` finds in a Deployment body that is not a file (the patched one): lines are not known. */
@@ -324,114 +157,45 @@ export function lintDeploymentBody(body: Record<string, unknown>, label: string)
   return lint({ deployments: [toIpfailoverDeployment(object)], network: undefined, networkType: undefined });
 }
 
-/** The source Deployment with the patch applied, as kustomize would make it (see strategic-merge.ts). */
+/** The source Deployment with the patch applied, as kustomize makes it (see strategic-merge.ts). */
 export function patchedManifest(source: SourceDeployment, patch: DeploymentPatch): Record<string, unknown> {
   return strategicMerge(source.manifest, patch) as Record<string, unknown>;
 }
 
-/** The names the ConfigMaps get from their data. */
-export function namesOf(configMaps: ToolkitConfigMaps): ConfigMapNames {
-  return {
+export function generatePackage(
+  bundles: Bundles,
+  options: PackageOptions,
+  source: SourceDeployment,
+  settings: Settings,
+): PackageFile[] {
+  const { namespace, mode, deployment } = options;
+  const configMaps = toolkitConfigMaps(bundles, mode, namespace);
+  const names = {
     scripts: configMaps.scripts.metadata?.name ?? '',
     exporter: configMaps.exporter.metadata?.name ?? '',
     prober: configMaps.prober?.metadata?.name,
   };
-}
-
-const settingsHeader = (deployment: string) =>
-  `ConfigMap ${SETTINGS_CONFIGMAP} is THE place for the check settings
-# (IPF_HTTP_*, IPF_TCP_*, IPF_EXTERNALIP_*, IPF_KUBECONFIG): the ${names.proberContainer} container reads it with envFrom when it
-# starts. ipft package owns IPF_CHECKS only (and IPF_MAINTENANCE_LABEL with --maintenance), and
-# oc apply --server-side keeps the keys others set, so
-# add yours to the ConfigMap in the cluster (not to this file) with
-#   oc set data cm/${SETTINGS_CONFIGMAP} IPF_HTTP_URL=http://127.0.0.1:8080/healthz
-# and then oc rollout restart deploy/${deployment}. Never on the keepalived container: verdict.sh fails
-# every run with them there. IPF_CHECK_FALL and IPF_CHECK_RISE do go there: verdict.sh applies them.`;
-
-export function generatePackage(
-  bundles: Bundles,
-  options: PackageOptions,
-  source: SourceDeployment | undefined,
-): PackageFile[] {
-  const { namespace, mode } = options;
-  const maintenance = mode === 'prober' && options.maintenance === true;
-  const configMaps = toolkitConfigMaps(bundles, mode, options.checks, namespace, maintenance);
-  const configMapNames = namesOf(configMaps);
-  const patch = patchFor(options, source, configMapNames);
   const subject = {
     ...(namespace ? { namespace } : {}),
-    ...(typeof source?.podSpec.serviceAccountName === 'string'
+    ...(typeof source.podSpec.serviceAccountName === 'string'
       ? { serviceAccount: source.podSpec.serviceAccountName }
       : {}),
   };
-  const rbac = [externalIpClusterRole(), externalIpClusterRoleBinding(subject)];
-  const nodeRbac = [maintenanceClusterRole(), maintenanceClusterRoleBinding(subject)];
-  const toolkitResources: string[] = [
-    ...configMapFiles(mode),
-    PACKAGE_FILES.podMonitor,
-    PACKAGE_FILES.prometheusRule,
-    // Read access to Services and EndpointSlices in every namespace: granted only to a deployment that uses it.
-    ...(options.checks.includes(EXTERNALIP_CHECK) ? [PACKAGE_FILES.externalIpRbac] : []),
-    // Get on every Node (RBAC cannot narrow it to the pod's own): granted only with --maintenance.
-    ...(maintenance ? [PACKAGE_FILES.maintenanceRbac] : []),
-  ];
   const configMapFile = (name: string, what: string, object: { toJSON(): unknown } | undefined) =>
-    object ? [{ name, contents: header(what) + toYaml([json(object)]) }] : [];
-  const files: PackageFile[] = [
-    {
-      name: PACKAGE_FILES.kustomization,
-      contents:
-        header(
-          `oc apply --server-side -k DIR. ${PACKAGE_FILES.deployment} is written by ipft package --from-deployment FILE.`,
-        ) + toYaml([kustomization(options.deployment, toolkitResources)]),
-    },
-    {
-      name: PACKAGE_FILES.patch,
-      contents:
-        header(
-          `Strategic merge patch for deploy/${options.deployment}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}; also: oc patch --type=strategic --patch-file.`,
-        ) +
-        (source
-          ? ''
-          : `# No --from-deployment: the exporter${mode === 'prober' ? ' and the prober have' : ' has'} no OPENSHIFT_HA_* env; copy it (see the README).\n`) +
-        toYaml([patch]),
-    },
-    {
-      name: PACKAGE_FILES.uninstallPatch,
-      contents:
-        header(
-          `Removes the toolkit (either mode) from deploy/${options.deployment}: oc patch --type=strategic --patch-file.`,
-        ) +
-        (source
-          ? ''
-          : `# No --from-deployment: the strategy deploy/${options.deployment} had before the toolkit is not known; this puts back ${DOCS_STRATEGY.type}, the product docs' (edit spec.strategy to yours).\n`) +
-        toYaml([
-          uninstallPatch(
-            options.deployment,
-            options.container,
-            replacedRecord(source, mode),
-            source?.strategy,
-          ),
-        ]),
-    },
+    object ? [{ name, contents: header(`${what}; named after its data.`) + toYaml([json(object)]) }] : [];
+  const resources: PackageFile[] = [
     ...configMapFile(
       PACKAGE_FILES.scripts,
       mode === 'prober'
-        ? 'verdict.sh (keepalived’s check, which asks the prober) and notify.sh; named after its data.'
-        : 'Check bundles, their node wrappers, notify.sh, the runtime installer; named after its data.',
+        ? 'verdict.sh (keepalived’s check, which asks the prober) and notify.sh'
+        : 'Check bundles, their node wrappers, notify.sh, the runtime installer',
       configMaps.scripts,
     ),
-    ...configMapFile(
-      PACKAGE_FILES.exporter,
-      'The exporter bundle; named after its data.',
-      configMaps.exporter,
-    ),
-    ...configMapFile(PACKAGE_FILES.prober, 'The prober bundle; named after its data.', configMaps.prober),
-    ...configMapFile(PACKAGE_FILES.settings, settingsHeader(options.deployment), configMaps.settings),
+    ...configMapFile(PACKAGE_FILES.exporter, 'The exporter bundle', configMaps.exporter),
+    ...configMapFile(PACKAGE_FILES.prober, 'The prober bundle', configMaps.prober),
     {
       name: PACKAGE_FILES.podMonitor,
-      contents:
-        header('Scrapes the exporter sidecars.') + toYaml([json(podMonitor(options.deployment, namespace))]),
+      contents: header('Scrapes the exporter sidecars.') + toYaml([json(podMonitor(deployment, namespace))]),
     },
     {
       name: PACKAGE_FILES.prometheusRule,
@@ -439,47 +203,90 @@ export function generatePackage(
         header('The alert rules of exporter/alerts.ts.') +
         toYaml([json(prometheusRule(namespace ? { namespace } : {}))]),
     },
+    // Read access to Services and EndpointSlices in every namespace: granted only to a deployment that uses it.
+    ...(options.checks.includes(EXTERNALIP_CHECK)
+      ? [
+          {
+            name: PACKAGE_FILES.externalIpRbac,
+            contents:
+              header(`What ${EXTERNALIP_CHECK} needs.`) +
+              toYaml([externalIpClusterRole(), externalIpClusterRoleBinding(subject)].map(json)),
+          },
+        ]
+      : []),
+    // Get on every Node (RBAC cannot narrow it to the pod's own): granted only when settings.env reads the Node.
+    ...(mode === 'prober' && readsNode(settings)
+      ? [
+          {
+            name: PACKAGE_FILES.maintenanceRbac,
+            contents:
+              header('What the prober needs to read its own Node for maintenance (get on nodes).') +
+              toYaml([maintenanceClusterRole(), maintenanceClusterRoleBinding(subject)].map(json)),
+          },
+        ]
+      : []),
+  ];
+  const patch = patchFor(options, source, names);
+  return [
     {
-      name: PACKAGE_FILES.externalIpRbac,
+      name: PACKAGE_FILES.kustomization,
       contents:
         header(
-          `What ${EXTERNALIP_CHECK} needs; in the kustomization only with --check ${EXTERNALIP_CHECK}.`,
-        ) + toYaml(rbac.map(json)),
+          `oc apply --server-side --force-conflicts --field-manager=${FIELD_MANAGER} -k . (${PACKAGE_FILES.deployment} and ${SETTINGS_FILE} are yours).`,
+        ) +
+        toYaml([
+          kustomization(
+            deployment,
+            resources.map(({ name }) => name),
+          ),
+        ]),
     },
     {
-      name: PACKAGE_FILES.maintenanceRbac,
+      name: PACKAGE_FILES.patch,
       contents:
         header(
-          'What the prober needs to read its own Node for maintenance (get on nodes); in the kustomization only with --maintenance.',
-        ) + toYaml(nodeRbac.map(json)),
+          `Strategic merge patch for deploy/${deployment}, ${mode === 'prober' ? `prober mode (${options.sidecar} sidecar)` : 'one-shot mode'}.`,
+        ) + toYaml([patch]),
+    },
+    ...resources,
+    {
+      name: PACKAGE_FILES.preflight,
+      contents: filledTemplate(bundles.shellTemplates.installPreflight, {
+        deployment,
+        node_image: options.nodeImage,
+      }),
+      executable: true,
     },
     { name: PACKAGE_FILES.dashboard, contents: `${JSON.stringify(grafanaDashboard(), null, 2)}\n` },
     {
-      name: PACKAGE_FILES.ocCommands,
-      contents: `#!/bin/sh\n${header(`The change of ${PACKAGE_FILES.patch} as oc commands; run in this directory.`)}set -eu\n${ocCommands(
-        bundles.shellTemplates,
-        options,
-        configMapNames,
-        recordAnnotations(patchOptions(options, source, configMapNames)),
-      )}`,
+      name: PACKAGE_FILES.uninstall,
+      contents: filledTemplate(bundles.shellTemplates.uninstall, {
+        deployment,
+        field_manager: FIELD_MANAGER,
+        resources: resources.map(({ name }) => name).join(':'),
+        settings_selector: Object.entries(settingsLabels(deployment))
+          .map(([key, value]) => `${key}=${value}`)
+          .join(','),
+      }),
+      executable: true,
+    },
+    {
+      name: PACKAGE_FILES.removalJob,
+      contents:
+        header(
+          'Releases the VIPs and the firewall table on every node, after the Deployment is deleted: oc create -f.',
+        ) + toYaml([json(removalJob(bundles.shellTemplates, source))]),
     },
   ];
-  if (source) {
-    files.push(
-      {
-        name: PACKAGE_FILES.deployment,
-        contents:
-          header(`deploy/${source.name} as given, without status and server-owned fields.`) +
-          toYaml([source.manifest]),
-      },
-      {
-        name: PACKAGE_FILES.removalJob,
-        contents:
-          header(
-            'Releases the VIPs and the firewall table on every node, after the Deployment is deleted: oc create -f.',
-          ) + toYaml([json(removalJob(bundles.shellTemplates, source))]),
-      },
-    );
-  }
-  return files;
+}
+
+/** The original Deployment, as saved by the first run. */
+export function deploymentFile(source: SourceDeployment): PackageFile {
+  return {
+    name: PACKAGE_FILES.deployment,
+    contents:
+      `# deploy/${source.name} as it was before the toolkit, saved by the first ipft package and never written\n` +
+      `# again: the base the patch applies to, and what uninstall/uninstall.sh applies to take the toolkit out.\n` +
+      toYaml([source.manifest]),
+  };
 }

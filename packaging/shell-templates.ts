@@ -12,9 +12,9 @@
  * wrapper is bash (which the image has), so it always starts, and a missing runtime becomes exit 1 with
  * a reason line.
  *
- * Two are fragments, parts of something else: the pre-flight of install-with-oc.sh and the removal
- * Job's `bash -c` text. A file of its own needs a shellcheck directive to say its shell and a header to
- * say what it is part of; neither belongs in what it is part of, so a fragment's header is dropped.
+ * Two are the package folder's own scripts, preflight.sh and uninstall/uninstall.sh. One is a fragment,
+ * the removal Job's `bash -c` text: a file of its own needs a shellcheck directive to say its shell and
+ * a header to say what it is part of; neither belongs in what it is part of, so its header is dropped.
  */
 import { names, paths, RUNTIME_INSTALLER, SCRIPTS_CONFIGMAP } from './layout.ts';
 import { shellWord } from './shell-word.ts';
@@ -27,6 +27,7 @@ export const SHELL_TEMPLATES = {
   checkWrapper: 'packaging/check-wrapper.sh',
   installNodeRuntime: `packaging/${RUNTIME_INSTALLER}`,
   installPreflight: 'packaging/install-preflight.sh',
+  uninstall: 'packaging/uninstall.sh',
   removeIpfailover: 'packaging/remove-ipfailover.sh',
 } as const;
 export type ShellTemplates = Readonly<Record<keyof typeof SHELL_TEMPLATES, string>>;

@@ -1,34 +1,22 @@
 /**
- * `ipft package --from-deployment FILE`: what the packager takes from the administrator's existing
- * ipfailover Deployment (as `oc get deploy/NAME -o yaml` prints it). Reading the file is the caller's;
- * everything here is pure.
+ * `ipft package --from-deployment FILE`: what the packager takes from the administrator's ipfailover
+ * Deployment as it was before the toolkit (as `oc get deploy/NAME -o yaml` prints it). That original is
+ * the base the package patches and what uninstalling applies again, so the packager never has to work
+ * out what an earlier run changed: a Deployment that already carries the toolkit is refused.
  */
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
-import {
-  type Pod,
-  type PodContainer,
-  readDeployment,
-  readPod,
-  toolkitPortEntries,
-} from '../core/ipfailover/deployment.ts';
+import { UsageError } from '../core/errors.ts';
+import { readDeployment } from '../core/ipfailover/deployment.ts';
 import { describeObject, ManifestError, type ManifestObject } from '../core/ipfailover/manifests.ts';
 import { isRecord } from '../core/records.ts';
 import {
-  type ReplacedScripts,
-  type RolloutStrategy,
-  strategyOf,
-  uninstallPatch,
-} from './deployment-patch.ts';
-import {
-  CHECK_SETTING,
-  IMAGE_VARIABLE,
+  belongsInSettingsFile,
+  knownSettingNames,
   type Mode,
-  names,
-  REPLACED_ENV_ANNOTATION,
-  REPLACED_STRATEGY_ANNOTATION,
-  SCRIPT_VARIABLES,
-} from './layout.ts';
-import { strategicMerge } from './strategic-merge.ts';
+  settingContainers,
+} from '../core/setting-names.ts';
+import { unknownSettings } from '../core/settings.ts';
+import { DEPLOYMENT_LABEL, IMAGE_VARIABLE, names } from './layout.ts';
 
 export interface SourceDeployment {
   readonly name: string;
@@ -39,32 +27,25 @@ export interface SourceDeployment {
   readonly replicas: number;
   /** Its OPENSHIFT_HA_* (and other image) variables, in manifest order. */
   readonly imageEnv: readonly IEnvVar[];
-  /** The check and notify scripts it had before the toolkit (and check settings a prober install moved). */
-  readonly replaced: ReplacedScripts;
-  /**
-   * spec.strategy before the toolkit, defaults filled in: the Deployment's own, or an earlier install's
-   * record of it (an install by a version that did not set the strategy left the Deployment's as it was).
-   */
-  readonly strategy: RolloutStrategy;
-  /** The mode of an earlier install of the toolkit; undefined when there is none. */
-  readonly installedMode: Mode | undefined;
-  /**
-   * Check settings (IPF_HTTP_*, IPF_TCP_*, …) on the original keepalived container, as written there:
-   * in prober mode they belong to the settings ConfigMap instead.
-   */
-  readonly checkSettings: readonly IEnvVar[];
-  /** The exporter's and the prober's ports of an earlier install, as their env sets them. */
-  readonly installedPorts: Partial<Record<'exporter' | 'prober', number>>;
+  /** Its IPF_* entries, as written. */
+  readonly settings: readonly IEnvVar[];
   readonly podSpec: Readonly<Record<string, unknown>>;
   /**
    * The manifest for the kustomization: without status and the fields the API server owns, and without
-   * an earlier install of the toolkit (so that an upgrade starts from the original). resourceVersion is
-   * kept on purpose: applying it fails, rather than overwrites, when the Deployment changed after the export.
+   * resourceVersion, since the saved original is applied again at every upgrade and at uninstall, long
+   * after the export.
    */
   readonly manifest: Record<string, unknown>;
 }
 
-const serverOwnedMetadata = ['uid', 'generation', 'creationTimestamp', 'managedFields', 'selfLink'];
+const serverOwnedMetadata = [
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'resourceVersion',
+];
 const serverOwnedAnnotations = [
   'kubectl.kubernetes.io/last-applied-configuration',
   'deployment.kubernetes.io/revision',
@@ -83,129 +64,85 @@ function withoutServerFields(body: Record<string, unknown>): Record<string, unkn
   return { ...rest, metadata };
 }
 
-const hasContainer = (pod: Pod, name: string) =>
-  [...pod.containers, ...pod.initContainers].some((container) => container.body.name === name);
+const toolkitContainers = new Set<string>([
+  names.exporterContainer,
+  names.proberContainer,
+  names.runtimeInitContainer,
+]);
 
-/** The mode of an earlier install: the prober container says prober; the exporter or the scripts mount alone, one-shot. */
-function installedModeOf(keepalived: PodContainer, pod: Pod): Mode | undefined {
-  if (hasContainer(pod, names.proberContainer)) return 'prober';
-  const mounted = keepalived.volumeMounts.some((mount) => mount.name === names.scriptsVolume);
-  return hasContainer(pod, names.exporterContainer) || mounted ? 'oneshot' : undefined;
-}
-
-/** IPF_EXPORTER_PORT of ipft-exporter and IPF_PROBER_PORT of ipft-prober, wherever they are in the pod spec. */
-function installedPortsOf(pod: Pod): SourceDeployment['installedPorts'] {
-  const ports: Partial<Record<'exporter' | 'prober', number>> = {};
-  for (const { port, entry } of toolkitPortEntries(pod)) {
-    const value = entry?.value;
-    if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) ports[port.part] = Number(value);
-  }
-  return ports;
-}
-
-/** Literal values of the record: script variables and the check settings a prober install moved. */
-const recorded = (name: string) =>
-  (SCRIPT_VARIABLES as readonly string[]).includes(name) || CHECK_SETTING.test(name);
-
-/** The annotation an earlier install left, checked: a string value per script variable. */
-function readReplaced(object: ManifestObject): ReplacedScripts {
-  const metadata = isRecord(object.body.metadata) ? object.body.metadata : {};
-  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
-  const raw = annotations[REPLACED_ENV_ANNOTATION];
-  let parsed: unknown;
-  try {
-    parsed = typeof raw === 'string' ? JSON.parse(raw) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!isRecord(parsed) || Object.values(parsed).some((value) => typeof value !== 'string')) {
+export function toSourceDeployment(object: ManifestObject, savedAs: string): SourceDeployment {
+  const deployment = readDeployment(object, object.body);
+  const ours = [...deployment.containers, ...deployment.initContainers]
+    .map(({ body }) => String(body.name))
+    .filter((name) => toolkitContainers.has(name));
+  const template =
+    isRecord(object.body.spec) && isRecord(object.body.spec.template) ? object.body.spec.template : {};
+  const labels =
+    isRecord(template.metadata) && isRecord(template.metadata.labels) ? template.metadata.labels : {};
+  if (ours.length > 0 || DEPLOYMENT_LABEL in labels) {
     throw new ManifestError(
-      `${object.file}: ${describeObject(object)}: metadata.annotations["${REPLACED_ENV_ANNOTATION}"]: expected the JSON object of script paths an earlier ipft package wrote, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}; the toolkit is installed but its uninstall record is missing`,
+      `${object.file}: ${describeObject(object)}: --from-deployment: expected the Deployment as it was before the toolkit, got one that carries it (${ours.length > 0 ? `container ${ours.join(', ')}` : `label ${DEPLOYMENT_LABEL}`}); package from the original, which the first ipft package saved as ${savedAs}`,
     );
   }
-  return Object.fromEntries(Object.entries(parsed).filter(([name]) => recorded(name))) as ReplacedScripts;
-}
-
-/** The strategy an earlier install recorded, or the Deployment's own when it recorded none. */
-function readStrategy(object: ManifestObject, installed: boolean): RolloutStrategy {
-  const metadata = isRecord(object.body.metadata) ? object.body.metadata : {};
-  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
-  const raw = installed ? annotations[REPLACED_STRATEGY_ANNOTATION] : undefined;
-  if (raw === undefined) {
-    const spec = isRecord(object.body.spec) ? object.body.spec : {};
-    return strategyOf(spec.strategy);
-  }
-  let parsed: unknown;
-  try {
-    parsed = typeof raw === 'string' ? JSON.parse(raw) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!isRecord(parsed) || (parsed.type !== 'Recreate' && parsed.type !== 'RollingUpdate')) {
-    throw new ManifestError(
-      `${object.file}: ${describeObject(object)}: metadata.annotations["${REPLACED_STRATEGY_ANNOTATION}"]: expected the JSON of the strategy before the toolkit, {"type":"Recreate"} or {"type":"RollingUpdate",…}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return strategyOf(parsed);
-}
-
-/**
- * The toolkit's containers copy the keepalived container's OPENSHIFT_HA_* env: out of the way, so that
- * the keepalived container is found whatever order the containers were stored in.
- */
-function withoutToolkitContainers(body: Record<string, unknown>): Record<string, unknown> {
-  const remove = (name: string) => ({ name, $patch: 'delete' });
-  return strategicMerge(body, {
-    spec: {
-      template: {
-        spec: { containers: [remove(names.exporterContainer), remove(names.proberContainer)] },
-      },
-    },
-  }) as Record<string, unknown>;
-}
-
-export function toSourceDeployment(object: ManifestObject): SourceDeployment {
-  const installed = readDeployment(object, withoutToolkitContainers(object.body));
-  const containerName = String(installed.keepalived.body.name ?? '');
-  const asWritten = readPod(object.body);
-  const installedMode = installedModeOf(installed.keepalived, asWritten);
-  const patched = installedMode !== undefined;
-  const replaced = patched
-    ? readReplaced(object)
-    : Object.fromEntries(
-        SCRIPT_VARIABLES.flatMap((name) => {
-          const entry = installed.env.get(name);
-          return entry === undefined ? [] : [[name, entry.value]];
-        }),
-      );
-  const strategy = readStrategy(object, patched);
-  const body = patched
-    ? (strategicMerge(object.body, uninstallPatch(object.name, containerName, replaced, strategy)) as Record<
-        string,
-        unknown
-      >)
-    : object.body;
-  // Read again from the original-again manifest, so that nothing of the earlier install is copied.
-  const original = readDeployment(object, body);
   return {
     name: object.name,
     namespace: object.namespace,
-    container: containerName,
-    image: String(original.keepalived.body.image ?? ''),
-    replicas: original.replicas,
-    imageEnv: [...original.env]
+    container: String(deployment.keepalived.body.name ?? ''),
+    image: String(deployment.keepalived.body.image ?? ''),
+    replicas: deployment.replicas,
+    imageEnv: [...deployment.env]
       .filter(([name]) => IMAGE_VARIABLE.test(name))
       .map(([name, { value }]) => ({ name, value })),
-    replaced,
-    strategy,
-    installedMode,
-    installedPorts: installedPortsOf(asWritten),
-    checkSettings: original.keepalived.env
-      .filter(({ name }) => CHECK_SETTING.test(name))
+    settings: deployment.keepalived.env
+      .filter(({ name }) => name.startsWith('IPF_'))
       .map(({ entry }) => entry as IEnvVar),
-    podSpec: original.podSpec,
-    manifest: withoutServerFields(body),
+    podSpec: deployment.podSpec,
+    manifest: withoutServerFields(object.body),
   };
+}
+
+/** Where the keepalived container's IPF_* settings go in this mode. */
+export interface SettingMoves {
+  /** Read by keepalived's container: they stay. */
+  readonly stay: readonly IEnvVar[];
+  /** Read by the container that runs the probes: they seed settings.env. */
+  readonly toSettingsFile: readonly IEnvVar[];
+  /** Read by the exporter alone: they move to its container. */
+  readonly toExporter: readonly IEnvVar[];
+}
+
+/**
+ * Every IPF_* setting of the keepalived container, placed by the one table (core/setting-names.ts).
+ * An unknown name, a setting no container reads in this mode, or a valueFrom that cannot move into a
+ * file is a usage error: nothing is moved silently, and nothing is left where it fails every run.
+ */
+export function settingMoves(source: SourceDeployment, mode: Mode): SettingMoves {
+  const env = Object.fromEntries(source.settings.map(({ name, value }) => [name, value ?? '']));
+  const unknown = unknownSettings(env, knownSettingNames);
+  if (unknown.length > 0) {
+    throw new UsageError(`--from-deployment: container ${source.container}: ${unknown.join('; ')}`);
+  }
+  const stay: IEnvVar[] = [];
+  const toSettingsFile: IEnvVar[] = [];
+  const toExporter: IEnvVar[] = [];
+  for (const entry of source.settings) {
+    const containers = settingContainers(entry.name, mode);
+    if (containers.includes('keepalived')) stay.push(entry);
+    else if (belongsInSettingsFile(entry.name, mode)) toSettingsFile.push(entry);
+    else if (containers.includes('exporter')) toExporter.push(entry);
+    else {
+      throw new UsageError(
+        `--from-deployment: container ${source.container}: ${entry.name} is read by the prober only, which --mode ${mode} does not run; expected --mode prober, or the setting removed`,
+      );
+    }
+  }
+  const fromValues = toSettingsFile.filter((entry) => entry.valueFrom !== undefined);
+  if (fromValues.length > 0) {
+    throw new UsageError(
+      `--from-deployment: container ${source.container}: ${fromValues.map(({ name }) => name).join(', ')}: expected a literal value to move into settings.env, got valueFrom; move ${fromValues.length === 1 ? 'it' : 'them'} by hand`,
+    );
+  }
+  return { stay, toSettingsFile, toExporter };
 }
 
 /** The one Deployment of the file, or a ManifestError that says what the file holds instead. */

@@ -73,6 +73,7 @@ const templates = [
   'check-wrapper.sh',
   'install-node-runtime.sh',
   'install-preflight.sh',
+  'uninstall.sh',
   'remove-ipfailover.sh',
 ];
 const shellScripts = [
@@ -90,13 +91,24 @@ for (const { source, built, mode } of shellScripts) {
   await chmod(built, mode);
 }
 
-// dist/deploy: the install manifests (packaging/), written by the CLI just built, from the bundles above.
-// `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed 1 MiB. --quiet: the
-// build prints its errors and the ConfigMaps' sizes, nothing else (the note that a run without
-// --from-deployment writes no Deployment is for a user's own run; here it is the point). Its schema
+// dist/deploy: the package of the product docs' example Deployment, written by the CLI just built from
+// the bundles above. `ipft package` exits non-zero, and so fails the build, when a ConfigMap would exceed
+// 1 MiB. --quiet: the build prints its errors and the ConfigMaps' sizes, nothing else. Its schema
 // validation (kubernetes-models) runs patterns in re2-wasm, which loads re2.wasm from the bundle's folder.
 const requireFromValidate = createRequire(
   createRequire(import.meta.url).resolve('@kubernetes-models/validate'),
 );
 await copyFile(requireFromValidate.resolve('re2-wasm/build/wasm/re2.wasm'), 'dist/re2.wasm');
-execFileSync(process.execPath, ['dist/cli.js', 'package', '--quiet'], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    'dist/cli.js',
+    'package',
+    '--from-deployment',
+    'deploy/example-deployment.yaml',
+    '--out',
+    'dist/deploy',
+    '--quiet',
+  ],
+  { stdio: 'inherit' },
+);

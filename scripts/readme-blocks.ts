@@ -1,38 +1,7 @@
-import { basename, join } from 'node:path';
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
 import { settingsTables } from '../packaging/catalog.ts';
-import type { ConfigMapNames } from '../packaging/configmaps.ts';
-import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
-import { ocCommands, type PackageOptions } from '../packaging/package.ts';
-import { SHELL_TEMPLATES, type ShellTemplates } from '../packaging/shell-templates.ts';
 import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from '../testkit/build-sizes.ts';
-import { inlineIncludes } from './shell-includes.mjs';
-
-/** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
-export const README_CONFIGMAP_NAMES: ConfigMapNames = {
-  scripts: 'ipfailover-toolkit-scripts-<hash>',
-  exporter: 'ipfailover-toolkit-exporter-<hash>',
-  prober: 'ipfailover-toolkit-prober-<hash>',
-};
-
-export function readmeOcOptions(): PackageOptions {
-  const { check, ...defaults } = PACKAGE_DEFAULTS;
-  return { ...defaults, namespace: undefined, checks: [check], ports: derivedPorts(defaults.deployment) };
-}
-
-/**
- * The shell templates as the build writes them (dist/packaging/X from packaging/shell/X, includes
- * inlined), made from their sources, so that the README's blocks need no build.
- */
-export function shellTemplatesFromSource(): ShellTemplates {
-  return Object.fromEntries(
-    Object.entries(SHELL_TEMPLATES).map(([name, built]) => [
-      name,
-      inlineIncludes(join('packaging/shell', basename(built))),
-    ]),
-  ) as ShellTemplates;
-}
 
 /** The README blocks generated from code, by marker name. */
 export function generatedBlocks(): Record<string, string> {
@@ -40,7 +9,6 @@ export function generatedBlocks(): Record<string, string> {
     'settings-tables': settingsTables(),
     discrepancies: discrepancyMarkdown(),
     'lint-rules': ruleListMarkdown(),
-    'oc-commands': `\`\`\`sh\n${ocCommands(shellTemplatesFromSource(), readmeOcOptions(), README_CONFIGMAP_NAMES)}\`\`\``,
   };
 }
 

@@ -10,7 +10,7 @@ import { PACKAGE_FILES } from '../packaging/package.ts';
 import { ipft } from './support/cli.ts';
 import { suiteDirectory, temporaryDirectory } from './support/harness.ts';
 
-const seed = 'test/fixtures/lint/seed-example.yaml';
+const seed = 'deploy/example-deployment.yaml';
 const image = PACKAGE_DEFAULTS.nodeImage;
 
 /** The cluster: OC_FAIL names the one answer that goes wrong, as the real oc words it. */

@@ -11,7 +11,7 @@ import { suiteDirectory, temporaryDirectory } from './support/harness.ts';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 const tarballName = `ipfailover-toolkit-${version}.tgz`;
 /** The product docs' example Deployment, as `oc get deploy/ipfailover-keepalived -o yaml` would give it. */
-const deploymentFixture = resolve('test/fixtures/lint/seed-example.yaml');
+const deploymentFixture = resolve('deploy/example-deployment.yaml');
 const deploymentFile = 'ipfailover-keepalived.yaml';
 /** The README's step 3, as an administrator types it next to the tarball and the exported Deployment. */
 const packageArgs = ['package', '--from-deployment', deploymentFile];

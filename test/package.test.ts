@@ -55,7 +55,7 @@ import { waitFor } from './support/exporter.ts';
 import { onCleanup, temporaryDirectory } from './support/harness.ts';
 import { bundleNode } from './support/node.ts';
 
-const seed = 'test/fixtures/lint/seed-example.yaml';
+const seed = 'deploy/example-deployment.yaml';
 type Json = Record<string, unknown>;
 
 /** The YAML documents of a file (the generated header is a comment). */

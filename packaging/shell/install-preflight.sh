@@ -1,11 +1,7 @@
-# shellcheck shell=sh
-# install-preflight.sh: the pre-flight of install-with-oc.sh (a POSIX sh script): read-only questions to
-# the cluster, each of which stops the script with one line (the step, what was expected, what oc
-# answered, the command to fix or inspect) before anything is applied or patched. The lines before it
-# set D (deploy/NAME); $1 is the script's own first argument: `install-with-oc.sh --preflight-only`
-# stops after it, as the README's kustomize steps do before the apply. A fragment: ipft package puts
-# what follows this header (to the first blank line) between its begin and end marks
-# (PREFLIGHT_MARKS, packaging/package.ts), with the node image filled in.
+#!/bin/sh
+# preflight.sh: read-only questions to the cluster before `oc apply -k` of this folder, each of which
+# stops the script with one line (the step, what was expected, what oc answered, the command to fix or
+# inspect). Nothing is created or changed. ipft package fills in the Deployment and the node image.
 #
 # - image: `oc image info --show-multiarch`, because the UBI image is a manifest list and without the
 #   flag oc refuses every multi-arch image. It asks from this workstation, with its registry
@@ -20,8 +16,9 @@
 #   one that admits the pod. A review creates nothing.
 # - monitoring: each CRD the toolkit applies (`oc get crd`), then `oc auth can-i create` of its resource
 #   in this project.
-
-preflight() { printf 'install-with-oc.sh: pre-flight %s: expected %s, got %s; %s\n' "$1" "$2" "$(printf '%s\n' "$3" | sed -n 1p)" "$4" >&2; exit 1; }
+set -eu
+D=deploy/@deployment@
+preflight() { printf 'preflight.sh: %s: expected %s, got %s; %s\n' "$1" "$2" "$(printf '%s\n' "$3" | sed -n 1p)" "$4" >&2; exit 1; }
 I=@node_image@
 got=$(oc image info --show-multiarch "$I" 2>&1 >/dev/null) || preflight image "$I (--node-image) to resolve" "$got" "inspect: oc image info --show-multiarch $I"
 SA=$(oc get "$D" -o jsonpath='{.spec.template.spec.serviceAccountName}' 2>&1) || preflight deployment "$D in project $(oc project -q 2>/dev/null)" "$SA" "inspect: oc get $D"
@@ -32,4 +29,4 @@ for crd in podmonitors.monitoring.coreos.com prometheusrules.monitoring.coreos.c
   got=$(oc get crd "$crd" -o name 2>&1) || preflight monitoring "CRD $crd (the Prometheus operator's)" "$got" "inspect: oc get crd $crd; OpenShift monitoring installs it"
   got=$(oc auth can-i create "$crd" 2>&1) || preflight monitoring "permission to create $crd in project $(oc project -q 2>/dev/null)" "$got" "inspect: oc auth can-i create $crd; in a user project enable user-workload monitoring (enableUserWorkload: true in cm/cluster-monitoring-config -n openshift-monitoring)"
 done
-[ "${1:-}" != --preflight-only ] || exit 0
+echo "preflight.sh: $D can take the toolkit: the image, the SCC and the monitoring CRDs and permissions are in place"

@@ -340,7 +340,7 @@ const badCases: [name: string, argv: string[], findings: Expected[]][] = [
   ],
   [
     'seed-example',
-    ['test/fixtures/lint/seed-example.yaml'],
+    ['deploy/example-deployment.yaml'],
     [
       [
         'rollout-strategy',
