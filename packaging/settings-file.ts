@@ -29,6 +29,9 @@ const PACKAGER_SETTINGS: Readonly<Record<string, string>> = {
   IPF_STATE_DIR: 'the package layout',
 };
 
+/** The flag (or source) of a setting the packager writes itself; undefined for the administrator's settings. */
+export const packagerSetting = (name: string): string | undefined => PACKAGER_SETTINGS[name];
+
 export type Settings = ReadonlyMap<string, string>;
 
 const runner = (mode: Mode) => (mode === 'prober' ? names.proberContainer : 'keepalived');

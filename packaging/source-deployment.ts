@@ -17,6 +17,7 @@ import {
 } from '../core/setting-names.ts';
 import { unknownSettings } from '../core/settings.ts';
 import { DEPLOYMENT_LABEL, IMAGE_VARIABLE, names } from './layout.ts';
+import { packagerSetting } from './settings-file.ts';
 
 export interface SourceDeployment {
   readonly name: string;
@@ -121,6 +122,12 @@ export function settingMoves(source: SourceDeployment, mode: Mode): SettingMoves
   const unknown = unknownSettings(env, knownSettingNames);
   if (unknown.length > 0) {
     throw new UsageError(`--from-deployment: container ${source.container}: ${unknown.join('; ')}`);
+  }
+  const owned = source.settings.filter(({ name }) => packagerSetting(name) !== undefined);
+  if (owned.length > 0) {
+    throw new UsageError(
+      `--from-deployment: container ${source.container}: ${owned.map(({ name }) => `${name} is set by ipft package (${packagerSetting(name)})`).join('; ')}; expected ${owned.length === 1 ? 'it' : 'them'} off the container`,
+    );
   }
   const stay: IEnvVar[] = [];
   const toSettingsFile: IEnvVar[] = [];

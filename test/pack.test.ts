@@ -1,6 +1,6 @@
-// Issue #14: ipft installs without a checkout. `npm pack` makes a tarball of the CLI and the built
-// bundles; in an empty folder, offline, `npx ./ipfailover-toolkit-<version>.tgz package` writes the same
-// dist/deploy as the checkout's dist/cli.js.
+// ipft installs without a checkout. `npm pack` makes a tarball of the CLI and the built bundles; in an
+// empty folder, offline, `npx ./ipfailover-toolkit-<version>.tgz package` writes the same package folder
+// as the checkout's dist/cli.js.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -15,6 +15,8 @@ const deploymentFixture = resolve('deploy/example-deployment.yaml');
 const deploymentFile = 'ipfailover-keepalived.yaml';
 /** The README's step 3, as an administrator types it next to the tarball and the exported Deployment. */
 const packageArgs = ['package', '--from-deployment', deploymentFile];
+/** Where it writes, by default: named after the Deployment. */
+const packageFolder = 'ipft-ipfailover-keepalived';
 
 /** Every file under `root`, by path relative to it, with its bytes. */
 function tree(root: string): Record<string, Buffer> {
@@ -109,9 +111,8 @@ describe('the npm pack tarball', () => {
     });
     expect(npx.stderr).toBe('');
     expect(npx.status).toBe(0);
-    // Installed into npm's cache, not the folder: the folder gains dist/deploy and nothing else.
-    expect(readdirSync(folder).sort()).toEqual(['dist', deploymentFile, tarballName]);
-    expect(readdirSync(join(folder, 'dist'))).toEqual(['deploy']);
+    // Installed into npm's cache, not the folder: the folder gains the package folder and nothing else.
+    expect(readdirSync(folder).sort()).toEqual([deploymentFile, packageFolder, tarballName].sort());
     expect(readdirSync(join(cache, '_npx')).length).toBe(1);
 
     // The checkout's CLI, run the same way from a folder of its own: it too finds its bundles beside itself.
@@ -123,8 +124,8 @@ describe('the npm pack tarball', () => {
     expect(checkout.stderr).toBe('');
     expect(checkout.status).toBe(0);
 
-    const fromTarball = tree(join(folder, 'dist/deploy'));
-    const fromCheckout = tree(join(checkoutFolder, 'dist/deploy'));
+    const fromTarball = tree(join(folder, packageFolder));
+    const fromCheckout = tree(join(checkoutFolder, packageFolder));
     expect(Object.keys(fromTarball).sort()).toEqual(Object.keys(fromCheckout).sort());
     expect(Object.keys(fromTarball)).toContain('ipfailover-deployment.yaml');
     for (const [name, bytes] of Object.entries(fromCheckout)) {
@@ -132,7 +133,7 @@ describe('the npm pack tarball', () => {
     }
     // And the same report: the ConfigMaps' names and sizes, the ports, the lint findings.
     expect(npx.stdout).toBe(checkout.stdout);
-    expect(npx.stdout).toContain('dist/deploy');
+    expect(npx.stdout).toContain(`wrote ${packageFolder} for deploy/ipfailover-keepalived`);
   }, 90_000);
 
   it('is what the README’s step 3 runs', () => {

@@ -44,7 +44,7 @@ const readText = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8'
 /** `ipft package` into a fresh directory; `read(file)` parses one of its files. */
 async function packaged(...argv: string[]) {
   const out = temporaryDirectory();
-  const result = await ipft(['package', '--out', out, ...argv]);
+  const result = await ipft(['package', '--from-deployment', 'deploy/example-deployment.yaml', '--out', out, ...argv]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return (file: string) => parse(readFileSync(join(out, file), 'utf8'));
@@ -185,8 +185,7 @@ describe('prober mode under a real keepalived', () => {
     for (const env of [keepalivedEnv, proberEnv]) {
       expect(env.IPF_POD_UID).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
     }
-    const settings = read(PACKAGE_FILES.settings).data as Record<string, string>;
-    expect(settings).toEqual({ IPF_CHECKS: 'tcp-check' });
+    expect(proberEnv.IPF_CHECKS).toBe('tcp-check');
 
     const work = temporaryDirectory();
     const mount = join(work, 'etc-ipfailover-toolkit');
@@ -250,9 +249,9 @@ describe('prober mode under a real keepalived', () => {
       '-e',
       `require('net').createServer((s) => s.end()).listen(${targetPort}, '127.0.0.1')`,
     ]);
-    // The prober container: the settings ConfigMap by envFrom, the administrator's target, the patch's env.
+    // The prober container: the administrator's target (settings.env, by envFrom) and the patch's env.
     const proberProcess = host.spawn(bundleNode, [proberBundle], {
-      ...settings,
+      IPF_CHECKS: String(proberEnv.IPF_CHECKS),
       IPF_TCP_TARGETS: `127.0.0.1:${targetPort}`,
       ...imageEnv,
       IPF_STATE_DIR: stateDir,

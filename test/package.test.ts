@@ -1,6 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
@@ -17,6 +26,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { isRecord } from '../core/records.ts';
+import { type Container, SETTING_READERS, settingContainers } from '../core/setting-names.ts';
 import { alertNames } from '../exporter/alerts.ts';
 import { readBundles } from '../packaging/command.ts';
 import {
@@ -45,11 +55,10 @@ import {
   RESERVED_PORTS,
 } from '../packaging/layout.ts';
 import { JOB_NAME } from '../packaging/monitoring.ts';
-import { ocCommands, PACKAGE_FILES, PREFLIGHT_MARKS } from '../packaging/package.ts';
+import { PACKAGE_FILES } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
+import { packagerSetting } from '../packaging/settings-file.ts';
 import { SHELL_TEMPLATES } from '../packaging/shell-templates.ts';
-import { strategicMerge } from '../packaging/strategic-merge.ts';
-import { README_CONFIGMAP_NAMES, readmeOcOptions } from '../scripts/readme-blocks.ts';
 import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
 import { onCleanup, temporaryDirectory } from './support/harness.ts';
@@ -78,17 +87,24 @@ async function packageFrom(file: string, ...extra: string[]) {
   return { out, result, read: (name: string) => only(join(out, name)) };
 }
 
-/** The seed Deployment patched by `ipft package` with these flags: what kustomize makes. */
+/** Every object `kubectl kustomize DIR` makes of a package folder: what `oc apply -k` applies. */
+function kustomize(out: string): Json[] {
+  const result = spawnSync('kubectl', ['kustomize', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw new Error(`kubectl is needed for this test: ${result.error.message}`);
+  expect(result.status, result.stderr).toBe(0);
+  return parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as unknown)
+    .filter(isRecord);
+}
+
+/** The seed Deployment packaged by `ipft package` with these flags, and built by kustomize. */
 async function patchedSeed(...extra: string[]) {
   const packaged = await packageFrom(seed, ...extra);
   expect(packaged.result.stderr).toBe('');
-  return {
-    ...packaged,
-    patched: strategicMerge(
-      packaged.read(PACKAGE_FILES.deployment),
-      packaged.read(PACKAGE_FILES.patch),
-    ) as Json,
-  };
+  const built = kustomize(packaged.out);
+  const patched = built.find((object) => object.kind === 'Deployment');
+  if (!patched) throw new Error('kustomize made no Deployment');
+  return { ...packaged, built, patched };
 }
 
 /** Walks a path of keys and list indexes, failing loudly where the object has no such field. */
@@ -201,12 +217,7 @@ describe('ipft package: every generated object is valid', () => {
       const kinds: string[] = [];
       for (const file of Object.values(PACKAGE_FILES).filter((name) => name.endsWith('.yaml'))) {
         if (!existsSync(join(out, file))) continue;
-        if (
-          [PACKAGE_FILES.kustomization, PACKAGE_FILES.patch, PACKAGE_FILES.uninstallPatch].includes(
-            file as never,
-          )
-        )
-          continue;
+        if ([PACKAGE_FILES.kustomization, PACKAGE_FILES.patch].includes(file as never)) continue;
         for (const object of documents(join(out, file))) {
           const validator = validators[String(object.kind)];
           expect(validator, `${file}: ${String(object.kind)}`).toBeDefined();
@@ -216,10 +227,8 @@ describe('ipft package: every generated object is valid', () => {
       }
       expect(kinds.sort()).toEqual(
         [
-          // The externalip-check's and the maintenance switch's (each in the kustomization only when used).
-          ...Array(2).fill('ClusterRole'),
-          ...Array(2).fill('ClusterRoleBinding'),
-          ...Array(mode === 'prober' ? 4 : 2).fill('ConfigMap'),
+          // No RBAC: the default check reads no API, and the seed's settings.env reads no Node.
+          ...Array(mode === 'prober' ? 3 : 2).fill('ConfigMap'),
           'Deployment',
           'Job',
           'PodMonitor',
@@ -230,63 +239,61 @@ describe('ipft package: every generated object is valid', () => {
   );
 
   it.each(MODES)(
-    '%s mode (%s): the patch (without its delete directives) is a valid pod template, the patched seed a valid Deployment',
+    '%s mode (%s): the patch (without its delete directives) is a valid pod template; kustomize builds a valid Deployment and ConfigMaps',
     async (_mode, _sidecar, flags) => {
-      const { read, patched } = await patchedSeed(...flags);
+      const { read, patched, built } = await patchedSeed(...flags);
       const template = withoutDirectives(at(read(PACKAGE_FILES.patch), 'spec', 'template'));
       expect(() => new PodTemplateSpec(template as never).validate()).not.toThrow();
       expect(() => new Deployment(patched as never).validate()).not.toThrow();
       expect(JSON.stringify(patched)).not.toContain('$patch');
+      for (const object of built) {
+        const validator = validators[String(object.kind)];
+        expect(() => validator?.(object as never).validate(), String(object.kind)).not.toThrow();
+      }
     },
   );
 
-  it('npm run build wrote dist/deploy, the same as ipft package without a Deployment', async () => {
+  it('npm run build wrote dist/deploy, the package of the example Deployment', async () => {
     const out = temporaryDirectory();
-    expect((await ipft(['package', '--out', out])).code).toBe(0);
+    expect((await ipft(['package', '--from-deployment', seed, '--out', out])).code).toBe(0);
     for (const name of Object.values(PACKAGE_FILES)) {
       const built = join('dist/deploy', name);
       expect(existsSync(built), built).toBe(existsSync(join(out, name)));
       if (existsSync(built))
         expect(readFileSync(built, 'utf8'), name).toBe(readFileSync(join(out, name), 'utf8'));
     }
-    expect(existsSync(join(out, PACKAGE_FILES.deployment))).toBe(false);
-    expect(existsSync(join(out, PACKAGE_FILES.removalJob))).toBe(false);
     // The default is prober mode.
     expect(existsSync(join(out, PACKAGE_FILES.prober))).toBe(true);
   });
 
-  it('npm run build prints nothing but the ConfigMaps’ names and sizes (and its errors, of which it had none)', () => {
+  it('npm run build prints nothing but the ConfigMaps’ sizes (and its errors, of which it had none)', () => {
     const { stdout, stderr } = inject('buildOutput');
     expect(stderr).toBe('');
     expect(stdout).toMatch(
-      /^ipft package: ConfigMaps ipfailover-toolkit-scripts-[0-9a-f]{8} \d+\.\d KiB, ipfailover-toolkit-exporter-[0-9a-f]{8} \d+\.\d KiB, ipfailover-toolkit-prober-[0-9a-f]{8} \d+\.\d KiB \(limit 1024\.0 KiB each\)\n$/,
+      /^ipft package: ConfigMaps scripts \d+\.\d KiB, exporter \d+\.\d KiB, prober \d+\.\d KiB \(limit 1024\.0 KiB each\)\n$/,
     );
   });
 
-  it('by hand, without --from-deployment, it says what that leaves out; --quiet prints the same sizes alone', async () => {
-    const full = await ipft(['package', '--out', temporaryDirectory()]);
-    expect(full).toMatchObject({ code: 0, stderr: '' });
-    const [summary, note, ...rest] = full.stdout.split('\n');
-    expect(rest).toEqual(['']);
-    expect(summary).toMatch(
-      /^ipft package: wrote \d+ files to .* for deploy\/ipfailover-keepalived, prober mode/,
-    );
-    expect(note).toBe(
-      'ipft package: no --from-deployment: no ipfailover-deployment.yaml (kustomize needs it), no removal Job, and the exporter and the prober have no OPENSHIFT_HA_* env',
-    );
-    const quiet = await ipft(['package', '--out', temporaryDirectory(), '--quiet']);
-    expect(quiet).toMatchObject({ code: 0, stderr: '' });
-    const sizes = /ConfigMaps .* \(limit 1024\.0 KiB each\)/.exec(summary ?? '')?.[0];
-    expect(quiet.stdout).toBe(`ipft package: ${sizes}\n`);
-    expect(quiet.stdout).toBe(inject('buildOutput').stdout);
+  it('without a Deployment and without an earlier folder it says what it needs, and writes nothing', async () => {
+    const out = join(temporaryDirectory(), 'package');
+    const result = await ipft(['package', '--out', out]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `ipft package: --from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package (with its ${PACKAGE_FILES.deployment}), got neither\n`,
+    });
+    expect(existsSync(out)).toBe(false);
   });
 
-  it('a run in another mode leaves none of the first run’s mode-only files behind', async () => {
-    const out = temporaryDirectory();
-    expect((await ipft(['package', '--out', out])).code).toBe(0);
-    expect((await ipft(['package', '--out', out, '--mode', 'oneshot'])).code).toBe(0);
+  it('a run in another mode or with another check leaves none of the first run’s files behind but the administrator’s', async () => {
+    const { out } = await packageFrom(seed, '--check', 'externalip-check');
+    expect(existsSync(join(out, PACKAGE_FILES.externalIpRbac))).toBe(true);
+    const again = await ipft(['package', '--out', out, '--mode', 'oneshot']);
+    expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(out, PACKAGE_FILES.prober))).toBe(false);
-    expect(existsSync(join(out, PACKAGE_FILES.settings))).toBe(false);
+    expect(existsSync(join(out, PACKAGE_FILES.externalIpRbac))).toBe(false);
+    expect(existsSync(join(out, PACKAGE_FILES.settings))).toBe(true);
+    expect(existsSync(join(out, PACKAGE_FILES.deployment))).toBe(true);
   });
 });
 
@@ -308,20 +315,16 @@ describe('the ConfigMaps', () => {
     expect(data['notify.sh']).toBe(bundles.notify);
   });
 
-  it('prober: verdict.sh and notify.sh only (bash, no Node.js), the prober bundle apart, the settings with IPF_CHECKS', async () => {
+  it('prober: verdict.sh and notify.sh only (bash, no Node.js), the prober bundle apart, IPF_CHECKS on the prober', async () => {
     const bundles = readBundles('dist');
-    const { read } = await packageFrom(seed, '--check', 'http-check,tcp-check');
+    const { read, patched } = await patchedSeed('--check', 'http-check,tcp-check');
     const scripts = read(PACKAGE_FILES.scripts).data as Record<string, string>;
     expect(scripts).toEqual({ 'verdict.sh': bundles.verdict, 'notify.sh': bundles.notify });
     for (const script of Object.values(scripts)) expect(script.startsWith('#!/bin/bash\n')).toBe(true);
     expect(read(PACKAGE_FILES.prober).data).toEqual({ 'prober.js': bundles.prober });
     expect(read(PACKAGE_FILES.exporter).data).toEqual({ 'exporter.js': bundles.exporter });
-    const settings = read(PACKAGE_FILES.settings);
-    expect(at(settings, 'metadata', 'name')).toBe('ipfailover-toolkit-settings');
-    expect(settings.data).toEqual({ IPF_CHECKS: 'http-check,tcp-check' });
-    expect(settings.immutable).toBeUndefined();
-    expect(readFileSync(join('dist/deploy', PACKAGE_FILES.settings), 'utf8')).toMatch(
-      /ConfigMap ipfailover-toolkit-settings is THE place for the check settings\n# \(IPF_HTTP_\*, IPF_TCP_\*, IPF_EXTERNALIP_\*, IPF_KUBECONFIG\)/,
+    expect(envOf(named(podSpecOf(patched).initContainers, names.proberContainer)).IPF_CHECKS).toBe(
+      'http-check,tcp-check',
     );
   });
 
@@ -366,12 +369,11 @@ describe('the ConfigMaps', () => {
     expect(hashedName('x', { ab: 'c' })).not.toBe(hashedName('x', { a: 'bc' }));
   });
 
-  it('ipft package prints the hashed names and their sizes', async () => {
-    const { result, read } = await packageFrom(seed);
-    for (const file of [PACKAGE_FILES.scripts, PACKAGE_FILES.exporter, PACKAGE_FILES.prober]) {
-      expect(result.stdout).toContain(`${String(at(read(file), 'metadata', 'name'))} `);
-    }
-    expect(result.stdout).toContain('and ipfailover-toolkit-settings for the check settings');
+  it('ipft package prints the ConfigMaps’ sizes', async () => {
+    const { result } = await packageFrom(seed);
+    expect(result.stdout).toMatch(
+      /ConfigMaps scripts [\d.]+ KiB, exporter [\d.]+ KiB, prober [\d.]+ KiB \(limit 1024\.0 KiB each\)/,
+    );
   });
 
   it('counts keys and values in bytes, as the API server does', () => {
@@ -400,14 +402,36 @@ describe('the ConfigMaps', () => {
     mkdirSync(join(dist, 'packaging'));
     for (const template of Object.values(SHELL_TEMPLATES))
       copyFileSync(join('dist', template), join(dist, template));
-    const result = await ipft(['package', '--dist', dist]);
+    const result = await ipft([
+      'package',
+      '--dist',
+      dist,
+      '--from-deployment',
+      seed,
+      '--out',
+      join(dist, 'deploy'),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^ipft package: ConfigMap ipfailover-toolkit-prober: expected at most 1048576 bytes of data \(1024\.0 KiB, the API server's limit for one ConfigMap\), got 1100013 bytes \(1074\.2 KiB; largest: prober\.js 1074\.2 KiB\)\n$/,
     );
     expect(existsSync(join(dist, 'deploy', PACKAGE_FILES.kustomization))).toBe(false);
     // One-shot does not ship the prober, so the same dist packages.
-    expect((await ipft(['package', '--dist', dist, '--mode', 'oneshot'])).code).toBe(0);
+    expect(
+      (
+        await ipft([
+          'package',
+          '--dist',
+          dist,
+          '--mode',
+          'oneshot',
+          '--from-deployment',
+          seed,
+          '--out',
+          join(dist, 'deploy'),
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it('refuses a bundle that is a FIFO or /dev/zero under --dist, in one line, without reading it', async () => {
@@ -418,7 +442,7 @@ describe('the ConfigMaps', () => {
       const dist = temporaryDirectory();
       for (const directory of ['checks', 'notify', 'exporter']) mkdirSync(join(dist, directory));
       make(join(dist, 'checks/tcp-check.js'));
-      const result = await ipft(['package', '--dist', dist]);
+      const result = await ipft(['package', '--dist', dist, '--from-deployment', seed]);
       expect(result).toEqual({
         code: 2,
         stdout: '',
@@ -444,10 +468,11 @@ describe('the Deployment patch on the product doc’s example', () => {
           message,
         ],
       );
+      // kustomize puts the patch's env entries first, so the entry's index is kustomize's.
       expect(findings).toEqual([
         [
           'groups-exceed-vips',
-          'spec.template.spec.containers[0].env[2].value',
+          expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.env\[\d+\]\.value$/),
           'OPENSHIFT_HA_VIP_GROUPS: is 10, more than the 4 VIPs: the image makes one instance per VIP instead',
         ],
       ]);
@@ -562,7 +587,9 @@ describe('the Deployment patch on the product doc’s example', () => {
       { name: names.proberVolume, mountPath: paths.prober, readOnly: true },
       { name: names.stateVolume, mountPath: paths.state },
     ]);
-    expect(prober.envFrom).toEqual([{ configMapRef: { name: 'ipfailover-toolkit-settings' } }]);
+    expect(prober.envFrom).toEqual([
+      { configMapRef: { name: expect.stringMatching(/^ipfailover-toolkit-settings-[a-z0-9]{10}$/) } },
+    ]);
     const port = derivedPorts(PACKAGE_DEFAULTS.deployment).prober;
     const env = envOf(prober);
     expectSeedEnvPatched(
@@ -648,254 +675,6 @@ describe('the Deployment patch on the product doc’s example', () => {
       allowPrivilegeEscalation: false,
     });
     expect(named(exporter.volumeMounts, names.stateVolume).mountPath).toBe(paths.state);
-  });
-});
-
-/** `kubectl patch --local --type=strategic`: apimachinery's strategic merge, without a cluster. */
-function kubectlPatch(object: unknown, patch: unknown): Json {
-  const directory = temporaryDirectory();
-  writeFileSync(join(directory, 'object.json'), JSON.stringify(object));
-  writeFileSync(join(directory, 'patch.json'), JSON.stringify(patch));
-  const result = spawnSync(
-    'kubectl',
-    [
-      'patch',
-      '--local',
-      '-f',
-      join(directory, 'object.json'),
-      '--type=strategic',
-      '--patch-file',
-      join(directory, 'patch.json'),
-      '-o',
-      'json',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.error) throw new Error(`kubectl is needed for this test: ${result.error.message}`);
-  expect(result.status, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as Json;
-}
-
-describe('uninstall, upgrade and switching modes', () => {
-  it.each(MODES)(
-    '%s mode (%s): the uninstall patch gives back the Deployment as it was',
-    async (_mode, _sidecar, flags) => {
-      const { read, patched } = await patchedSeed(...flags);
-      const original = read(PACKAGE_FILES.deployment);
-      expect(patched).not.toEqual(original);
-      expect(strategicMerge(patched, read(PACKAGE_FILES.uninstallPatch))).toEqual(original);
-    },
-  );
-
-  it('one uninstall patch removes either mode and either sidecar kind: every mode’s uninstall patch is the same', async () => {
-    const patches = await Promise.all(
-      MODES.map(async ([, , flags]) =>
-        (await packageFrom(seed, ...flags)).read(PACKAGE_FILES.uninstallPatch),
-      ),
-    );
-    for (const patch of patches) expect(patch).toEqual(patches[0]);
-    const text = JSON.stringify(patches[0]);
-    for (const name of [
-      names.proberContainer,
-      names.exporterContainer,
-      names.runtimeInitContainer,
-      names.proberVolume,
-      names.runtimeVolume,
-      'IPF_POD_UID',
-      'IPF_PROBER_PORT',
-    ])
-      expect(text).toContain(`"${name}"`);
-    // By volume name: the ConfigMaps' hashes are not in it.
-    expect(text).not.toMatch(/ipfailover-toolkit-(scripts|exporter|prober)-[0-9a-f]{8}/);
-  });
-
-  it.each([
-    ['one-shot → prober', ['--mode', 'oneshot'], []],
-    ['prober → one-shot', [], ['--mode', 'oneshot']],
-    ['native → regular', [], ['--sidecar', 'regular']],
-    ['regular → native', ['--sidecar', 'regular'], []],
-  ])(
-    '%s: the new patch on the installed Deployment (oc patch alone) makes what it makes on the original',
-    async (_what, first, second) => {
-      const before = await patchedSeed(...first);
-      const after = await patchedSeed(...second);
-      const switched = strategicMerge(before.patched, after.read(PACKAGE_FILES.patch));
-      expect(normalized(switched)).toEqual(normalized(after.patched));
-    },
-  );
-
-  it.each(MODES)(
-    '%s mode (%s): packaging the installed Deployment (an upgrade) gives the same files',
-    async (_mode, _sidecar, flags) => {
-      const first = await patchedSeed(...flags);
-      const file = join(temporaryDirectory(), 'installed.yaml');
-      writeFileSync(file, stringify(first.patched));
-      const second = await packageFrom(file, ...flags);
-      expect(second.result.code).toBe(0);
-      for (const name of Object.values(PACKAGE_FILES)) {
-        if (name.endsWith('.sh') || name.endsWith('.json')) continue;
-        expect(existsSync(join(second.out, name)), name).toBe(existsSync(join(first.out, name)));
-        if (existsSync(join(first.out, name)))
-          expect(documents(join(second.out, name)), name).toEqual(documents(join(first.out, name)));
-      }
-      expect(second.result.stdout).not.toContain('switches it to');
-    },
-  );
-
-  it('the patch sets RollingUpdate, one pod at a time and no surge; the uninstall patch puts the Deployment’s own strategy back', async () => {
-    const { read, patched } = await patchedSeed();
-    expect(at(read(PACKAGE_FILES.patch), 'spec', 'strategy')).toEqual({
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-    });
-    expect(at(patched, 'spec', 'strategy')).toEqual({
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-    });
-    expect(at(patched, 'metadata', 'annotations', 'ipfailover-toolkit/replaced-strategy')).toBe(
-      '{"type":"Recreate"}',
-    );
-    const uninstall = read(PACKAGE_FILES.uninstallPatch);
-    // rollingUpdate: null, or the Recreate would keep the install's rollingUpdate, which the API server refuses.
-    expect(at(uninstall, 'spec', 'strategy')).toEqual({ type: 'Recreate', rollingUpdate: null });
-    const restored = strategicMerge(patched, uninstall);
-    expect(at(restored, 'spec', 'strategy')).toEqual({ type: 'Recreate' });
-    // The same with apimachinery's strategic merge, the one oc patch --type=strategic runs on the server.
-    expect(at(kubectlPatch(patched, uninstall), 'spec', 'strategy')).toEqual({ type: 'Recreate' });
-    // Without rollingUpdate: null it would keep the install's rollingUpdate, which the API server refuses with Recreate.
-    expect(
-      at(kubectlPatch(patched, { spec: { strategy: { type: 'Recreate' } } }), 'spec', 'strategy'),
-    ).toEqual({
-      type: 'Recreate',
-      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-    });
-  });
-
-  it('a Deployment that had a RollingUpdate gets it back, through an upgrade too', async () => {
-    const source = parse(readFileSync(seed, 'utf8')) as { spec: Json };
-    source.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%' } };
-    const file = join(temporaryDirectory(), 'rolling.yaml');
-    writeFileSync(file, stringify(source));
-    const first = await packageFrom(file);
-    const kept = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '50%', maxUnavailable: '25%' } };
-    expect(at(first.read(PACKAGE_FILES.uninstallPatch), 'spec', 'strategy')).toEqual(kept);
-    const installed = join(temporaryDirectory(), 'installed.yaml');
-    writeFileSync(
-      installed,
-      stringify(strategicMerge(first.read(PACKAGE_FILES.deployment), first.read(PACKAGE_FILES.patch))),
-    );
-    const upgrade = await packageFrom(installed);
-    expect(at(upgrade.read(PACKAGE_FILES.uninstallPatch), 'spec', 'strategy')).toEqual(kept);
-    expect(at(upgrade.read(PACKAGE_FILES.deployment), 'spec', 'strategy')).toEqual(kept);
-  });
-
-  it('without --from-deployment the uninstall patch says the strategy is not known and puts back Recreate', async () => {
-    const out = temporaryDirectory();
-    expect((await ipft(['package', '--out', out])).code).toBe(0);
-    const text = readFileSync(join(out, PACKAGE_FILES.uninstallPatch), 'utf8');
-    expect(text).toContain(
-      "# No --from-deployment: the strategy deploy/ipfailover-keepalived had before the toolkit is not known; this puts back Recreate, the product docs' (edit spec.strategy to yours).\n",
-    );
-    expect(at(only(join(out, PACKAGE_FILES.uninstallPatch)), 'spec', 'strategy')).toEqual({
-      type: 'Recreate',
-      rollingUpdate: null,
-    });
-  });
-
-  it('says when a package switches the installed mode', async () => {
-    const first = await patchedSeed('--mode', 'oneshot');
-    const file = join(temporaryDirectory(), 'installed.yaml');
-    writeFileSync(file, stringify(first.patched));
-    const second = await packageFrom(file);
-    expect(second.result.stdout).toContain(
-      'ipft package: deploy/ipfailover-keepalived runs the toolkit in one-shot mode; this package switches it to prober mode (--mode oneshot keeps it)',
-    );
-  });
-
-  it('refuses an installed Deployment whose record of the replaced scripts is gone', async () => {
-    const first = await patchedSeed();
-    const patched = first.patched as { metadata: Json };
-    delete patched.metadata.annotations;
-    const file = join(temporaryDirectory(), 'installed.yaml');
-    writeFileSync(file, stringify(patched));
-    const result = await ipft(['package', '--from-deployment', file, '--out', temporaryDirectory()]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      'metadata.annotations["ipfailover-toolkit/replaced-env"]: expected the JSON object of script paths an earlier ipft package wrote, got nothing',
-    );
-  });
-});
-
-describe('check settings on the keepalived container', () => {
-  /** The seed with http-check settings on the keepalived container, as a one-shot install has them. */
-  function seedWithSettings(valueFrom = false): string {
-    const deployment = only(seed);
-    const keepalived = named(podSpecOf(deployment).containers, PACKAGE_DEFAULTS.container);
-    keepalived.env?.push(
-      { name: 'IPF_HTTP_URL', value: "http://127.0.0.1:8080/it's" },
-      valueFrom
-        ? { name: 'IPF_HTTP_HEADERS', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }
-        : { name: 'IPF_CHECK_FALL', value: '3' },
-    );
-    const file = join(temporaryDirectory(), 'with-settings.yaml');
-    writeFileSync(file, stringify(deployment));
-    return file;
-  }
-
-  it('prober mode moves them to the settings ConfigMap: the patch takes them off, prints the commands, the uninstall puts them back', async () => {
-    const file = seedWithSettings();
-    const { out, result, read } = await packageFrom(file, '--check', 'http-check');
-    expect(result.code).toBe(0);
-    const original = read(PACKAGE_FILES.deployment);
-    const patched = strategicMerge(original, read(PACKAGE_FILES.patch));
-    const env = envOf(named(podSpecOf(patched).containers, PACKAGE_DEFAULTS.container));
-    expect(env.IPF_HTTP_URL).toBeUndefined();
-    // Hysteresis is verdict.sh's: it stays.
-    expect(env.IPF_CHECK_FALL).toBe('3');
-    expect(result.stdout).toContain(
-      `ipft package: IPF_HTTP_URL on container openshift-ipfailover moves to ConfigMap ipfailover-toolkit-settings, where the prober reads it; the patch takes it off the container (uninstall-patch.yaml puts it back). Before the apply, run:\n  oc apply --server-side -f ${join(out, PACKAGE_FILES.settings)} && oc set data cm/ipfailover-toolkit-settings 'IPF_HTTP_URL=http://127.0.0.1:8080/it'\\''s'\n`,
-    );
-    expect(
-      JSON.parse(
-        String(at(read(PACKAGE_FILES.patch), 'metadata', 'annotations', 'ipfailover-toolkit/replaced-env')),
-      ),
-    ).toMatchObject({
-      IPF_HTTP_URL: "http://127.0.0.1:8080/it's",
-    });
-    // The settings ConfigMap stays IPF_CHECKS only: the moved values are the administrator's to set.
-    expect(read(PACKAGE_FILES.settings).data).toEqual({ IPF_CHECKS: 'http-check' });
-    expect(normalized(strategicMerge(patched, read(PACKAGE_FILES.uninstallPatch)))).toEqual(
-      normalized(original),
-    );
-
-    // Upgrading the installed Deployment keeps the record; one-shot again puts them back on the container.
-    const installed = join(temporaryDirectory(), 'installed.yaml');
-    writeFileSync(installed, stringify(patched));
-    const again = await packageFrom(installed, '--check', 'http-check');
-    expect(again.read(PACKAGE_FILES.patch)).toEqual(read(PACKAGE_FILES.patch));
-    expect(again.result.stdout).toContain('IPF_HTTP_URL: kept in ConfigMap ipfailover-toolkit-settings');
-    const oneshot = await packageFrom(installed, '--mode', 'oneshot', '--check', 'http-check');
-    const back = strategicMerge(oneshot.read(PACKAGE_FILES.deployment), oneshot.read(PACKAGE_FILES.patch));
-    expect(envOf(named(podSpecOf(back).containers, PACKAGE_DEFAULTS.container)).IPF_HTTP_URL).toBe(
-      "http://127.0.0.1:8080/it's",
-    );
-    expect(oneshot.result.stdout).toContain('IPF_HTTP_URL comes back on container openshift-ipfailover');
-  });
-
-  it('refuses to move one that comes from valueFrom', async () => {
-    const { result } = await packageFrom(seedWithSettings(true), '--check', 'http-check');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(
-      /^ipft package: IPF_HTTP_HEADERS on container openshift-ipfailover: expected literal values, got valueFrom;/,
-    );
-  });
-
-  it('one-shot mode leaves them where the one-shot checks read them', async () => {
-    const { read } = await packageFrom(seedWithSettings(), '--mode', 'oneshot', '--check', 'http-check');
-    const patched = strategicMerge(read(PACKAGE_FILES.deployment), read(PACKAGE_FILES.patch));
-    expect(envOf(named(podSpecOf(patched).containers, PACKAGE_DEFAULTS.container)).IPF_HTTP_URL).toBe(
-      "http://127.0.0.1:8080/it's",
-    );
   });
 });
 
@@ -1015,8 +794,13 @@ describe('ports', () => {
   it('two deployments get different ports, set in both env and containerPorts', async () => {
     const ports = new Map<string, { exporter: string; prober: string }>();
     for (const deployment of ['ipfailover-keepalived', 'ipfailover-web']) {
+      const file = join(temporaryDirectory(), 'deployment.yaml');
+      writeFileSync(
+        file,
+        readFileSync(seed, 'utf8').replace('name: ipfailover-keepalived # 1', `name: ${deployment}`),
+      );
       const out = temporaryDirectory();
-      expect((await ipft(['package', '--out', out, '--deployment', deployment])).code).toBe(0);
+      expect((await ipft(['package', '--from-deployment', file, '--out', out])).code).toBe(0);
       const spec = podSpecOf(only(join(out, PACKAGE_FILES.patch)));
       const exporter = named(spec.containers, names.exporterContainer);
       const prober = named(spec.initContainers, names.proberContainer);
@@ -1034,7 +818,7 @@ describe('ports', () => {
 
   it('--exporter-port and --prober-port override them', async () => {
     const { read, result } = await packageFrom(seed, '--exporter-port', '9800', '--prober-port', '9801');
-    expect(result.stdout).toContain('ports: exporter 9800, prober 9801 (as given)');
+    expect(result.stdout).toContain('ports: exporter 9800, prober 9801;');
     const spec = podSpecOf(read(PACKAGE_FILES.patch));
     expect(envOf(named(spec.containers, names.exporterContainer)).IPF_EXPORTER_PORT).toBe('9800');
     expect(named(spec.initContainers, names.proberContainer).ports?.[0]?.containerPort).toBe(9801);
@@ -1043,166 +827,6 @@ describe('ports', () => {
       'connect(9801,',
     );
   });
-});
-
-describe('ports on an upgrade', () => {
-  async function installed(...flags: string[]) {
-    const { patched } = await patchedSeed(...flags);
-    const file = join(temporaryDirectory(), 'installed.yaml');
-    writeFileSync(file, stringify(patched));
-    return { file, patched };
-  }
-
-  it('keeps the ports an installed Deployment was given', async () => {
-    const { file } = await installed('--exporter-port', '9800', '--prober-port', '9801');
-    const { read, result } = await packageFrom(file);
-    expect(result.stdout).toContain('ports: exporter 9800, prober 9801 (as installed)');
-    const spec = podSpecOf(read(PACKAGE_FILES.patch));
-    expect(envOf(named(spec.containers, names.exporterContainer)).IPF_EXPORTER_PORT).toBe('9800');
-    expect(envOf(named(spec.initContainers, names.proberContainer)).IPF_PROBER_PORT).toBe('9801');
-  });
-
-  it('derives them afresh where an earlier version installed the fixed 9871 and 9872, which collide', async () => {
-    const { patched } = await installed();
-    const spec = podSpecOf(patched);
-    for (const [container, variable, port] of [
-      [named(spec.containers, names.exporterContainer), 'IPF_EXPORTER_PORT', '9871'],
-      [named(spec.initContainers, names.proberContainer), 'IPF_PROBER_PORT', '9872'],
-    ] as const) {
-      const entry = named(container.env, variable);
-      entry.value = port;
-    }
-    const file = join(temporaryDirectory(), 'old.yaml');
-    writeFileSync(file, stringify(patched));
-    const { result } = await packageFrom(file);
-    const derived = derivedPorts(PACKAGE_DEFAULTS.deployment);
-    expect(result.stdout).toContain(
-      `ports: exporter ${derived.exporter}, prober ${derived.prober} (derived from the name "${PACKAGE_DEFAULTS.deployment}")`,
-    );
-  });
-});
-
-describe('the same Deployment whichever way it is installed', () => {
-  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-
-  it.each(MODES)(
-    '%s mode (%s): kustomize (kubectl kustomize) makes what strategic-merge.ts makes',
-    async (_mode, _sidecar, flags) => {
-      if (kubectl.error) throw new Error(`kubectl is needed for kustomize: ${kubectl.error.message}`);
-      const { out, patched } = await patchedSeed(...flags);
-      const built = spawnSync('kubectl', ['kustomize', out], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      expect(built.status, built.stderr).toBe(0);
-      const deployment = parseAllDocuments(built.stdout)
-        .map((document) => document.toJS() as Json)
-        .find((object) => object.kind === 'Deployment');
-      expect(normalized(deployment)).toEqual(normalized(patched));
-      // The ConfigMaps it applies are the ones the Deployment names.
-      const configMaps = parseAllDocuments(built.stdout)
-        .map((document) => document.toJS() as Json)
-        .filter((object) => object.kind === 'ConfigMap')
-        .map((object) => at(object, 'metadata', 'name'));
-      for (const volume of podSpecOf(patched).volumes ?? []) {
-        if (volume.configMap && volume.name.startsWith('ipft-'))
-          expect(configMaps).toContain(volume.configMap.name);
-      }
-      for (const container of podSpecOf(patched).initContainers ?? []) {
-        for (const from of container.envFrom ?? []) expect(configMaps).toContain(from.configMapRef?.name);
-      }
-    },
-  );
-
-  /**
-   * install-with-oc.sh, run against the seed as oc would change it: `oc set volume --add`, `oc set env`,
-   * `oc patch --type=strategic`, and the env copied from the keepalived container with `--list`.
-   */
-  function runOcCommands(script: string, deployment: Json): Json {
-    let object = deployment;
-    const lines = script.split('\n');
-    const container = /^D=\S+ C=(\S+)$/m.exec(script)?.[1] ?? '';
-    const containerPatch = (patch: Json, volumes?: unknown[]) =>
-      (object = strategicMerge(object, {
-        spec: {
-          template: {
-            spec: { containers: [{ name: container, ...patch }], ...(volumes ? { volumes } : {}) },
-          },
-        },
-      }) as Json);
-    const words = (text: string) =>
-      [...text.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((match) =>
-        match[1] !== undefined ? match[1].replaceAll("'\\''", "'") : (match[2] ?? ''),
-      );
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index] ?? '';
-      // The pre-flight only reads (test/install-preflight.test.ts runs it against a stand-in oc).
-      if (line === PREFLIGHT_MARKS.begin) {
-        index = lines.indexOf(PREFLIGHT_MARKS.end, index);
-        continue;
-      }
-      const volume =
-        /^oc set volume "\$D" -c "\$C" --add --overwrite --name=(\S+) (?:--source='(.*)'|--type=emptyDir) --mount-path=(\S+)( --read-only)?$/.exec(
-          line,
-        );
-      const copy =
-        /^oc set env "\$D" -c "\$C" --list \| grep -E '\^(.*)=' \| oc set env "\$D" -c (\S+) -e -$/.exec(
-          line,
-        );
-      if (volume) {
-        const [, name = '', source, mountPath = '', readOnly] = volume;
-        containerPatch({ volumeMounts: [{ name, mountPath, ...(readOnly ? { readOnly: true } : {}) }] }, [
-          { name, ...(source ? JSON.parse(source) : { emptyDir: {} }) },
-        ]);
-      } else if (copy) {
-        const [, pattern = '', target = ''] = copy;
-        const listed = (named(podSpecOf(object).containers, container).env ?? []).filter(
-          (entry) => entry.value !== undefined && new RegExp(`^${pattern}$`).test(entry.name),
-        );
-        const spec = podSpecOf(object);
-        const list = hasNamed(spec.containers, target) ? 'containers' : 'initContainers';
-        object = strategicMerge(object, {
-          spec: {
-            template: {
-              spec: { [list]: [{ name: target, env: listed.map(({ name, value }) => ({ name, value })) }] },
-            },
-          },
-        }) as Json;
-      } else if (line.startsWith('oc set env "$D" -c "$C" ')) {
-        const env = words(line.slice('oc set env "$D" -c "$C" '.length)).map((word) => {
-          const at = word.indexOf('=');
-          return { name: word.slice(0, at), value: word.slice(at + 1) };
-        });
-        containerPatch({ env });
-      } else if (line.startsWith('oc patch "$D" --type=strategic --patch-file=/dev/stdin')) {
-        const end = lines.indexOf('EOF', index);
-        object = strategicMerge(object, parse(lines.slice(index + 1, end).join('\n'))) as Json;
-        index = end;
-      } else if (!/^(#|set -eu$|D=|oc apply --server-side |oc rollout (pause|resume) |$)/.test(line)) {
-        throw new Error(`install-with-oc.sh: a line this test does not know: ${line}`);
-      }
-    }
-    return object;
-  }
-
-  it.each(MODES)(
-    '%s mode (%s): the oc commands make what the kustomization makes, on a fresh Deployment and on one installed the other way',
-    async (mode, _sidecar, flags) => {
-      const { out, patched, read } = await patchedSeed(...flags);
-      const script = readFileSync(join(out, PACKAGE_FILES.ocCommands), 'utf8');
-      const original = read(PACKAGE_FILES.deployment);
-      expect(normalized(runOcCommands(script, original))).toEqual(normalized(patched));
-      // Run again (an upgrade, or a switch): the same result.
-      const other = await patchedSeed(...(mode === 'prober' ? ['--mode', 'oneshot'] : []));
-      expect(normalized(runOcCommands(script, other.patched))).toEqual(normalized(patched));
-      const lint = spawnSync('shellcheck', ['-S', 'style', join(out, PACKAGE_FILES.ocCommands)], {
-        encoding: 'utf8',
-      });
-      if (lint.error) throw new Error(`shellcheck is needed for this test: ${lint.error.message}`);
-      expect(lint.stdout).toBe('');
-      expect(lint.status).toBe(0);
-    },
-  );
 });
 
 describe('the kustomization', () => {
@@ -1215,7 +839,7 @@ describe('the kustomization', () => {
         PACKAGE_FILES.deployment,
         PACKAGE_FILES.scripts,
         PACKAGE_FILES.exporter,
-        ...(mode === 'prober' ? [PACKAGE_FILES.prober, PACKAGE_FILES.settings] : []),
+        ...(mode === 'prober' ? [PACKAGE_FILES.prober] : []),
         PACKAGE_FILES.podMonitor,
         PACKAGE_FILES.prometheusRule,
       ]);
@@ -1227,6 +851,9 @@ describe('the kustomization', () => {
           target: { group: 'apps', version: 'v1', kind: 'Deployment', name: PACKAGE_DEFAULTS.deployment },
         },
       ]);
+      expect(kustomization.configMapGenerator).toEqual([
+        { name: 'ipfailover-toolkit-settings', envs: [PACKAGE_FILES.settings] },
+      ]);
       expect(read(PACKAGE_FILES.deployment).metadata).toMatchObject({ name: PACKAGE_DEFAULTS.deployment });
     },
   );
@@ -1237,55 +864,37 @@ describe('the kustomization', () => {
     expect((await packageFrom(seed)).read(PACKAGE_FILES.kustomization).resources).not.toContain(
       PACKAGE_FILES.externalIpRbac,
     );
-    const binding = documents(join((await packageFrom(seed)).out, PACKAGE_FILES.externalIpRbac)).find(
-      (object) => object.kind === 'ClusterRoleBinding',
-    );
+    expect(existsSync(join((await packageFrom(seed)).out, PACKAGE_FILES.externalIpRbac))).toBe(false);
+    const binding = documents(
+      join((await packageFrom(seed, '--check', 'externalip-check')).out, PACKAGE_FILES.externalIpRbac),
+    ).find((object) => object.kind === 'ClusterRoleBinding');
     expect(binding?.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'ipfailover', namespace: 'ipfailover' },
     ]);
   });
 
-  it('--maintenance: IPF_MAINTENANCE_LABEL=true, get on nodes in the kustomization and the oc commands; NODE_NAME always', async () => {
+  it('the maintenance RBAC (get on nodes) comes with a settings.env that reads the Node; NODE_NAME always', async () => {
     const plain = await packageFrom(seed);
     expect(plain.read(PACKAGE_FILES.kustomization).resources).not.toContain(PACKAGE_FILES.maintenanceRbac);
-    expect(plain.read(PACKAGE_FILES.settings).data).toEqual({ IPF_CHECKS: 'tcp-check' });
-    const { read, out, result } = await packageFrom(seed, '--maintenance');
-    expect(result.code).toBe(0);
-    expect(read(PACKAGE_FILES.kustomization).resources).toContain(PACKAGE_FILES.maintenanceRbac);
-    expect(read(PACKAGE_FILES.settings).data).toEqual({
-      IPF_CHECKS: 'tcp-check',
-      IPF_MAINTENANCE_LABEL: 'true',
-    });
-    const rbac = documents(join(out, PACKAGE_FILES.maintenanceRbac));
-    expect(rbac.find((object) => object.kind === 'ClusterRole')?.rules).toEqual([
-      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
-    ]);
-    expect(rbac.find((object) => object.kind === 'ClusterRoleBinding')?.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'ipfailover', namespace: 'ipfailover' },
-    ]);
-    expect(readFileSync(join(out, PACKAGE_FILES.ocCommands), 'utf8')).toContain(
-      `-f ${PACKAGE_FILES.maintenanceRbac}\n`,
-    );
-    for (const packaged of [plain, { read }]) {
-      const prober = named(
-        podSpecOf(packaged.read(PACKAGE_FILES.patch)).initContainers,
-        names.proberContainer,
-      );
-      expect(prober.env).toContainEqual({
-        name: 'NODE_NAME',
-        valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
-      });
+    for (const setting of ['IPF_MAINTENANCE_LABEL=true', 'IPF_FOLLOW_CORDON=true']) {
+      const out = temporaryDirectory();
+      writeFileSync(join(out, PACKAGE_FILES.settings), `${setting}\n`);
+      const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(only(join(out, PACKAGE_FILES.kustomization)).resources).toContain(PACKAGE_FILES.maintenanceRbac);
+      const rbac = documents(join(out, PACKAGE_FILES.maintenanceRbac));
+      expect(rbac.find((object) => object.kind === 'ClusterRole')?.rules).toEqual([
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+      ]);
+      expect(rbac.find((object) => object.kind === 'ClusterRoleBinding')?.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'ipfailover', namespace: 'ipfailover' },
+      ]);
     }
-    const oneshot = await ipft([
-      'package',
-      '--mode',
-      'oneshot',
-      '--maintenance',
-      '--out',
-      temporaryDirectory(),
-    ]);
-    expect(oneshot.code).toBe(2);
-    expect(oneshot.stderr).toContain('--maintenance: only with --mode prober');
+    const prober = named(podSpecOf(plain.read(PACKAGE_FILES.patch)).initContainers, names.proberContainer);
+    expect(prober.env).toContainEqual({
+      name: 'NODE_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
   });
 });
 
@@ -1397,28 +1006,6 @@ describe('the README', () => {
     expect(block).toContain('--from-deployment');
   });
 
-  it('shows the patch as oc commands as ipft package writes them (install-with-oc.sh), the hashes left out', () => {
-    const block = /<!-- oc-commands:begin[^>]*-->\n```sh\n([\s\S]*?)```\n<!-- oc-commands:end -->/.exec(
-      readme,
-    )?.[1];
-    expect(block).toBe(
-      ocCommands(readBundles('dist').shellTemplates, readmeOcOptions(), README_CONFIGMAP_NAMES),
-    );
-    const names = Object.fromEntries(
-      [PACKAGE_FILES.scripts, PACKAGE_FILES.exporter, PACKAGE_FILES.prober].map((file) => [
-        file,
-        String(at(only(join('dist/deploy', file)), 'metadata', 'name')),
-      ]),
-    );
-    expect(readFileSync(join('dist/deploy', PACKAGE_FILES.ocCommands), 'utf8')).toContain(
-      ocCommands(readBundles('dist').shellTemplates, readmeOcOptions(), {
-        scripts: names[PACKAGE_FILES.scripts] ?? '',
-        exporter: names[PACKAGE_FILES.exporter] ?? '',
-        prober: names[PACKAGE_FILES.prober],
-      }),
-    );
-  });
-
   it('states the Node.js image and its tag, both modes and the sidecar flag', () => {
     expect(section).toContain(PACKAGE_DEFAULTS.nodeImage);
     for (const text of ['--mode oneshot', '--sidecar regular', 'ipfailover-toolkit-settings'])
@@ -1483,23 +1070,359 @@ describe('ipft package: bad input', () => {
       /--from-deployment: expected exactly one Deployment, got 0\n$/,
     ],
     [
-      ['--from-deployment', seed, '--deployment', 'other'],
-      2,
-      /^ipft package: --deployment: expected "ipfailover-keepalived" \(as in --from-deployment\) or nothing, got "other"\n$/,
-    ],
-    [
-      ['--container', 'Bad_Name'],
-      2,
-      /^ipft package: --container: expected a container name \(DNS-1123 label\), got "Bad_Name"\n$/,
-    ],
-    [
       ['--dist', '/nonexistent-ipft-dist'],
       2,
       /^ipft package: --dist: cannot list \/nonexistent-ipft-dist\/checks .*; run npm run build first\n$/,
     ],
   ])('%j exits %i', async (argv, code, message) => {
-    const result = await ipft(['package', '--out', temporaryDirectory(), ...argv]);
+    const from = argv.includes('--from-deployment') ? [] : ['--from-deployment', seed];
+    const result = await ipft(['package', '--out', temporaryDirectory(), ...from, ...argv]);
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(code);
+  });
+});
+
+/** The seed with these env entries added to its keepalived container, written to a file. */
+function seedWith(
+  env: readonly { name: string; value: string }[],
+  mutate?: (deployment: Json) => void,
+): string {
+  const deployment = only(seed);
+  named(podSpecOf(deployment).containers, PACKAGE_DEFAULTS.container).env?.push(...env);
+  mutate?.(deployment);
+  const file = join(temporaryDirectory(), 'deployment.yaml');
+  writeFileSync(file, stringify(deployment));
+  return file;
+}
+
+/** A container's env of the kustomize-built Deployment, the settings ConfigMap folded in where it is envFrom. */
+function effectiveEnv(built: readonly Json[], container: IContainer): Record<string, unknown> {
+  const fromMaps = (container.envFrom ?? []).map(
+    ({ configMapRef }) =>
+      built.find(
+        (object) => object.kind === 'ConfigMap' && at(object, 'metadata', 'name') === configMapRef?.name,
+      )?.data as Record<string, string>,
+  );
+  return Object.assign({}, ...fromMaps, envOf(container));
+}
+
+describe('the folder: one oc apply -k, the administrator’s files kept', () => {
+  it('holds what the install applies at the top, and what must never be applied with it in subfolders', async () => {
+    const { out, result } = await packageFrom(seed);
+    expect(result.code, result.stderr).toBe(0);
+    const top = readdirSync(out).sort();
+    expect(top).toEqual(
+      [
+        'dashboard',
+        'removal',
+        'uninstall',
+        PACKAGE_FILES.kustomization,
+        PACKAGE_FILES.deployment,
+        PACKAGE_FILES.settings,
+        PACKAGE_FILES.patch,
+        PACKAGE_FILES.scripts,
+        PACKAGE_FILES.exporter,
+        PACKAGE_FILES.prober,
+        PACKAGE_FILES.podMonitor,
+        PACKAGE_FILES.prometheusRule,
+        PACKAGE_FILES.preflight,
+      ].sort(),
+    );
+    // Every YAML file at the top but the kustomization is in it: nothing there is left out of the apply.
+    const resources = only(join(out, PACKAGE_FILES.kustomization)).resources as string[];
+    expect(
+      top.filter((name) => name.endsWith('.yaml') && name !== PACKAGE_FILES.kustomization).sort(),
+    ).toEqual([...resources, PACKAGE_FILES.patch].sort());
+    expect(statSync(join(out, PACKAGE_FILES.preflight)).mode & 0o777).toBe(0o755);
+    expect(statSync(join(out, PACKAGE_FILES.uninstall)).mode & 0o777).toBe(0o755);
+    // It ends with the commands to run next.
+    expect(result.stdout).toContain(
+      `Next:\n  sh ${join(out, PACKAGE_FILES.preflight)}            # read-only: image, SCC, monitoring\n  oc apply --server-side --force-conflicts --field-manager=ipfailover-toolkit -k ${out}\n  oc rollout status deploy/ipfailover-keepalived\n`,
+    );
+  });
+
+  it('kustomize makes the settings ConfigMap from settings.env, named after its data, and the pod refers to that name', async () => {
+    const { out, built, patched } = await patchedSeed();
+    const settingsMap = (objects: readonly Json[]) =>
+      objects.find((object) =>
+        String(at(object, 'metadata', 'name')).startsWith('ipfailover-toolkit-settings-'),
+      );
+    const first = settingsMap(built);
+    expect(first?.data ?? {}).toEqual({});
+    const prober = named(podSpecOf(patched).initContainers, names.proberContainer);
+    expect(prober.envFrom).toEqual([{ configMapRef: { name: at(first, 'metadata', 'name') } }]);
+    // A change to settings.env is a new name, so a new pod template, which the apply rolls out.
+    writeFileSync(join(out, PACKAGE_FILES.settings), 'IPF_TCP_TARGETS=127.0.0.1:8080\n');
+    const again = kustomize(out);
+    const second = settingsMap(again);
+    expect(second?.data).toEqual({ IPF_TCP_TARGETS: '127.0.0.1:8080' });
+    expect(at(second, 'metadata', 'name')).not.toBe(at(first, 'metadata', 'name'));
+    const rebuilt = again.find((object) => object.kind === 'Deployment');
+    expect(named(podSpecOf(rebuilt).initContainers, names.proberContainer).envFrom).toEqual([
+      { configMapRef: { name: at(second, 'metadata', 'name') } },
+    ]);
+  });
+
+  it('a later run keeps settings.env and the saved Deployment as they are, and works without --from-deployment', async () => {
+    const { out } = await packageFrom(seed);
+    const settings = '# mine\nIPF_TCP_TARGETS=127.0.0.1:8080\n';
+    writeFileSync(join(out, PACKAGE_FILES.settings), settings);
+    const deployment = readFileSync(join(out, PACKAGE_FILES.deployment), 'utf8');
+    for (const argv of [['--from-deployment', seed], ['--check', 'http-check'], []]) {
+      const result = await ipft(['package', '--out', out, ...argv]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('settings.env kept as it was (1 setting)');
+      expect(readFileSync(join(out, PACKAGE_FILES.settings), 'utf8')).toBe(settings);
+      expect(readFileSync(join(out, PACKAGE_FILES.deployment), 'utf8')).toBe(deployment);
+    }
+  });
+
+  it('saves the Deployment without status, server fields or resourceVersion, which later applies would trip on', async () => {
+    const file = seedWith([], (deployment) => {
+      deployment.status = { replicas: 2 };
+      Object.assign(deployment.metadata as Json, {
+        resourceVersion: '12345',
+        uid: 'u',
+        managedFields: [{ manager: 'oc' }],
+        annotations: { 'deployment.kubernetes.io/revision': '3' },
+      });
+    });
+    const { read } = await packageFrom(file);
+    const saved = read(PACKAGE_FILES.deployment);
+    expect(saved.status).toBeUndefined();
+    expect(Object.keys(saved.metadata as Json).sort()).toEqual(['labels', 'name']);
+  });
+
+  it('refuses a Deployment that already carries the toolkit, one other than the folder’s, and a folder written by hand', async () => {
+    const { out, built } = await patchedSeed();
+    const installed = join(temporaryDirectory(), 'installed.yaml');
+    writeFileSync(installed, stringify(built.find((object) => object.kind === 'Deployment')));
+    const carried = await ipft(['package', '--from-deployment', installed, '--out', temporaryDirectory()]);
+    expect(carried.code).toBe(2);
+    expect(carried.stderr).toMatch(
+      /--from-deployment: expected the Deployment as it was before the toolkit, got one that carries it \(container ipft-exporter, ipft-prober\); package from the original, which the first ipft package saved as .*ipfailover-deployment\.yaml\n$/,
+    );
+    const other = seedWith([{ name: 'IPF_CHECK_FALL', value: '3' }]);
+    const differs = await ipft(['package', '--from-deployment', other, '--out', out]);
+    expect(differs.code).toBe(2);
+    expect(differs.stderr).toContain(
+      `differs from ${join(out, PACKAGE_FILES.deployment)}, the original this folder installs and uninstalls to`,
+    );
+    const byHand = temporaryDirectory();
+    writeFileSync(join(byHand, PACKAGE_FILES.kustomization), 'resources: [mine.yaml]\n');
+    const refused = await ipft(['package', '--from-deployment', seed, '--out', byHand]);
+    expect(refused.stderr).toBe(
+      `ipft package: --out: ${join(byHand, PACKAGE_FILES.kustomization)} exists and was not written by ipft package; expected a new folder or one that ipft package wrote\n`,
+    );
+    expect(refused.code).toBe(2);
+    expect(readdirSync(byHand)).toEqual([PACKAGE_FILES.kustomization]);
+  });
+
+  it('uninstall.sh applies the saved original with the install’s field manager and deletes exactly what the kustomization added', async () => {
+    const { out } = await packageFrom(seed, '--check', 'externalip-check');
+    const script = readFileSync(join(out, PACKAGE_FILES.uninstall), 'utf8');
+    expect(script).toContain(
+      'oc apply --server-side --force-conflicts --field-manager=ipfailover-toolkit -f ipfailover-deployment.yaml\n',
+    );
+    const resources = (only(join(out, PACKAGE_FILES.kustomization)).resources as string[]).filter(
+      (name) => name !== PACKAGE_FILES.deployment,
+    );
+    expect(script).toContain(`resources=${resources.join(':')}\n`);
+    expect(script).toContain(
+      'oc delete configmap --ignore-not-found -l app.kubernetes.io/name=ipfailover-toolkit,app.kubernetes.io/component=settings,app.kubernetes.io/part-of=ipfailover-toolkit,ipfailover-toolkit/deployment=ipfailover-keepalived\n',
+    );
+    // The generated ConfigMaps carry that selector's labels.
+    const generated = kustomize(out).find((object) =>
+      String(at(object, 'metadata', 'name')).startsWith('ipfailover-toolkit-settings-'),
+    );
+    expect(at(generated, 'metadata', 'labels')).toMatchObject({
+      'app.kubernetes.io/component': 'settings',
+      'ipfailover-toolkit/deployment': 'ipfailover-keepalived',
+    });
+    const lint = spawnSync(
+      'shellcheck',
+      ['-S', 'style', join(out, PACKAGE_FILES.uninstall), join(out, PACKAGE_FILES.preflight)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(lint.status, lint.stdout).toBe(0);
+  });
+});
+
+describe('every IPF_* setting has one home: ipft package places each by the one table', () => {
+  const cases = Object.keys(SETTING_READERS).flatMap((name) =>
+    (['prober', 'oneshot'] as const).map((mode) => ({ name, mode })),
+  );
+
+  it.each(cases)('$name on the keepalived container, --mode $mode', async ({ name, mode }) => {
+    const value = 'x';
+    const file = seedWith([{ name, value }]);
+    const out = temporaryDirectory();
+    const result = await ipft(['package', '--from-deployment', file, '--out', out, '--mode', mode]);
+    const readers = settingContainers(name, mode);
+    const setBy = packagerSetting(name);
+    if (setBy) {
+      expect(result.stderr).toBe(
+        `ipft package: --from-deployment: container openshift-ipfailover: ${name} is set by ipft package (${setBy}); expected it off the container\n`,
+      );
+      expect(result.code).toBe(2);
+      return;
+    }
+    if (readers.length === 0) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `ipft package: --from-deployment: container openshift-ipfailover: ${name} is read by the prober only, which --mode oneshot does not run; expected --mode prober, or the setting removed\n`,
+      );
+      expect(readdirSync(out)).toEqual([]);
+      return;
+    }
+    expect(result.code, result.stderr).toBe(0);
+    const built = kustomize(out);
+    const spec = podSpecOf(built.find((object) => object.kind === 'Deployment'));
+    const containers: Record<Container, IContainer | undefined> = {
+      keepalived: named(spec.containers, PACKAGE_DEFAULTS.container),
+      exporter: named(spec.containers, names.exporterContainer),
+      prober: [...spec.containers, ...(spec.initContainers ?? [])].find(
+        (container) => container.name === names.proberContainer,
+      ),
+    };
+    // The packager's own value wins where it sets one (ports, the state directory, the pod UID).
+    const ownedByPackager = [
+      'IPF_STATE_DIR',
+      'IPF_PROBER_PORT',
+      'IPF_POD_UID',
+      'IPF_EXPORTER_PORT',
+      'IPF_CHECKS',
+    ];
+    for (const [container, body] of Object.entries(containers)) {
+      if (!body) continue;
+      const env = effectiveEnv(built, body);
+      const reads = readers.includes(container as Container);
+      if (!reads) {
+        expect(env[name], `${name} on ${container}`).toBeUndefined();
+      } else if (
+        !ownedByPackager.includes(name) &&
+        settingContainers(name, mode).includes('keepalived') === (container === 'keepalived')
+      ) {
+        expect(env[name], `${name} on ${container}`).toBe(value);
+      }
+    }
+    // Never on a container that does not read it: verdict.sh would fail every run with a check setting there.
+    expect(effectiveEnv(built, containers.keepalived as IContainer)[name] !== undefined).toBe(
+      readers.includes('keepalived'),
+    );
+  });
+
+  it('an unknown IPF_* name is refused with a suggestion, never moved', async () => {
+    const file = seedWith([{ name: 'IPF_HTTP_STAUTS', value: '200' }]);
+    const out = temporaryDirectory();
+    const result = await ipft(['package', '--from-deployment', file, '--out', out]);
+    expect(result.stderr).toBe(
+      'ipft package: --from-deployment: container openshift-ipfailover: IPF_HTTP_STAUTS: unknown setting; did you mean IPF_HTTP_STATUS?\n',
+    );
+    expect(result.code).toBe(2);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('moved settings seed settings.env, and the next commands take them off the live container in the same rollout', async () => {
+    const file = seedWith([
+      { name: 'IPF_MAINTENANCE_FILE', value: '/var/run/maintenance' },
+      { name: 'IPF_HTTP_URL', value: 'http://127.0.0.1:8080/healthz' },
+      { name: 'IPF_WEBHOOK_URL', value: 'https://hooks.invalid/ipf' },
+    ]);
+    const { out, result } = await packageFrom(file);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(join(out, PACKAGE_FILES.settings), 'utf8')).toContain(
+      'IPF_MAINTENANCE_FILE=/var/run/maintenance\nIPF_HTTP_URL=http://127.0.0.1:8080/healthz\n',
+    );
+    expect(result.stdout).toContain(
+      'IPF_WEBHOOK_URL moves from container openshift-ipfailover to the exporter',
+    );
+    expect(result.stdout).toContain(
+      `  oc rollout pause deploy/ipfailover-keepalived\n  oc set env deploy/ipfailover-keepalived -c openshift-ipfailover IPF_MAINTENANCE_FILE- IPF_HTTP_URL- IPF_WEBHOOK_URL-\n  oc apply --server-side --force-conflicts --field-manager=ipfailover-toolkit -k ${out}\n  oc rollout resume deploy/ipfailover-keepalived\n`,
+    );
+    // ipft lint of the built result: nothing on a container that does not read it.
+    const deployment = join(out, 'built.yaml');
+    writeFileSync(deployment, stringify(kustomize(out).find((object) => object.kind === 'Deployment')));
+    const lint = await ipft(['lint', '--format', 'json', deployment]);
+    const rules = JSON.parse(lint.stdout).findings.map(({ rule }: { rule: string }) => rule);
+    expect(rules).toEqual(['groups-exceed-vips']);
+  });
+});
+
+describe('settings.env: bad lines are refused, one line each, before anything is written', () => {
+  it.each([
+    ['garbage', 'expected NAME=VALUE, got "garbage"'],
+    ['IPF_TCP_TARGETS', 'expected NAME=VALUE, got "IPF_TCP_TARGETS"'],
+    ['1PF=x', 'expected NAME=VALUE, got "1PF=x"'],
+    ['IPF_HTTP_STAUTS=200', 'IPF_HTTP_STAUTS: unknown setting; did you mean IPF_HTTP_STATUS?'],
+    [
+      'PATH=/tmp',
+      'PATH: expected only IPF_* settings of the checks (the file is the environment of container ipft-prober)',
+    ],
+    ['IPF_CHECKS=http-check', 'IPF_CHECKS is set by ipft package (--check); expected it out of this file'],
+    [
+      'IPF_CHECK_FALL=3',
+      'IPF_CHECK_FALL is read by container keepalived, not by ipft-prober; expected it on that container in ipfailover-deployment.yaml',
+    ],
+    [
+      'IPF_WEBHOOK_URL=https://hooks.invalid/',
+      'IPF_WEBHOOK_URL is read by container ipft-exporter, not by ipft-prober; expected it on that container in ipfailover-deployment.yaml',
+    ],
+  ])('%j', async (line, problem) => {
+    const out = temporaryDirectory();
+    writeFileSync(join(out, PACKAGE_FILES.settings), `# mine\nIPF_TCP_MODE=connect\n${line}\n`);
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `ipft package: ${join(out, PACKAGE_FILES.settings)}:3: ${problem}\n`,
+    });
+    expect(readdirSync(out)).toEqual([PACKAGE_FILES.settings]);
+  });
+
+  it('a duplicate key names its second line; several problems are each one line', async () => {
+    const out = temporaryDirectory();
+    writeFileSync(join(out, PACKAGE_FILES.settings), 'IPF_TCP_MODE=connect\nIPF_TCP_MODE=send\nnope\n');
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+    const file = join(out, PACKAGE_FILES.settings);
+    expect(result.stderr).toBe(
+      `ipft package: ${file}:2: IPF_TCP_MODE is set twice; expected it once\n${file}:3: expected NAME=VALUE, got "nope"\n`,
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('one-shot mode: the prober’s settings are refused, the checks’ go to keepalived’s envFrom', async () => {
+    const out = temporaryDirectory();
+    writeFileSync(join(out, PACKAGE_FILES.settings), 'IPF_MAINTENANCE_LABEL=true\n');
+    const refused = await ipft(['package', '--from-deployment', seed, '--out', out, '--mode', 'oneshot']);
+    expect(refused.stderr).toBe(
+      `ipft package: ${join(out, PACKAGE_FILES.settings)}:1: IPF_MAINTENANCE_LABEL is read by the prober only, which --mode oneshot does not run; expected --mode prober, or the line removed\n`,
+    );
+    writeFileSync(join(out, PACKAGE_FILES.settings), 'IPF_TCP_TARGETS=127.0.0.1:8080\n');
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out, '--mode', 'oneshot']);
+    expect(result.code, result.stderr).toBe(0);
+    const built = kustomize(out);
+    const keepalived = named(
+      podSpecOf(built.find((object) => object.kind === 'Deployment')).containers,
+      PACKAGE_DEFAULTS.container,
+    );
+    expect(effectiveEnv(built, keepalived).IPF_TCP_TARGETS).toBe('127.0.0.1:8080');
+  });
+
+  it('a FIFO or /dev/zero as settings.env is refused without blocking', async () => {
+    for (const make of [
+      (path: string) => spawnSync('mkfifo', [path]),
+      (path: string) => symlinkSync('/dev/zero', path),
+    ]) {
+      const out = temporaryDirectory();
+      make(join(out, PACKAGE_FILES.settings));
+      const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^ipft package: --out: cannot read .*settings\.env \(is a (FIFO|character device), not a regular file\)\n$/,
+      );
+    }
   });
 });

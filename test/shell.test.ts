@@ -22,10 +22,11 @@ const built = {
   'packaging/shell/check-wrapper.sh': join('dist', SHELL_TEMPLATES.checkWrapper),
   'packaging/shell/install-node-runtime.sh': join('dist', SHELL_TEMPLATES.installNodeRuntime),
   'packaging/shell/install-preflight.sh': join('dist', SHELL_TEMPLATES.installPreflight),
+  'packaging/shell/uninstall.sh': join('dist', SHELL_TEMPLATES.uninstall),
   'packaging/shell/remove-ipfailover.sh': join('dist', SHELL_TEMPLATES.removeIpfailover),
 };
 /** The templates that are parts of other scripts: a shellcheck directive where a script has its shebang. */
-const fragments = new Set(['packaging/shell/install-preflight.sh', 'packaging/shell/remove-ipfailover.sh']);
+const fragments = new Set(['packaging/shell/remove-ipfailover.sh']);
 /** The shell files of the repository that git's `*.sh` does not name: CI's own script. */
 const unsuffixedShellFiles = ['.ci/run'];
 
@@ -85,7 +86,7 @@ describe('the built shell scripts', () => {
   it.each(Object.entries(built))('%s is built to %s with its includes inlined', (source, target) => {
     const text = readFileSync(target, 'utf8');
     expect(text).toBe(inlineIncludes(source));
-    expect(text.startsWith(fragments.has(source) ? '# shellcheck shell=' : '#!/bin/bash\n')).toBe(true);
+    expect(text).toMatch(fragments.has(source) ? /^# shellcheck shell=/ : /^#!\/bin\/(ba)?sh\n/);
     expect(text).not.toMatch(/@include|BASH_SOURCE/);
   });
 

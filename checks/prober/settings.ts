@@ -48,7 +48,7 @@ export const proberSettings = {
   IPF_MAINTENANCE_LABEL: withDefault(
     'false',
     boolean,
-    'The prober: `true` reads its own Node (`NODE_NAME`) and, while it has the label `ipfailover-toolkit/maintenance=true`, fails every check so the VIPs leave the node. Needs `get` on `nodes` (deploy/maintenance-rbac.yaml, `ipft package --maintenance`).',
+    'The prober: `true` reads its own Node (`NODE_NAME`) and, while it has the label `ipfailover-toolkit/maintenance=true`, fails every check so the VIPs leave the node. Needs `get` on `nodes` (deploy/maintenance-rbac.yaml; `ipft package` applies it when settings.env sets this or IPF_FOLLOW_CORDON).',
   ),
   IPF_FOLLOW_CORDON: withDefault(
     'false',
