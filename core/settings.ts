@@ -81,7 +81,8 @@ export function unknownSettings(env: Env, known: ReadonlySet<string>): string[] 
     .map((name) => `${name}: unknown setting; did you mean ${closest(name, known)}?`);
 }
 
-function closest(name: string, candidates: ReadonlySet<string>): string {
+/** The candidate nearest to the name by edit distance: the did-you-mean of an unknown setting. */
+export function closest(name: string, candidates: ReadonlySet<string>): string {
   let best = '';
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
