@@ -291,9 +291,10 @@ const cases: Record<RuleId, Case> = {
             IPF_FOLLOW_CORDON: 'true',
             IPF_MAINTENANCE_LABEL: 'example.com/maintenance',
             IPF_CHECK_TIMEOUT_MS: '500',
+            IPF_CHECK_FAL: '3',
           },
           prober: { IPF_CHECK_FALL: '3', IPF_HTTP_STAUTS: '200' },
-          exporter: { IPF_HTTP_URL: 'http://127.0.0.1/' },
+          exporter: { IPF_HTTP_URL: 'http://127.0.0.1/', IPF_EXPORTER_PROT: '9880' },
         }),
         // One-shot: good.yaml runs http-check.js in keepalived.
         deployment(
@@ -315,12 +316,14 @@ const cases: Record<RuleId, Case> = {
       'IPF_FOLLOW_CORDON: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
       'IPF_MAINTENANCE_LABEL: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
       'IPF_CHECK_TIMEOUT_MS: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
+      'IPF_CHECK_FAL: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name; did you mean IPF_CHECK_FALL?',
       'IPF_CHECK_FALL: set in ipft-prober, which ignores it; in prober mode the keepalived container (openshift-ipfailover) reads it',
-      'IPF_HTTP_STAUTS: set in ipft-prober, but the toolkit has no setting of that name: the toolkit’s process there refuses unknown IPF_* names and fails every run; did you mean IPF_HTTP_STATUS?',
+      'IPF_HTTP_STAUTS: set in ipft-prober, but the toolkit has no setting of that name: the prober refuses to start on it, so every run fails; did you mean IPF_HTTP_STATUS?',
       'IPF_HTTP_URL: set in ipft-exporter, which ignores it; in prober mode ipft-prober reads it',
+      'IPF_EXPORTER_PROT: set in ipft-exporter, but the toolkit has no setting of that name: the exporter refuses to start on it; did you mean IPF_EXPORTER_PORT?',
       'IPF_CHECKS: set in the keepalived container (openshift-ipfailover), which ignores it; no container reads it in one-shot mode',
       'IPF_EXPORTER_PORT: set in the keepalived container (openshift-ipfailover), which ignores it; in one-shot mode ipft-exporter reads it',
-      'IPF_TCP_TARGET: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name: the toolkit’s process there refuses unknown IPF_* names and fails every run; did you mean IPF_TCP_TARGETS?',
+      'IPF_TCP_TARGET: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name: the check bundle fails every run on it; did you mean IPF_TCP_TARGETS?',
       'IPF_TCP_TARGET: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name; did you mean IPF_TCP_TARGETS?',
     ],
     quiet: [
@@ -716,10 +719,13 @@ describe('misplaced-setting: severity', () => {
       ['Deployment ipfailover/a', 'IPF_FOLLOW_CORDON', 'error'],
       ['Deployment ipfailover/a', 'IPF_MAINTENANCE_LABEL', 'error'],
       ['Deployment ipfailover/a', 'IPF_CHECK_TIMEOUT_MS', 'error'],
+      // verdict.sh does not refuse a name for not being known.
+      ['Deployment ipfailover/a', 'IPF_CHECK_FAL', 'warning'],
       ['Deployment ipfailover/a', 'IPF_CHECK_FALL', 'warning'],
       // The prober refuses to start on a name it does not know.
       ['Deployment ipfailover/a', 'IPF_HTTP_STAUTS', 'error'],
       ['Deployment ipfailover/a', 'IPF_HTTP_URL', 'warning'],
+      ['Deployment ipfailover/a', 'IPF_EXPORTER_PROT', 'error'],
       ['Deployment ipfailover/b', 'IPF_CHECKS', 'warning'],
       ['Deployment ipfailover/b', 'IPF_EXPORTER_PORT', 'warning'],
       // The check bundle refuses it on every run.

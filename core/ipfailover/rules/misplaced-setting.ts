@@ -32,13 +32,13 @@ export const misplacedSetting = defineRule({
         const on = describe(role, deployment);
         if (!isSettingName(entry.name)) {
           const suggestion = closest(entry.name, knownSettingNames);
-          const refused = mode !== undefined && (role !== 'keepalived' || mode === 'oneshot');
+          const refused = mode === undefined ? undefined : refusesUnknown(role, mode);
           const severity: Severity = refused ? 'error' : 'warning';
           return [
             {
               path,
               severity,
-              message: `${entry.name}: set in ${on}, but the toolkit has no setting of that name${refused ? ': the toolkit’s process there refuses unknown IPF_* names and fails every run' : ''}; did you mean ${suggestion}?`,
+              message: `${entry.name}: set in ${on}, but the toolkit has no setting of that name${refused ? `: ${refused}` : ''}; did you mean ${suggestion}?`,
               fix: `Rename it to ${suggestion} if that is the setting meant, or remove it.`,
             },
           ];
@@ -67,6 +67,14 @@ export const misplacedSetting = defineRule({
     );
   }),
 });
+
+/** What a toolkit process in the container does with an IPF_* name it does not know, when it refuses it. */
+function refusesUnknown(role: Container, mode: Mode): string | undefined {
+  if (role === 'prober') return 'the prober refuses to start on it, so every run fails';
+  if (role === 'exporter') return 'the exporter refuses to start on it';
+  // verdict.sh refuses the prober's and the checks' settings, not a name for not being known.
+  return mode === 'oneshot' ? 'the check bundle fails every run on it' : undefined;
+}
 
 /** The toolkit's containers of the pod, keepalived's first, each with its role in the table. */
 function containersOf(deployment: IpfailoverDeployment): { role: Container; container: PodContainer }[] {
