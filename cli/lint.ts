@@ -11,8 +11,9 @@ export const lintUsage = `ipft lint [--format text|json] [--network ${NETWORK_TY
 Checks ipfailover Deployment manifests (multi-document YAML or a List), and the cluster's
 config.openshift.io/v1 Network object if one is given. --network gives the cluster's network type
 instead (other: any network plugin but those two). Findings are listed by file, then line. A file
-given twice (another spelling, a symlink to it) is read once. Exit 0 clean, 1 findings, 2 unreadable
-input.`;
+given twice (another spelling, a symlink to it) is read once. A finding is an error unless marked
+"warning:" (something is ignored, the rest works). Exit 0 clean, 1 findings (warnings too), 2
+unreadable input.`;
 
 const isNetworkType = (value: string): value is NetworkType =>
   (NETWORK_TYPES as readonly string[]).includes(value);
@@ -47,7 +48,7 @@ export function lintCommand(args: string[], context: CliContext): number {
   } else {
     for (const finding of findings) {
       context.stdout(
-        `${finding.file}:${finding.line ?? '?'}: ${finding.object}: ${finding.field}: ${finding.message} [${finding.rule}]\n  fix: ${finding.fix}\n`,
+        `${finding.file}:${finding.line ?? '?'}: ${finding.object}: ${finding.field}: ${finding.severity === 'warning' ? 'warning: ' : ''}${finding.message} [${finding.rule}]\n  fix: ${finding.fix}\n`,
       );
     }
     const deploymentsText = counted(deploymentCount, 'deployment');

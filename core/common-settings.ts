@@ -1,10 +1,11 @@
 import { imageSetting } from './ipfailover/image-env.ts';
-import { integer, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
+import type { SettingsOf } from './setting-names.ts';
+import { integer, optional, scriptIntervalSeconds, specFor, text, withDefault } from './settings.ts';
 
 export const defaultStateDir = '/var/run/ipfailover';
 
 /** Read by the checks, the notify hook and the exporter alike. */
-export const sharedSettings = {
+export const sharedSettings = specFor<SettingsOf<'everywhere'>>()({
   IPF_STATE_DIR: withDefault(
     defaultStateDir,
     text,
@@ -14,9 +15,9 @@ export const sharedSettings = {
     text,
     'Where failure lines are appended besides stderr: a file, or `none`. Default `/proc/1/fd/2` when writable, because keepalived discards script output and PID 1 reaches `oc logs`.',
   ),
-} as const;
+});
 
-export const probeSettings = {
+export const probeSettings = specFor<SettingsOf<'everywhere' | 'check' | 'hysteresis'>>()({
   ...sharedSettings,
   OPENSHIFT_HA_CHECK_INTERVAL: imageSetting(
     'OPENSHIFT_HA_CHECK_INTERVAL',
@@ -37,7 +38,7 @@ export const probeSettings = {
     integer(1, 1000),
     'Consecutive passed probes before a failing check exits 0 again.',
   ),
-} as const;
+});
 
 /** keepalived kills a run at the interval; 300 ms leaves time to write the status record and exit. */
 export const DEADLINE_MARGIN_MS = 300;

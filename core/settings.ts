@@ -1,6 +1,7 @@
 import { readRegularFile } from './bounded-file.ts';
 import { describeError, Expected } from './errors.ts';
 import { linearRegex } from './linear-regex.ts';
+import type { SettingName } from './setting-names.ts';
 
 /**
  * A setting is read from one environment variable. Order, as in blackbox_exporter's config:
@@ -20,6 +21,20 @@ export type SettingValues<S extends SettingSpec> = {
   -readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
 };
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A part's spec, checked by tsc against core/setting-names.ts: each IPF_* key must be one of `Names`,
+ * the settings the table gives a reader that runs this spec, so a spec cannot read a setting the table
+ * places elsewhere, or one it does not know. Other keys are the image's or the platform's
+ * (OPENSHIFT_HA_*, KUBERNETES_*, NODE_NAME). Use as `specFor<SettingsOf<'check'>>()({ … })`.
+ */
+export function specFor<Names extends SettingName>() {
+  return <const S extends SettingSpec>(
+    spec: S & {
+      readonly [K in keyof S]: K extends `IPF_${string}` ? (K extends Names ? unknown : never) : unknown;
+    },
+  ): S => spec;
+}
 
 export function withDefault<T>(fallback: string, parse: (raw: string) => T, doc: string): Setting<T> {
   return { parse, fallback, doc };
@@ -81,7 +96,8 @@ export function unknownSettings(env: Env, known: ReadonlySet<string>): string[] 
     .map((name) => `${name}: unknown setting; did you mean ${closest(name, known)}?`);
 }
 
-function closest(name: string, candidates: ReadonlySet<string>): string {
+/** The candidate nearest to the name by edit distance: the did-you-mean of an unknown setting. */
+export function closest(name: string, candidates: ReadonlySet<string>): string {
   let best = '';
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

@@ -1,8 +1,9 @@
 import { sharedSettings } from '../core/common-settings.ts';
-import { byteSize, httpUrl, integer, optional, text, withDefault } from '../core/settings.ts';
+import type { SettingsOf } from '../core/setting-names.ts';
+import { byteSize, httpUrl, integer, optional, specFor, text, withDefault } from '../core/settings.ts';
 import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
-export const exporterSettings = {
+export const exporterSettings = specFor<SettingsOf<'everywhere' | 'exporter'>>()({
   ...sharedSettings,
   IPF_EXPORTER_PORT: withDefault(
     DEFAULT_EXPORTER_PORT,
@@ -56,4 +57,4 @@ export const exporterSettings = {
     integer(1, 256),
     'Connections in flight at once; a round over many VIPs that drop everything takes longer, and the next waits for it.',
   ),
-} as const;
+});

@@ -3,6 +3,8 @@ import { httpSettings } from '../checks/http/settings.ts';
 import { proberSettings } from '../checks/prober/settings.ts';
 import { tcpSettings } from '../checks/tcp/settings.ts';
 import { probeSettings } from '../core/common-settings.ts';
+import { TOOLKIT_CONTAINERS } from '../core/ipfailover/deployment.ts';
+import { type Container, isSettingName, type Mode, settingContainers } from '../core/setting-names.ts';
 import type { Setting, SettingSpec } from '../core/settings.ts';
 import { exporterSettings } from '../exporter/settings.ts';
 
@@ -26,6 +28,19 @@ export const specSettingNames: ReadonlySet<string> = new Set(
   [...settingsByName.keys()].filter((name) => name.startsWith('IPF_')),
 );
 
+const containerNames: Readonly<Record<Container, string>> = {
+  keepalived: 'keepalived',
+  prober: TOOLKIT_CONTAINERS.prober,
+  exporter: TOOLKIT_CONTAINERS.exporter,
+};
+
+/** The containers that read the setting in the mode, as a table cell; the image's and the platform's variables come with the pod. */
+function readersCell(name: string, mode: Mode): string {
+  if (!isSettingName(name)) return '(from the pod)';
+  const readers = settingContainers(name, mode);
+  return readers.length === 0 ? '(not read)' : readers.map((reader) => containerNames[reader]).join(', ');
+}
+
 /** The README's settings tables, generated here so the two cannot drift apart. */
 export function settingsTables(): string {
   const seen = new Set<string>();
@@ -36,9 +51,15 @@ export function settingsTables(): string {
         .map(([name, setting]) => {
           seen.add(name);
           const fallback = setting.fallback === undefined ? '(unset)' : `\`${setting.fallback}\``;
-          return `| \`${name}\` | ${fallback} | ${setting.doc.replaceAll('|', '\\|')} |`;
+          return `| \`${name}\` | ${fallback} | ${readersCell(name, 'prober')} | ${readersCell(name, 'oneshot')} | ${setting.doc.replaceAll('|', '\\|')} |`;
         });
-      return [`#### ${title}`, '', '| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+      return [
+        `#### ${title}`,
+        '',
+        '| variable | default | read in prober mode by | read in one-shot mode by | meaning |',
+        '|---|---|---|---|---|',
+        ...rows,
+      ].join('\n');
     })
     .join('\n\n');
 }

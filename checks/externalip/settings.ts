@@ -5,7 +5,8 @@ import { imageSetting } from '../../core/ipfailover/image-env.ts';
 import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
-import { fileContents, integer, list, optional, text, withDefault } from '../../core/settings.ts';
+import type { SettingsOf } from '../../core/setting-names.ts';
+import { fileContents, integer, list, optional, specFor, text, withDefault } from '../../core/settings.ts';
 import { vipSet } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
@@ -38,7 +39,7 @@ export function deploymentVips(raw: string): { readonly text: string; readonly v
   return { text: raw, vips: vipSet(expandVirtualIps(raw)) };
 }
 
-export const externalIpSettings = {
+export const externalIpSettings = specFor<SettingsOf<'check'>>()({
   OPENSHIFT_HA_VIRTUAL_IPS: imageSetting(
     'OPENSHIFT_HA_VIRTUAL_IPS',
     deploymentVips,
@@ -81,4 +82,4 @@ export const externalIpSettings = {
     ipAddress,
     'Node IP for the NodePort probes. Unset: the node IP as the image finds it (the first IPv4 address of OPENSHIFT_HA_NETWORK_INTERFACE or the auto-detected interface).',
   ),
-} as const;
+});

@@ -1,6 +1,7 @@
 import { readRegularText } from '../../core/bounded-file.ts';
 import { describeError, Expected, UserError } from '../../core/errors.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
+import type { SettingsOf } from '../../core/setting-names.ts';
 import {
   boolean,
   byteSizeAtMost,
@@ -15,6 +16,7 @@ import {
   quote,
   regex,
   shownAs,
+  specFor,
   text,
   withDefault,
 } from '../../core/settings.ts';
@@ -125,7 +127,7 @@ export function readHeaderFiles(
  */
 export const HTTP_MAX_BODY_LIMIT = 4 * 1024 * 1024;
 
-export const httpSettings = {
+export const httpSettings = specFor<SettingsOf<'check'>>()({
   ...nodeTargetSettings,
   IPF_HTTP_URL: shownAs(
     optional(
@@ -179,4 +181,4 @@ export const httpSettings = {
     byteSizeAtMost(HTTP_MAX_BODY_LIMIT),
     'The longest body accepted, up to 4MiB: the body is read and matched whole, and a longer one fails the check.',
   ),
-} as const;
+});

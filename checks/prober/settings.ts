@@ -3,7 +3,8 @@ import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { isDnsSubdomain } from '../../core/kube-names.ts';
 import { POD_UID, PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
-import { boolean, integer, list, oneOf, optional, text, withDefault } from '../../core/settings.ts';
+import type { SettingsOf } from '../../core/setting-names.ts';
+import { boolean, integer, list, oneOf, optional, specFor, text, withDefault } from '../../core/settings.ts';
 import { DEFAULT_PROBER_PORT } from '../../core/toolkit-ports.ts';
 import { externalIpSettings } from '../externalip/settings.ts';
 
@@ -20,7 +21,7 @@ export function nodeName(raw: string): string {
   return raw;
 }
 
-export const proberSettings = {
+export const proberSettings = specFor<SettingsOf<'everywhere' | 'prober' | 'link' | 'check'>>()({
   ...sharedSettings,
   IPF_CHECKS: optional(
     list(oneOf<ProberCheck>(...PROBER_CHECKS)),
@@ -76,4 +77,4 @@ export const proberSettings = {
   KUBERNETES_SERVICE_HOST: externalIpSettings.KUBERNETES_SERVICE_HOST,
   KUBERNETES_SERVICE_PORT: externalIpSettings.KUBERNETES_SERVICE_PORT,
   IPF_KUBECONFIG: externalIpSettings.IPF_KUBECONFIG,
-} as const;
+});

@@ -1,6 +1,7 @@
 import { endpoint } from '../../core/endpoint.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
-import { list, oneOf, optional, regex, withDefault } from '../../core/settings.ts';
+import type { SettingsOf } from '../../core/setting-names.ts';
+import { list, oneOf, optional, regex, specFor, withDefault } from '../../core/settings.ts';
 
 /** blackbox_exporter's query_response, reduced to one exchange: send once, then wait for a match. */
 export function escapedText(raw: string): string {
@@ -10,7 +11,7 @@ export function escapedText(raw: string): string {
   );
 }
 
-export const tcpSettings = {
+export const tcpSettings = specFor<SettingsOf<'check'>>()({
   ...nodeTargetSettings,
   IPF_TCP_TARGETS: optional(
     list(endpoint),
@@ -26,4 +27,4 @@ export const tcpSettings = {
     'Text sent after connecting; `\\n`, `\\r`, `\\t` and `\\\\` are escapes.',
   ),
   IPF_TCP_EXPECT: optional(regex, 'Regular expression the received data must match before the deadline.'),
-} as const;
+});

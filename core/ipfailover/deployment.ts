@@ -3,7 +3,9 @@
  * its volumes and replicas, and the keepalived container with its env as the image reads it. The
  * linter's rules and `ipft package --from-deployment` both read a Deployment here.
  */
+import { PROBER_CHECKS, usesProber } from '../prober-protocol.ts';
 import { isRecord } from '../records.ts';
+import type { Mode } from '../setting-names.ts';
 import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../toolkit-ports.ts';
 import { IMAGE_VARIABLE } from './image-env.ts';
 import {
@@ -107,6 +109,24 @@ export function envEntry(container: PodContainer, name: string): EnvEntry | unde
 
 /** The toolkit's containers in the pod (packaging/layout.ts adds them; test/unit/lint.test.ts keeps the names equal). */
 export const TOOLKIT_CONTAINERS = { exporter: 'ipft-exporter', prober: 'ipft-prober' } as const;
+
+/** The pod's container of that name, among its containers and initContainers (a native sidecar is one). */
+export function podContainer(pod: Pod, name: string): PodContainer | undefined {
+  return [...pod.containers, ...pod.initContainers].find((container) => container.body.name === name);
+}
+
+/**
+ * How keepalived runs the toolkit's check: prober mode when it runs verdict.sh or the pod has the
+ * prober, one-shot when it runs a check bundle (named after the check: `tcp-check`, or `tcp-check.js`
+ * run directly); undefined when keepalived runs no check of the toolkit's.
+ */
+export function toolkitMode(deployment: Deployment): Mode | undefined {
+  const script = deployment.env.get('OPENSHIFT_HA_CHECK_SCRIPT')?.value.trim() ?? '';
+  if (usesProber(script) || podContainer(deployment, TOOLKIT_CONTAINERS.prober)) return 'prober';
+  const command = script.split(/\s/, 1)[0] ?? '';
+  const bundle = command.slice(command.lastIndexOf('/') + 1).replace(/\.js$/, '');
+  return (PROBER_CHECKS as readonly string[]).includes(bundle) ? 'oneshot' : undefined;
+}
 
 /** The toolkit's containers that listen on a node port, and the variable that sets the port. */
 export const TOOLKIT_PORT_VARIABLES = [

@@ -8,9 +8,15 @@ import { readImageSettings } from './image-env.ts';
 import { planInstances } from './instances.ts';
 import { describeObject, type FieldPath, formatPath, type ManifestObject } from './manifests.ts';
 import { type RuleId, rules } from './rules/index.ts';
-import type { IpfailoverDeployment, LintInput, NetworkType } from './rules/rule.ts';
+import type { IpfailoverDeployment, LintInput, NetworkType, Severity } from './rules/rule.ts';
 
-export { type IpfailoverDeployment, type LintInput, NETWORK_TYPES, type NetworkType } from './rules/rule.ts';
+export {
+  type IpfailoverDeployment,
+  type LintInput,
+  NETWORK_TYPES,
+  type NetworkType,
+  type Severity,
+} from './rules/rule.ts';
 
 export interface Finding {
   readonly file: string;
@@ -18,6 +24,7 @@ export interface Finding {
   readonly object: string;
   readonly field: string;
   readonly rule: RuleId;
+  readonly severity: Severity;
   readonly message: string;
   readonly fix: string;
 }
@@ -52,13 +59,14 @@ export function lint(input: LintInput): Finding[] {
       : [0, files.indexOf(finding.file), finding.line, ruleIndex];
   return rules
     .flatMap((rule, ruleIndex) =>
-      rule.check(resolved).map(({ object, path, message, fix }) => {
+      rule.check(resolved).map(({ object, path, message, fix, severity = 'error' }) => {
         const finding: Finding = {
           file: object.file,
           line: nearestLine(object, path),
           object: describeObject(object),
           field: formatPath(path),
           rule: rule.id,
+          severity,
           message,
           fix,
         };

@@ -126,6 +126,19 @@ const exporterOn = (port: string, nodeSelector: Record<string, string>) => (body
   spec.containers.push({ name: 'ipft-exporter', env: [{ name: 'IPF_EXPORTER_PORT', value: port }] });
 };
 
+/** good.yaml in prober mode, as ipft package writes it, with these IPF_* settings in each container. */
+function proberMode(env: Record<'keepalived' | 'prober' | 'exporter', Record<string, string>>, name = 'a') {
+  const entries = (values: Record<string, string>) =>
+    Object.entries(values).map(([variable, value]) => ({ name: variable, value }));
+  return deployment((body) => {
+    setEnv(body, 'OPENSHIFT_HA_CHECK_SCRIPT', '/etc/ipfailover-toolkit/verdict.sh http-check');
+    withEnv(env.keepalived)(body);
+    const { spec } = body.spec.template;
+    spec.initContainers = [{ name: 'ipft-prober', restartPolicy: 'Always', env: entries(env.prober) }];
+    spec.containers.push({ name: 'ipft-exporter', env: entries(env.exporter) });
+  }, name);
+}
+
 interface Case {
   /** Input the rule flags, and exactly the messages it gives. */
   readonly fires: () => LintInput;
@@ -250,19 +263,15 @@ const cases: Record<RuleId, Case> = {
     fires: () =>
       input([
         deployment((body) => {
-          withEnv({
-            OPENSHIFT_HA_CHECK_SCRIPT: '/etc/ipfailover-toolkit/verdict.sh',
-            IPF_CHECK_TIMEOUT_MS: '500',
-          })(body);
+          setEnv(body, 'OPENSHIFT_HA_CHECK_SCRIPT', '/etc/ipfailover-toolkit/verdict.sh');
           body.spec.template.spec.initContainers = [proberContainer('5')];
         }),
       ]),
     messages: [
-      'IPF_CHECK_TIMEOUT_MS: set in the keepalived container, where verdict.sh runs and nothing reads it: the probe deadline is the prober’s',
       "OPENSHIFT_HA_CHECK_INTERVAL is 5 in the ipft-prober container and 2 in the keepalived container: the probe deadline would follow another interval than keepalived's timeout",
     ],
     quiet: [
-      goodWith({ IPF_CHECK_TIMEOUT_MS: '500' }),
+      good,
       () =>
         input([
           deployment((body) => {
@@ -270,6 +279,76 @@ const cases: Record<RuleId, Case> = {
             body.spec.template.spec.initContainers = [proberContainer('2')];
           }),
         ]),
+    ],
+  },
+  'misplaced-setting': {
+    fires: () =>
+      input([
+        // The drift case: the maintenance settings left on keepalived, where verdict.sh refuses them.
+        proberMode({
+          keepalived: {
+            IPF_MAINTENANCE_FILE: '/host/maintenance',
+            IPF_FOLLOW_CORDON: 'true',
+            IPF_MAINTENANCE_LABEL: 'example.com/maintenance',
+            IPF_CHECK_TIMEOUT_MS: '500',
+            IPF_CHECK_FAL: '3',
+          },
+          prober: { IPF_CHECK_FALL: '3', IPF_HTTP_STAUTS: '200' },
+          exporter: { IPF_HTTP_URL: 'http://127.0.0.1/', IPF_EXPORTER_PROT: '9880' },
+        }),
+        // One-shot: good.yaml runs http-check.js in keepalived.
+        deployment(
+          withEnv({ IPF_CHECKS: 'http-check', IPF_EXPORTER_PORT: '9880', IPF_TCP_TARGET: 'a:1' }),
+          'b',
+        ),
+        // No toolkit yet: only a name it does not know.
+        deployment(
+          withEnv({
+            OPENSHIFT_HA_CHECK_SCRIPT: '/etc/keepalive/mycheckscript.sh',
+            IPF_HTTP_URL: 'http://127.0.0.1/',
+            IPF_TCP_TARGET: 'a:1',
+          }),
+          'c',
+        ),
+      ]),
+    messages: [
+      'IPF_MAINTENANCE_FILE: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
+      'IPF_FOLLOW_CORDON: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
+      'IPF_MAINTENANCE_LABEL: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
+      'IPF_CHECK_TIMEOUT_MS: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it',
+      'IPF_CHECK_FAL: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name; did you mean IPF_CHECK_FALL?',
+      'IPF_CHECK_FALL: set in ipft-prober, which ignores it; in prober mode the keepalived container (openshift-ipfailover) reads it',
+      'IPF_HTTP_STAUTS: set in ipft-prober, but the toolkit has no setting of that name: the prober refuses to start on it, so every run fails; did you mean IPF_HTTP_STATUS?',
+      'IPF_HTTP_URL: set in ipft-exporter, which ignores it; in prober mode ipft-prober reads it',
+      'IPF_EXPORTER_PROT: set in ipft-exporter, but the toolkit has no setting of that name: the exporter refuses to start on it; did you mean IPF_EXPORTER_PORT?',
+      'IPF_CHECKS: set in the keepalived container (openshift-ipfailover), which ignores it; no container reads it in one-shot mode',
+      'IPF_EXPORTER_PORT: set in the keepalived container (openshift-ipfailover), which ignores it; in one-shot mode ipft-exporter reads it',
+      'IPF_TCP_TARGET: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name: the check bundle fails every run on it; did you mean IPF_TCP_TARGETS?',
+      'IPF_TCP_TARGET: set in the keepalived container (openshift-ipfailover), but the toolkit has no setting of that name; did you mean IPF_TCP_TARGETS?',
+    ],
+    quiet: [
+      good,
+      // As ipft package writes prober mode: every literal IPF_* setting where it is read.
+      () =>
+        input([
+          proberMode({
+            keepalived: {
+              IPF_STATE_DIR: '/var/run/ipfailover',
+              IPF_PROBER_PORT: '9909',
+              IPF_CHECK_FALL: '2',
+            },
+            prober: {
+              IPF_STATE_DIR: '/var/run/ipfailover',
+              IPF_PROBER_PORT: '9909',
+              IPF_CHECKS: 'http-check',
+            },
+            exporter: { IPF_STATE_DIR: '/var/run/ipfailover', IPF_EXPORTER_PORT: '9880' },
+          }),
+        ]),
+      // One-shot: the check bundle reads the check settings in keepalived's container.
+      goodWith({ IPF_CHECK_TIMEOUT_MS: '500', IPF_HTTP_URL: 'http://127.0.0.1/', IPF_STATE_DIR: '/x' }),
+      // Without the toolkit, a known name waits for ipft package to place it.
+      goodWith({ OPENSHIFT_HA_CHECK_SCRIPT: '/usr/bin/true', IPF_MAINTENANCE_FILE: '/host/maintenance' }),
     ],
   },
   'host-network': {
@@ -624,5 +703,41 @@ describe('lint: the rules together', () => {
     const ens3 = deployment(withEnv({ OPENSHIFT_HA_NETWORK_INTERFACE: 'ens3' }));
     const ovn = object('Network', 'cluster', { spec: { networkType: 'OVNKubernetes' } });
     expect(lint(input([ens3], { network: ovn })).map(({ rule }) => rule)).toEqual(['ovn-interface']);
+  });
+});
+
+describe('misplaced-setting: severity', () => {
+  it('is an error where the setting fails every run, a warning where it is ignored', () => {
+    const findings = lint(cases['misplaced-setting'].fires()).filter(
+      ({ rule }) => rule === 'misplaced-setting',
+    );
+    expect(
+      findings.map(({ object, message, severity }) => [object, message.split(':')[0], severity]),
+    ).toEqual([
+      // verdict.sh refuses the prober's and the checks' settings on keepalived: every VIP goes to FAULT.
+      ['Deployment ipfailover/a', 'IPF_MAINTENANCE_FILE', 'error'],
+      ['Deployment ipfailover/a', 'IPF_FOLLOW_CORDON', 'error'],
+      ['Deployment ipfailover/a', 'IPF_MAINTENANCE_LABEL', 'error'],
+      ['Deployment ipfailover/a', 'IPF_CHECK_TIMEOUT_MS', 'error'],
+      // verdict.sh does not refuse a name for not being known.
+      ['Deployment ipfailover/a', 'IPF_CHECK_FAL', 'warning'],
+      ['Deployment ipfailover/a', 'IPF_CHECK_FALL', 'warning'],
+      // The prober refuses to start on a name it does not know.
+      ['Deployment ipfailover/a', 'IPF_HTTP_STAUTS', 'error'],
+      ['Deployment ipfailover/a', 'IPF_HTTP_URL', 'warning'],
+      ['Deployment ipfailover/a', 'IPF_EXPORTER_PROT', 'error'],
+      ['Deployment ipfailover/b', 'IPF_CHECKS', 'warning'],
+      ['Deployment ipfailover/b', 'IPF_EXPORTER_PORT', 'warning'],
+      // The check bundle refuses it on every run.
+      ['Deployment ipfailover/b', 'IPF_TCP_TARGET', 'error'],
+      // No process of the toolkit runs there yet.
+      ['Deployment ipfailover/c', 'IPF_TCP_TARGET', 'warning'],
+    ]);
+  });
+
+  it('is an error for every other rule', () => {
+    const findings = lint(cases['monitor-port'].fires());
+    expect(findings.length).toBeGreaterThan(0);
+    expect(new Set(findings.map(({ severity }) => severity))).toEqual(new Set(['error']));
   });
 });

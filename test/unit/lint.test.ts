@@ -212,15 +212,35 @@ const badCases: [name: string, argv: string[], findings: Expected[]][] = [
     [
       [
         'check-budget',
-        45,
-        'spec.template.spec.containers[0].env[7].value',
-        'IPF_CHECK_TIMEOUT_MS: set in the keepalived container, where verdict.sh runs and nothing reads it: the probe deadline is the prober’s',
-      ],
-      [
-        'check-budget',
-        60,
+        58,
         'spec.template.spec.containers[1].env[0].value',
         "OPENSHIFT_HA_CHECK_INTERVAL is 5 in the ipft-prober container and 2 in the keepalived container: the probe deadline would follow another interval than keepalived's timeout",
+      ],
+    ],
+  ],
+  [
+    'misplaced-setting',
+    ['test/fixtures/lint/bad/misplaced-setting.yaml'],
+    [
+      ...(
+        [
+          [46, 7, 'IPF_MAINTENANCE_FILE'],
+          [48, 8, 'IPF_FOLLOW_CORDON'],
+          [50, 9, 'IPF_MAINTENANCE_LABEL'],
+        ] as const
+      ).map(
+        ([line, index, name]): Expected => [
+          'misplaced-setting',
+          line,
+          `spec.template.spec.containers[0].env[${index}].value`,
+          `${name}: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it`,
+        ],
+      ),
+      [
+        'misplaced-setting',
+        67,
+        'spec.template.spec.containers[1].env[1].value',
+        'IPF_CHECK_FALL: set in ipft-prober, which ignores it; in prober mode the keepalived container (openshift-ipfailover) reads it',
       ],
     ],
   ],
@@ -393,6 +413,33 @@ describe('ipft lint: text output names file:line, object, field, the problem and
         '  fix: Select at least two nodes and set replicas to their number (the product docs’ rule for production).\n' +
         'ipft lint: 1 finding in 1 deployment\n',
     );
+  });
+});
+
+describe('ipft lint: a warning is marked, an error is not', () => {
+  it('marks the setting that is only ignored', async () => {
+    const result = await ipft(['lint', 'test/fixtures/lint/bad/misplaced-setting.yaml']);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(
+      'test/fixtures/lint/bad/misplaced-setting.yaml:46: Deployment ipfailover/ipfailover: spec.template.spec.containers[0].env[7].value: IPF_MAINTENANCE_FILE: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it [misplaced-setting]',
+    );
+    expect(lines[1]).toBe(
+      "  fix: Move IPF_MAINTENANCE_FILE to the prober's settings: the ConfigMap ipft-prober reads with envFrom (ipft package writes it).",
+    );
+    expect(lines[6]).toBe(
+      'test/fixtures/lint/bad/misplaced-setting.yaml:67: Deployment ipfailover/ipfailover: spec.template.spec.containers[1].env[1].value: warning: IPF_CHECK_FALL: set in ipft-prober, which ignores it; in prober mode the keepalived container (openshift-ipfailover) reads it [misplaced-setting]',
+    );
+    expect(lines[7]).toBe(
+      '  fix: Move IPF_CHECK_FALL to the env of the keepalived container (openshift-ipfailover).',
+    );
+    expect(result.code).toBe(1);
+    const json = await ipft(['lint', '--format', 'json', 'test/fixtures/lint/bad/misplaced-setting.yaml']);
+    expect(JSON.parse(json.stdout).findings.map(({ severity }: { severity: string }) => severity)).toEqual([
+      'error',
+      'error',
+      'error',
+      'warning',
+    ]);
   });
 });
 

@@ -9,8 +9,9 @@ import { freshStreak, nextStreak } from '../../core/hysteresis.ts';
 import { defaultRouteDevice, type HostNetwork } from '../../core/ipfailover/node.ts';
 import { monitorPort, resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, passed, type RunSettings, runCheck } from '../../core/probe.ts';
+import type { SettingsOf } from '../../core/setting-names.ts';
 import { knownSettingNames } from '../../core/setting-names.ts';
-import { readSettings, unknownSettings } from '../../core/settings.ts';
+import { optional, readSettings, specFor, text, unknownSettings } from '../../core/settings.ts';
 import { specSettingNames } from '../../packaging/catalog.ts';
 import { isolatedEnv, temporaryDirectory } from '../support/harness.ts';
 
@@ -166,6 +167,18 @@ describe('good settings', () => {
 describe('unknown IPF_ names', () => {
   it('the list of known names is exactly the names of every part’s settings', () => {
     expect([...knownSettingNames].sort()).toEqual([...specSettingNames].sort());
+  });
+
+  it('a spec may define only the IPF_* settings the table gives its readers (tsc checks it)', () => {
+    const checkSpec = specFor<SettingsOf<'check'>>();
+    const setting = optional(text, 'x');
+    expect(
+      Object.keys(checkSpec({ IPF_HTTP_HOST: setting, OPENSHIFT_HA_MONITOR_PORT: setting })),
+    ).toHaveLength(2);
+    // @ts-expect-error The prober reads it, not a check: the table places it in another container.
+    checkSpec({ IPF_MAINTENANCE_FILE: setting });
+    // @ts-expect-error Not a name of the table.
+    checkSpec({ IPF_HTTP_STAUTS: setting });
   });
 
   it('suggests the closest real name', () => {

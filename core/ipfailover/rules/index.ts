@@ -11,6 +11,7 @@ import { externalIpNotCovered } from './external-ip-not-covered.ts';
 import { groupsExceedVips } from './groups-exceed-vips.ts';
 import { hostNetwork } from './host-network.ts';
 import { malformedVip } from './malformed-vip.ts';
+import { misplacedSetting } from './misplaced-setting.ts';
 import { monitorPort } from './monitor-port.ts';
 import { noVips } from './no-vips.ts';
 import { octalOffset } from './octal-offset.ts';
@@ -46,6 +47,7 @@ export const rules = [
   scriptNotMounted,
   scriptNotExecutable,
   checkBudget,
+  misplacedSetting,
   hostNetwork,
   privileged,
   serviceAccount,

@@ -22,12 +22,20 @@ export interface LintInput {
   readonly networkType: NetworkType | undefined;
 }
 
+/**
+ * error: the Deployment does not do what it says (the default); warning: something in it is ignored,
+ * and the rest works.
+ */
+export type Severity = 'error' | 'warning';
+
 /** One thing a rule found: at a field of an object, what is wrong and the fix. */
 export interface Issue {
   readonly object: ManifestObject;
   readonly path: FieldPath;
   readonly message: string;
   readonly fix: string;
+  /** error when not given. */
+  readonly severity?: Severity;
 }
 
 export interface Rule<Id extends string = string> {
