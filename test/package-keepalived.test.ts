@@ -44,7 +44,14 @@ const readText = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8'
 /** `ipft package` into a fresh directory; `read(file)` parses one of its files. */
 async function packaged(...argv: string[]) {
   const out = temporaryDirectory();
-  const result = await ipft(['package', '--from-deployment', 'deploy/example-deployment.yaml', '--out', out, ...argv]);
+  const result = await ipft([
+    'package',
+    '--from-deployment',
+    'deploy/example-deployment.yaml',
+    '--out',
+    out,
+    ...argv,
+  ]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return (file: string) => parse(readFileSync(join(out, file), 'utf8'));

@@ -167,29 +167,6 @@ function withoutDirectives(value: unknown): unknown {
   return value;
 }
 
-/**
- * Lists of named things sorted by name (kustomize and the API server order new elements their own
- * ways), and empty lists left out (kustomize keeps a list its patch emptied; the API server drops it).
- */
-function normalized(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map(normalized);
-    const key = (item: unknown) =>
-      isRecord(item) ? String(item.name ?? item.mountPath ?? item.containerPort ?? '') : '';
-    return items.every((item) => key(item) !== '')
-      ? items.sort((a, b) => key(a).localeCompare(key(b)))
-      : items;
-  }
-  if (isRecord(value))
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, item]) => !(Array.isArray(item) && item.length === 0))
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, item]) => [key, normalized(item)]),
-    );
-  return value;
-}
-
 /** The model of each kind, given the parsed YAML as it is: its validate() is the schema check. */
 const validators: Readonly<Record<string, (data: never) => { validate(): void }>> = {
   ConfigMap: (data) => new ConfigMap(data),
