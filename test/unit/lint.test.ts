@@ -424,7 +424,7 @@ describe('ipft lint: a warning is marked, an error is not', () => {
       'test/fixtures/lint/bad/misplaced-setting.yaml:46: Deployment ipfailover/ipfailover: spec.template.spec.containers[0].env[7].value: IPF_MAINTENANCE_FILE: set in the keepalived container (openshift-ipfailover), where verdict.sh refuses it: every run fails and every VIP on every node goes to FAULT; in prober mode ipft-prober reads it [misplaced-setting]',
     );
     expect(lines[1]).toBe(
-      "  fix: Move IPF_MAINTENANCE_FILE to the prober's settings: the ConfigMap ipft-prober reads with envFrom (ipft package writes it).",
+      '  fix: Move IPF_MAINTENANCE_FILE to settings.env in the folder ipft package wrote (the settings ConfigMap of ipft-prober), and apply it again.',
     );
     expect(lines[6]).toBe(
       'test/fixtures/lint/bad/misplaced-setting.yaml:67: Deployment ipfailover/ipfailover: spec.template.spec.containers[1].env[1].value: warning: IPF_CHECK_FALL: set in ipft-prober, which ignores it; in prober mode the keepalived container (openshift-ipfailover) reads it [misplaced-setting]',

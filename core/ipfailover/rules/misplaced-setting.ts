@@ -99,8 +99,8 @@ function describe(role: Container, deployment: IpfailoverDeployment): string {
 
 function fixFor(name: string, mode: Mode, readers: readonly Container[], deployment: IpfailoverDeployment) {
   if (readers.length === 0) return `Remove ${name}: only prober mode reads it.`;
-  if (belongsInSettingsFile(name, mode) && readers.includes('prober')) {
-    return `Move ${name} to the prober's settings: the ConfigMap ipft-prober reads with envFrom (ipft package writes it).`;
+  if (belongsInSettingsFile(name, mode)) {
+    return `Move ${name} to settings.env in the folder ipft package wrote (the settings ConfigMap of ${mode === 'prober' ? TOOLKIT_CONTAINERS.prober : 'the keepalived container'}), and apply it again.`;
   }
   return `Move ${name} to the env of ${readers.map((reader) => describe(reader, deployment)).join(' and ')}.`;
 }
