@@ -1,3 +1,4 @@
+import { THRESHOLD_MAX } from './hysteresis.ts';
 import { imageSetting } from './ipfailover/image-env.ts';
 import { integer, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
 
@@ -29,12 +30,12 @@ export const probeSettings = {
   ),
   IPF_CHECK_FALL: withDefault(
     '1',
-    integer(1, 1000),
+    integer(1, THRESHOLD_MAX),
     'Consecutive failed probes before the check exits 1 (the image sets keepalived `fall 1`).',
   ),
   IPF_CHECK_RISE: withDefault(
     '1',
-    integer(1, 1000),
+    integer(1, THRESHOLD_MAX),
     'Consecutive passed probes before a failing check exits 0 again.',
   ),
 } as const;
