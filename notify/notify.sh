@@ -3,8 +3,8 @@
 #
 #   notify.sh INSTANCE|GROUP <name> MASTER|BACKUP|FAULT|STOP|DELETED [<priority>]
 #
-# Appends one JSON line per transition to $IPF_STATE_DIR/transitions.jsonl (default /var/run/ipfailover),
-# in the format of core/transition.ts, which the exporter reads:
+# Appends one JSON line per transition to the spool, transitions.jsonl in IPF_STATE_DIR, in the format of
+# core/transition.ts, which the exporter reads:
 #   {"ts":1795652381.123456,"node":"worker-1","type":"INSTANCE","name":"web_VIP_1","state":"MASTER","priority":250}
 # and one human line `<UTC time> notify.sh: <name> -> <STATE> (priority <p>)` to IPF_LOG_TO (a file, a FIFO,
 # `none`, or unset: /proc/1/fd/2 when writable, because keepalived sends the hook's own output to /dev/null).

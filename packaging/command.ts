@@ -13,6 +13,7 @@ import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
 import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
+import { kib } from '../core/units.ts';
 import {
   CONFIGMAP_MAX_BYTES,
   type ConfigMapNames,
@@ -120,8 +121,6 @@ function checkName(
     throw new UsageError(`--${flag}: expected ${what}, got ${JSON.stringify(value)}`);
   }
 }
-
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function oneOfFlag<T extends string>(
   flag: string,

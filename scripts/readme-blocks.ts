@@ -1,12 +1,13 @@
 import { basename, join } from 'node:path';
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
+import { kib } from '../core/units.ts';
 import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
 import { derivedPorts, PACKAGE_DEFAULTS } from '../packaging/layout.ts';
 import { ocCommands, type PackageOptions } from '../packaging/package.ts';
 import { SHELL_TEMPLATES, type ShellTemplates } from '../packaging/shell-templates.ts';
-import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from '../testkit/build-sizes.ts';
+import { buildSizes, CHECK_BUNDLES_TARGET_BYTES } from '../testkit/build-sizes.ts';
 import { inlineIncludes } from './shell-includes.mjs';
 
 /** The README shows the oc commands for the defaults; the ConfigMaps' hashes change with every build, so it names them so. */
