@@ -12,7 +12,7 @@ import { readManifests } from '../core/ipfailover/manifests.ts';
 import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
-import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT } from '../core/toolkit-ports.ts';
+import { DEFAULT_EXPORTER_PORT, DEFAULT_PROBER_PORT, RESERVED_PORTS } from '../core/toolkit-ports.ts';
 import { kib } from '../core/units.ts';
 import {
   CONFIGMAP_MAX_BYTES,
@@ -32,7 +32,6 @@ import {
   NOTIFY_SCRIPT,
   PACKAGE_DEFAULTS,
   PROBER_BUNDLE,
-  RESERVED_PORTS,
   SCRIPT_VARIABLES,
   SETTINGS_CONFIGMAP,
   SIDECARS,
@@ -145,7 +144,7 @@ function portFlag(flag: string, value: string | undefined, fallback: number): nu
   if (reserved) {
     const [from, to, why] = reserved;
     throw new UsageError(
-      `--${flag}: ${port} is ${from === to ? '' : `in ${from}-${to}, `}${why}; expected a port such as the derived ${fallback} (see packaging/layout.ts)`,
+      `--${flag}: ${port} is ${from === to ? '' : `in ${from}-${to}, `}${why}; expected a port such as the derived ${fallback} (see core/toolkit-ports.ts)`,
     );
   }
   return port;

@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
+import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
 import { kib } from '../core/units.ts';
 import { settingsTables } from '../packaging/catalog.ts';
 import type { ConfigMapNames } from '../packaging/configmaps.ts';
@@ -41,6 +42,9 @@ export function generatedBlocks(): Record<string, string> {
     'settings-tables': settingsTables(),
     discrepancies: discrepancyMarkdown(),
     'lint-rules': ruleListMarkdown(),
+    'reserved-ports': RESERVED_PORTS.map(
+      ([from, to, why]) => `- ${from === to ? from : `${from}-${to}`}: ${why.replace(/^used by /, '')}`,
+    ).join('\n'),
     'oc-commands': `\`\`\`sh\n${ocCommands(shellTemplatesFromSource(), readmeOcOptions(), README_CONFIGMAP_NAMES)}\`\`\``,
   };
 }

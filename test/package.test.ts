@@ -17,6 +17,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { isRecord } from '../core/records.ts';
+import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
 import { readBundles } from '../packaging/command.ts';
 import {
   assertConfigMapFits,
@@ -41,7 +42,6 @@ import {
   PORT_SLOTS,
   PROBER_PORT_BASE,
   paths,
-  RESERVED_PORTS,
 } from '../packaging/layout.ts';
 import { JOB_NAME } from '../packaging/monitoring.ts';
 import { ocCommands, PACKAGE_FILES, PREFLIGHT_MARKS } from '../packaging/package.ts';
