@@ -64,7 +64,7 @@ export function invalid(name: string, expected: string, given: string): string {
 }
 
 /** At most this much of a value is echoed: a 100 KB value must not be printed on every run. */
-export const QUOTE_MAX_CHARACTERS = 200;
+const QUOTE_MAX_CHARACTERS = 200;
 
 /** A value as messages show it: JSON-quoted, so a newline cannot split the line, and cut short. */
 export function quote(raw: string | undefined): string {
@@ -181,7 +181,7 @@ export function text(raw: string): string {
 }
 
 /** PEM bundles, keys and tokens fit many times over; /dev/zero or a FIFO must not be read for ever. */
-export const SETTING_FILE_MAX_BYTES = 1024 * 1024;
+const SETTING_FILE_MAX_BYTES = 1024 * 1024;
 
 /** Reads the file at parse time, so an unreadable file is a setting problem, not a probe failure. */
 export function fileContents(raw: string): { path: string; contents: Buffer } {

@@ -32,8 +32,8 @@ export interface AlertOptions {
 }
 
 export const DEFAULT_JOB_SELECTOR = 'job="ipfailover-toolkit"';
-export const RULE_NAME = 'ipfailover-toolkit';
-export const GROUP_NAME = 'ipfailover-toolkit';
+const RULE_NAME = 'ipfailover-toolkit';
+const GROUP_NAME = 'ipfailover-toolkit';
 
 interface Context {
   /** `name{<job selector>, <extra>}`; `up` is Prometheus's own, per target. */

@@ -27,7 +27,7 @@ export function readmeOcOptions(): PackageOptions {
  * The shell templates as the build writes them (dist/packaging/X from packaging/shell/X, includes
  * inlined), made from their sources, so that the README's blocks need no build.
  */
-export function shellTemplatesFromSource(): ShellTemplates {
+function shellTemplatesFromSource(): ShellTemplates {
   return Object.fromEntries(
     Object.entries(SHELL_TEMPLATES).map(([name, built]) => [
       name,

@@ -42,7 +42,7 @@ function fallbackOf(name: keyof typeof probeSettings): string {
  * that belongs in the prober's settings file, and a whole family `IPF_<WORD>_*` where the family has no
  * other setting, so that a misspelt or newer member (IPF_HTTP_FOO) is refused too.
  */
-export function refusedInKeepalived(): string[] {
+function refusedInKeepalived(): string[] {
   const names = Object.keys(SETTING_READERS);
   const refused = names.filter((name) => belongsInSettingsFile(name, 'prober'));
   const familyOf = (name: string) => /^IPF_[A-Z0-9]+_/.exec(name)?.[0];
@@ -98,7 +98,7 @@ export function shellConstants(): Record<'verdict' | 'notify', Record<string, Va
 }
 
 /** One `readonly` line per constant, each value one shell word (an array for a list). */
-export function shellConstantLines(constants: Record<string, Value>): string {
+function shellConstantLines(constants: Record<string, Value>): string {
   return Object.entries(constants)
     .map(([name, value]) =>
       typeof value === 'object'

@@ -15,26 +15,26 @@ import { parseLabelSelector } from './selector.ts';
  */
 
 /** Canonical, so that it compares equal to the API's addresses. */
-export function ipAddress(raw: string): string {
+function ipAddress(raw: string): string {
   const address = canonicalIp(raw.trim());
   if (address === undefined) throw new Expected('an IPv4 or IPv6 address');
   return address;
 }
 
 /** A namespace name is a DNS-1123 label. */
-export function namespaceName(raw: string): string {
+function namespaceName(raw: string): string {
   if (!isDnsLabel(raw)) {
     throw new Expected('namespace names (lowercase letters, digits and "-", at most 63 characters)');
   }
   return raw;
 }
 
-export function namespaceList(raw: string): string[] {
+function namespaceList(raw: string): string[] {
   return [...new Set(list(namespaceName)(raw))];
 }
 
 /** The deployment's VIPs as the image expands them, canonical; none is a problem configure reports. */
-export function deploymentVips(raw: string): { readonly text: string; readonly vips: ReadonlySet<string> } {
+function deploymentVips(raw: string): { readonly text: string; readonly vips: ReadonlySet<string> } {
   return { text: raw, vips: vipSet(expandVirtualIps(raw)) };
 }
 

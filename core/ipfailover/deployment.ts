@@ -109,7 +109,7 @@ export function envEntry(container: PodContainer, name: string): EnvEntry | unde
 export const TOOLKIT_CONTAINERS = { exporter: 'ipft-exporter', prober: 'ipft-prober' } as const;
 
 /** The toolkit's containers that listen on a node port, and the variable that sets the port. */
-export const TOOLKIT_PORT_VARIABLES = [
+const TOOLKIT_PORT_VARIABLES = [
   {
     part: 'exporter',
     container: TOOLKIT_CONTAINERS.exporter,
