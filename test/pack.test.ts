@@ -1,4 +1,4 @@
-// Issue #14: ipft installs without a checkout. `npm pack` makes a tarball of the CLI and the built
+// ipft installs without a checkout. `npm pack` makes a tarball of the CLI and the built
 // bundles; in an empty folder, offline, `npx ./ipfailover-toolkit-<version>.tgz package` writes the same
 // dist/deploy as the checkout's dist/cli.js.
 import { execFileSync, spawnSync } from 'node:child_process';

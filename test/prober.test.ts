@@ -1,4 +1,4 @@
-// Issue #11: the resident prober, the built bundle run as its own process, rung by raw Node clients and
+// The resident prober, the built bundle run as its own process, rung by raw Node clients and
 // by verdict.sh, against real loopback targets (the hostile servers of the http-check tests included)
 // and a real state directory. Its counters are read from prober.json, as the exporter reads them.
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
