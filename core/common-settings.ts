@@ -1,6 +1,6 @@
 import { THRESHOLD_MAX } from './hysteresis.ts';
 import { imageSetting } from './ipfailover/image-env.ts';
-import { integer, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
+import { integer, milliseconds, optional, scriptIntervalSeconds, text, withDefault } from './settings.ts';
 
 export const defaultStateDir = '/var/run/ipfailover';
 
@@ -25,7 +25,7 @@ export const probeSettings = {
     'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure. Whole seconds from 1 to 4294, as keepalived 2.2 reads it (0 means 1).',
   ),
   IPF_CHECK_TIMEOUT_MS: optional(
-    integer(1, 3_600_000, 'a whole number of milliseconds from 1 to 3600000'),
+    milliseconds(1, 3_600_000),
     'Deadline for one run. The deadline used is the smaller of this and the interval minus 300 ms.',
   ),
   IPF_CHECK_FALL: withDefault(

@@ -117,6 +117,12 @@ export function integer(min: number, max: number, what = `a whole number from ${
   };
 }
 
+/** A whole number of seconds from min to max; the message names the unit and the bounds. */
+export const seconds = (min: number, max: number) =>
+  integer(min, max, `a whole number of seconds from ${min} to ${max}`);
+export const milliseconds = (min: number, max: number) =>
+  integer(min, max, `a whole number of milliseconds from ${min} to ${max}`);
+
 /**
  * A vrrp_script interval as keepalived 2.2 (RHEL 9's and the image's) reads it: whole seconds from 1 to
  * 4294; it ignores anything else ("must be between 1 and 4294") and turns 0 into 1.

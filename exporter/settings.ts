@@ -1,5 +1,5 @@
 import { sharedSettings } from '../core/common-settings.ts';
-import { byteSize, httpUrl, integer, optional, text, withDefault } from '../core/settings.ts';
+import { byteSize, httpUrl, integer, milliseconds, optional, text, withDefault } from '../core/settings.ts';
 import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
 export const exporterSettings = {
@@ -48,7 +48,7 @@ export const exporterSettings = {
   ),
   IPF_REACH_TIMEOUT_MS: withDefault(
     '300',
-    integer(10, 5000, 'a whole number of milliseconds from 10 to 5000'),
+    milliseconds(10, 5000),
     'How long one connection waits for an answer before the VIP counts as unreachable from here.',
   ),
   IPF_REACH_CONCURRENCY: withDefault(

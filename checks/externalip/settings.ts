@@ -5,7 +5,7 @@ import { imageSetting } from '../../core/ipfailover/image-env.ts';
 import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
-import { fileContents, integer, list, optional, text, withDefault } from '../../core/settings.ts';
+import { fileContents, list, optional, seconds, text, withDefault } from '../../core/settings.ts';
 import { vipSet } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
@@ -64,12 +64,12 @@ export const externalIpSettings = {
   ),
   IPF_EXTERNALIP_CACHE_S: withDefault(
     '30',
-    integer(0, 3600, 'a whole number of seconds from 0 to 3600'),
+    seconds(0, 3600),
     'Seconds the API’s answer is kept in IPF_STATE_DIR before the API is asked again; 0 asks at every run.',
   ),
   IPF_EXTERNALIP_STALE_S: withDefault(
     '300',
-    integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
+    seconds(0, 86_400),
     'While the API cannot be asked, the last answer is used for up to this many seconds; after that the check fails.',
   ),
   IPF_EXTERNALIP_HEALTH_HOST: withDefault(

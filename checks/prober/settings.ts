@@ -3,7 +3,7 @@ import { port } from '../../core/endpoint.ts';
 import { Expected } from '../../core/errors.ts';
 import { isDnsSubdomain } from '../../core/kube-names.ts';
 import { POD_UID, PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
-import { boolean, integer, list, oneOf, optional, text, withDefault } from '../../core/settings.ts';
+import { boolean, integer, list, oneOf, optional, seconds, text, withDefault } from '../../core/settings.ts';
 import { DEFAULT_PROBER_PORT } from '../../core/toolkit-ports.ts';
 import { externalIpSettings } from '../externalip/settings.ts';
 
@@ -61,12 +61,12 @@ export const proberSettings = {
   ),
   IPF_MAINTENANCE_REFRESH_S: withDefault(
     '10',
-    integer(1, 3600, 'a whole number of seconds from 1 to 3600'),
+    seconds(1, 3600),
     'The prober reads its Node in the background this often, each read within 5 s at most; a probe never waits on it.',
   ),
   IPF_MAINTENANCE_MAX_AGE_S: withDefault(
     '600',
-    integer(2, 86_400, 'a whole number of seconds from 2 to 86400'),
+    seconds(2, 86_400),
     'While the API cannot be asked, its last answer about the Node (kept in IPF_STATE_DIR) is trusted this long; then a maintenance by label or cordon lapses. At least twice IPF_MAINTENANCE_REFRESH_S.',
   ),
   NODE_NAME: optional(

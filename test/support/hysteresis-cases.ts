@@ -14,106 +14,40 @@ export interface HysteresisCase {
   readonly expected: Streak;
 }
 
-const streak = (passing: boolean, failures: number, passes: number): Streak => ({
-  passing,
-  consecutive_failures: failures,
-  consecutive_passes: passes,
-});
-const one = { rise: 1, fall: 1 };
+/** A streak written as verdict.sh keeps it: `passing failures passes`, passing 1 or 0. */
+export function streakOf(text: string): Streak {
+  const [passing, failures, passes] = text.split(' ').map(Number);
+  return { passing: passing === 1, consecutive_failures: failures ?? 0, consecutive_passes: passes ?? 0 };
+}
 
-export const HYSTERESIS_CASES: readonly HysteresisCase[] = [
-  {
-    name: 'FALL 1: a failure fails',
-    thresholds: one,
-    start: streak(true, 0, 4),
-    probeOk: false,
-    expected: streak(false, 1, 0),
-  },
-  {
-    name: 'RISE 1: a pass passes',
-    thresholds: one,
-    start: streak(false, 2, 0),
-    probeOk: true,
-    expected: streak(true, 0, 1),
-  },
-  {
-    name: 'a pass while passing',
-    thresholds: one,
-    start: streak(true, 0, 1),
-    probeOk: true,
-    expected: streak(true, 0, 2),
-  },
-  {
-    name: 'FALL 3: the first failure still passes',
-    thresholds: { rise: 1, fall: 3 },
-    start: streak(true, 0, 7),
-    probeOk: false,
-    expected: streak(true, 1, 0),
-  },
-  {
-    name: 'FALL 3: the second failure still passes',
-    thresholds: { rise: 1, fall: 3 },
-    start: streak(true, 1, 0),
-    probeOk: false,
-    expected: streak(true, 2, 0),
-  },
-  {
-    name: 'FALL 3: the third failure fails',
-    thresholds: { rise: 1, fall: 3 },
-    start: streak(true, 2, 0),
-    probeOk: false,
-    expected: streak(false, 3, 0),
-  },
-  {
-    name: 'FALL 3: a pass between failures starts the count again',
-    thresholds: { rise: 1, fall: 3 },
-    start: streak(true, 2, 0),
-    probeOk: true,
-    expected: streak(true, 0, 1),
-  },
-  {
-    name: 'RISE 2: the first pass is held back',
-    thresholds: { rise: 2, fall: 1 },
-    start: streak(false, 5, 0),
-    probeOk: true,
-    expected: streak(false, 0, 1),
-  },
-  {
-    name: 'RISE 2: the second pass passes',
-    thresholds: { rise: 2, fall: 1 },
-    start: streak(false, 0, 1),
-    probeOk: true,
-    expected: streak(true, 0, 2),
-  },
-  {
-    name: 'RISE 2: a failure between passes starts the count again',
-    thresholds: { rise: 2, fall: 1 },
-    start: streak(false, 0, 1),
-    probeOk: false,
-    expected: streak(false, 1, 0),
-  },
-  {
-    name: 'FALL 2 while failing: a failure stays failing',
-    thresholds: { rise: 1, fall: 2 },
-    start: streak(false, 0, 0),
-    probeOk: false,
-    expected: streak(false, 1, 0),
-  },
-  {
-    name: 'the failure count saturates at STREAK_MAX',
-    thresholds: { rise: 1, fall: 1000 },
-    start: streak(false, STREAK_MAX, 0),
-    probeOk: false,
-    expected: streak(false, STREAK_MAX, 0),
-  },
-  {
-    name: 'the pass count saturates at STREAK_MAX',
-    thresholds: { rise: 1000, fall: 1 },
-    start: streak(true, 0, STREAK_MAX),
-    probeOk: true,
-    expected: streak(true, 0, STREAK_MAX),
-  },
+const MAX = String(STREAK_MAX);
+
+/** name, RISE, FALL, the streak before, the probe's result, the streak after. */
+const rows: readonly [string, number, number, string, 'pass' | 'fail', string][] = [
+  ['FALL 1: a failure fails', 1, 1, '1 0 4', 'fail', '0 1 0'],
+  ['RISE 1: a pass passes', 1, 1, '0 2 0', 'pass', '1 0 1'],
+  ['a pass while passing', 1, 1, '1 0 1', 'pass', '1 0 2'],
+  ['FALL 3: the first failure still passes', 1, 3, '1 0 7', 'fail', '1 1 0'],
+  ['FALL 3: the second failure still passes', 1, 3, '1 1 0', 'fail', '1 2 0'],
+  ['FALL 3: the third failure fails', 1, 3, '1 2 0', 'fail', '0 3 0'],
+  ['FALL 3: a pass between failures starts the count again', 1, 3, '1 2 0', 'pass', '1 0 1'],
+  ['RISE 2: the first pass is held back', 2, 1, '0 5 0', 'pass', '0 0 1'],
+  ['RISE 2: the second pass passes', 2, 1, '0 0 1', 'pass', '1 0 2'],
+  ['RISE 2: a failure between passes starts the count again', 2, 1, '0 0 1', 'fail', '0 1 0'],
+  ['FALL 2 while failing: a failure stays failing', 1, 2, '0 0 0', 'fail', '0 1 0'],
+  ['the failure count saturates at STREAK_MAX', 1, 1000, `0 ${MAX} 0`, 'fail', `0 ${MAX} 0`],
+  ['the pass count saturates at STREAK_MAX', 1000, 1, `1 0 ${MAX}`, 'pass', `1 0 ${MAX}`],
 ];
+
+export const HYSTERESIS_CASES: readonly HysteresisCase[] = rows.map(
+  ([name, rise, fall, start, probe, expected]) => ({
+    name,
+    thresholds: { rise, fall },
+    start: streakOf(start),
+    probeOk: probe === 'pass',
+    expected: streakOf(expected),
+  }),
+);
 
 /**
  * Streaks read back, valid or not. A record that is not one this code could have written (both counts at
@@ -121,11 +55,11 @@ export const HYSTERESIS_CASES: readonly HysteresisCase[] = [
  * failing probe pass.
  */
 export const STREAK_RECORD_CASES: readonly { readonly streak: Streak; readonly valid: boolean }[] = [
-  { streak: streak(true, 0, 0), valid: true },
-  { streak: streak(false, 0, 0), valid: true },
-  { streak: streak(true, 3, 0), valid: true },
-  { streak: streak(false, 0, STREAK_MAX), valid: true },
-  { streak: streak(true, 2, 3), valid: false },
-  { streak: streak(true, STREAK_MAX + 1, 0), valid: false },
-  { streak: streak(false, 0, STREAK_MAX + 1), valid: false },
-];
+  ['1 0 0', true],
+  ['0 0 0', true],
+  ['1 3 0', true],
+  [`0 0 ${MAX}`, true],
+  ['1 2 3', false],
+  [`1 ${STREAK_MAX + 1} 0`, false],
+  [`0 0 ${STREAK_MAX + 1}`, false],
+].map(([text, valid]) => ({ streak: streakOf(String(text)), valid: valid === true }));
