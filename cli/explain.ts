@@ -1,7 +1,7 @@
 import type { CliContext } from '../core/command.ts';
 import { discrepancies } from '../core/ipfailover/discrepancies.ts';
 
-export function discrepancyText(): string {
+function discrepancyText(): string {
   return discrepancies
     .map(({ topic, docs, code, advice }, index) =>
       [`${index + 1}. ${topic}`, `   docs: ${docs}`, `   code: ${code}`, `   do:   ${advice}`].join('\n'),

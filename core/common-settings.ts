@@ -1,6 +1,15 @@
+import { THRESHOLD_MAX } from './hysteresis.ts';
 import { imageSetting } from './ipfailover/image-env.ts';
 import type { SettingsOf } from './setting-names.ts';
-import { integer, optional, scriptIntervalSeconds, specFor, text, withDefault } from './settings.ts';
+import {
+  integer,
+  milliseconds,
+  optional,
+  scriptIntervalSeconds,
+  specFor,
+  text,
+  withDefault,
+} from './settings.ts';
 
 export const defaultStateDir = '/var/run/ipfailover';
 
@@ -25,17 +34,17 @@ export const probeSettings = specFor<SettingsOf<'everywhere' | 'check' | 'hyster
     'Set by the ipfailover Deployment; keepalived kills a run that lasts this long and counts it as a failure. Whole seconds from 1 to 4294, as keepalived 2.2 reads it (0 means 1).',
   ),
   IPF_CHECK_TIMEOUT_MS: optional(
-    integer(1, 3_600_000, 'a whole number of milliseconds from 1 to 3600000'),
+    milliseconds(1, 3_600_000),
     'Deadline for one run. The deadline used is the smaller of this and the interval minus 300 ms.',
   ),
   IPF_CHECK_FALL: withDefault(
     '1',
-    integer(1, 1000),
+    integer(1, THRESHOLD_MAX),
     'Consecutive failed probes before the check exits 1 (the image sets keepalived `fall 1`).',
   ),
   IPF_CHECK_RISE: withDefault(
     '1',
-    integer(1, 1000),
+    integer(1, THRESHOLD_MAX),
     'Consecutive passed probes before a failing check exits 0 again.',
   ),
 });

@@ -1,3 +1,5 @@
+import type { Mode } from './setting-names.ts';
+
 /** What the check last told keepalived, and the runs of equal probe results that led to it. */
 export interface Streak {
   readonly passing: boolean;
@@ -5,16 +7,28 @@ export interface Streak {
   readonly consecutive_passes: number;
 }
 
-/** A fresh start passes: keepalived keeps instances in INIT until the first result anyway. */
-export const freshStreak: Streak = { passing: true, consecutive_failures: 0, consecutive_passes: 0 };
+/**
+ * Where a check starts without a record (a first run, or a record that is missing or corrupt), by mode.
+ * One-shot: passing, since keepalived keeps instances in INIT until the check's first result anyway.
+ * Prober: failing until IPF_CHECK_RISE passes, as keepalived's init_fail does, because verdict.sh also
+ * starts afresh after a pod restart, where a pass before any probe with IPF_CHECK_FALL > 1 would let a
+ * `state MASTER` slot pull its VIP onto a dead application.
+ */
+export const freshStreaks: Readonly<Record<Mode, Streak>> = {
+  oneshot: { passing: true, consecutive_failures: 0, consecutive_passes: 0 },
+  prober: { passing: false, consecutive_failures: 0, consecutive_passes: 0 },
+};
 
 export interface Thresholds {
   readonly rise: number;
   readonly fall: number;
 }
 
+/** The largest IPF_CHECK_FALL and IPF_CHECK_RISE. */
+export const THRESHOLD_MAX = 1000;
+
 /**
- * Streaks saturate here: past the largest IPF_CHECK_FALL and IPF_CHECK_RISE (1000) a longer streak
+ * Streaks saturate here: past the largest IPF_CHECK_FALL and IPF_CHECK_RISE (THRESHOLD_MAX) a longer streak
  * decides nothing, and a bound lets a record with an absurd count be recognised as corrupt.
  */
 export const STREAK_MAX = 1_000_000;

@@ -22,7 +22,7 @@ setFlagsFromString('--enable-experimental-regexp-engine');
 setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 /** Longer patterns are not health checks; the linear engine's cost grows with the pattern too. */
-export const PATTERN_MAX_CHARACTERS = 1000;
+const PATTERN_MAX_CHARACTERS = 1000;
 
 /** Whether this runtime's linear engine runs lookbehind: Node.js 22 and later do, Node.js 20 does not. */
 function linearLookbehind(): boolean {

@@ -82,7 +82,7 @@ export interface RunOptions {
    * to what keepalived is told), a reason line is written only when the result changes, and the
    * client's remaining budget may shorten the deadline.
    */
-  readonly resident?: { readonly deadlineMs: number | undefined };
+  readonly resident?: { readonly deadlineMs: number };
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
 }

@@ -3,19 +3,20 @@
  * only say "ready": anything on the host can bind 127.0.0.1:PORT while the prober is down. The
  * verdict itself is a file in the pod's own state emptyDir, named after a nonce the client chose, so
  * a squatter on the port can make a run fail, never pass. checks/prober/verdict.sh speaks the same
- * lines in bash; test/verdict.test.ts runs the two against each other.
+ * lines in bash, with this file's constants (scripts/shell-constants.ts); test/verdict.test.ts runs the
+ * two against each other.
  *
  *   request  (client → prober, one line):  ipft2 <pod uid> <check>[,<check>…] <nonce> <budget ms>
- *                                          ipft1 <pod uid> <check>[,<check>…] <nonce>
  *   reply    (prober → client, one line):  ready <nonce>
  *                                          refused <reason>
  *   verdict  ($IPF_STATE_DIR/verdict-<nonce>, one line, written by temp file and rename):
- *                                          <version> <pod uid> <checks> <nonce> pass
- *                                          <version> <pod uid> <checks> <nonce> fail <reason>
+ *                                          ipft2 <pod uid> <checks> <nonce> pass
+ *                                          ipft2 <pod uid> <checks> <nonce> fail <reason>
  *
- * Version 2 adds the client's remaining budget, so that the probe's deadline ends before the
- * client stops waiting. The prober accepts both: a ConfigMap update reaches verdict.sh within a
- * minute while the old prober keeps running, and neither side of a skew may fail a run.
+ * The request carries the client's remaining budget, so that the probe's deadline ends before the
+ * client stops waiting. verdict.sh and the prober ship in the same pod template, so they always speak
+ * the same version; the version field is there so that a request in another one is refused with a line
+ * that names both.
  */
 
 /**
@@ -26,9 +27,7 @@ export function usesProber(checkScript: string | undefined): boolean {
   return /(^|\/)verdict\.sh(\s|$)/.test(checkScript ?? '');
 }
 
-export const PROTOCOL_VERSIONS = ['ipft1', 'ipft2'] as const;
-export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
-export const CURRENT_PROTOCOL: ProtocolVersion = 'ipft2';
+export const PROTOCOL_VERSION = 'ipft2';
 
 /** The names a request may ask for; the prober serves those of them that IPF_CHECKS names. */
 export const PROBER_CHECKS = ['tcp-check', 'http-check', 'externalip-check'] as const;
@@ -52,8 +51,6 @@ export const VERDICT_MAX_BYTES = 2048;
 export const CLIENT_MARGIN_MS = 100;
 export const PROBER_REPLY_MARGIN_MS = 100;
 
-export const clientBudgetMs = (intervalSeconds: number): number => intervalSeconds * 1000 - CLIENT_MARGIN_MS;
-
 /** The prober's own record in IPF_STATE_DIR, rewritten every PROBER_HEARTBEAT_MS: the exporter's prober_up. */
 export const PROBER_RECORD = 'prober.json';
 export const PROBER_HEARTBEAT_MS = 2000;
@@ -72,12 +69,11 @@ const NONCE = /^[0-9]{1,40}$/;
 const BUDGET_MS = /^[0-9]{1,7}$/;
 
 export interface ProbeRequest {
-  readonly version: ProtocolVersion;
   readonly podUid: string;
   readonly checks: readonly ProberCheck[];
   readonly nonce: string;
-  /** Milliseconds the client still waits for the reply; version 1 sends none. */
-  readonly budgetMs: number | undefined;
+  /** Milliseconds the client still waits for the reply. */
+  readonly budgetMs: number;
 }
 
 export type ParsedRequest =
@@ -91,22 +87,16 @@ export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 /** Parses one request line (without its newline). The pod identity is compared by the caller. */
 export function parseRequest(line: string): ParsedRequest {
   const fields = line.split(' ');
-  const [version, podUid = '', checks = '', nonce = '', budget] = fields;
-  if (!PROTOCOL_VERSIONS.includes(version as ProtocolVersion)) {
+  const [version = '', podUid = '', checks = '', nonce = '', budget] = fields;
+  if (version !== PROTOCOL_VERSION) {
     return {
       ok: false,
       counted: 'version',
-      reason: `unknown protocol version; this prober speaks ${PROTOCOL_VERSIONS.join(' ')}`,
+      reason: `unknown protocol version ${JSON.stringify(version.slice(0, 20))}; this prober speaks ${PROTOCOL_VERSION}`,
     };
   }
-  const expectedFields = version === 'ipft1' ? 4 : 5;
-  if (
-    fields.length !== expectedFields ||
-    !POD_UID.test(podUid) ||
-    !NONCE.test(nonce) ||
-    (version === 'ipft2' && !BUDGET_MS.test(budget ?? ''))
-  ) {
-    return { ok: false, counted: 'malformed', reason: `malformed ${version} request` };
+  if (fields.length !== 5 || !POD_UID.test(podUid) || !NONCE.test(nonce) || !BUDGET_MS.test(budget ?? '')) {
+    return { ok: false, counted: 'malformed', reason: `malformed ${PROTOCOL_VERSION} request` };
   }
   const names = checks.split(',');
   if (
@@ -118,26 +108,17 @@ export function parseRequest(line: string): ParsedRequest {
   }
   return {
     ok: true,
-    request: {
-      version: version as ProtocolVersion,
-      podUid,
-      checks: names as ProberCheck[],
-      nonce,
-      budgetMs: version === 'ipft2' ? Number(budget) : undefined,
-    },
+    request: { podUid, checks: names as ProberCheck[], nonce, budgetMs: Number(budget) },
   };
 }
 
-export function formatRequest(request: ProbeRequest): string {
-  const base = `${request.version} ${request.podUid} ${request.checks.join(',')} ${request.nonce}`;
-  return request.version === 'ipft1' ? `${base}\n` : `${base} ${request.budgetMs ?? 0}\n`;
-}
+const head = (request: ProbeRequest): string =>
+  `${PROTOCOL_VERSION} ${request.podUid} ${request.checks.join(',')} ${request.nonce}`;
 
 export const readyReply = (nonce: string): string => `ready ${nonce}\n`;
 export const refusedReply = (reason: string): string => `refused ${reason}\n`;
 
 /** The verdict line; `reason` is already one line (core/probe.ts oneLine). */
 export function formatVerdict(request: ProbeRequest, result: { ok: boolean; reason: string }): string {
-  const head = `${request.version} ${request.podUid} ${request.checks.join(',')} ${request.nonce}`;
-  return result.ok ? `${head} pass\n` : `${head} fail ${result.reason}\n`;
+  return result.ok ? `${head(request)} pass\n` : `${head(request)} fail ${result.reason}\n`;
 }

@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppendOutcome, appendWithoutBlocking, readRegularText, removeQuietly } from './bounded-file.ts';
-import { freshStreak, isStreak, type Streak } from './hysteresis.ts';
+import { freshStreaks, isStreak, type Streak } from './hysteresis.ts';
 
 export interface StatusRecord extends Streak {
   readonly check: string;
@@ -18,8 +18,10 @@ export interface StatusRecord extends Streak {
 /** A record is a few hundred bytes; a reason line is cut at REASON_MAX_CHARACTERS. */
 export const STATUS_RECORD_MAX_BYTES = 64 * 1024;
 
+export const statusFileName = (check: string): string => `check-${check}.json`;
+
 export function statusPath(stateDir: string, check: string): string {
-  return join(stateDir, `check-${check}.json`);
+  return join(stateDir, statusFileName(check));
 }
 
 /**
@@ -67,7 +69,7 @@ export interface Previous {
   readonly reason: string;
 }
 
-const noPrevious: Previous = { streak: freshStreak, logSkipped: 0, ok: undefined, reason: '' };
+const noPrevious: Previous = { streak: freshStreaks.oneshot, logSkipped: 0, ok: undefined, reason: '' };
 
 /**
  * A missing, unreadable, oversized, non-regular (a FIFO, /dev/zero) or corrupt record is a fresh

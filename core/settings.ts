@@ -79,7 +79,7 @@ export function invalid(name: string, expected: string, given: string): string {
 }
 
 /** At most this much of a value is echoed: a 100 KB value must not be printed on every run. */
-export const QUOTE_MAX_CHARACTERS = 200;
+const QUOTE_MAX_CHARACTERS = 200;
 
 /** A value as messages show it: JSON-quoted, so a newline cannot split the line, and cut short. */
 export function quote(raw: string | undefined): string {
@@ -132,6 +132,12 @@ export function integer(min: number, max: number, what = `a whole number from ${
     return value;
   };
 }
+
+/** A whole number of seconds from min to max; the message names the unit and the bounds. */
+export const seconds = (min: number, max: number) =>
+  integer(min, max, `a whole number of seconds from ${min} to ${max}`);
+export const milliseconds = (min: number, max: number) =>
+  integer(min, max, `a whole number of milliseconds from ${min} to ${max}`);
 
 /**
  * A vrrp_script interval as keepalived 2.2 (RHEL 9's and the image's) reads it: whole seconds from 1 to
@@ -197,7 +203,7 @@ export function text(raw: string): string {
 }
 
 /** PEM bundles, keys and tokens fit many times over; /dev/zero or a FIFO must not be read for ever. */
-export const SETTING_FILE_MAX_BYTES = 1024 * 1024;
+const SETTING_FILE_MAX_BYTES = 1024 * 1024;
 
 /** Reads the file at parse time, so an unreadable file is a setting problem, not a probe failure. */
 export function fileContents(raw: string): { path: string; contents: Buffer } {

@@ -7,12 +7,14 @@
 export interface Transition {
   readonly ts: number;
   readonly node: string;
-  readonly type: 'INSTANCE' | 'GROUP';
+  readonly type: TransitionType;
   readonly name: string;
   readonly state: TransitionState;
   readonly priority: number | null;
 }
 
+export const transitionTypes = ['INSTANCE', 'GROUP'] as const;
+export type TransitionType = (typeof transitionTypes)[number];
 export const transitionStates = ['MASTER', 'BACKUP', 'FAULT', 'STOP', 'DELETED'] as const;
 export type TransitionState = (typeof transitionStates)[number];
 
@@ -20,9 +22,22 @@ export const SPOOL_FILE = 'transitions.jsonl';
 /** The name the exporter renames a full spool to; hooks then create a new one by path. */
 export const ROTATED_SPOOL_FILE = 'transitions.jsonl.1';
 
-/** The same pattern notify.sh enforces, so nothing else can reach the spool's JSON. */
-export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-export const NODE_PATTERN = /^[A-Za-z0-9_.-]{1,253}$/;
+/**
+ * What a name and a node may hold, as bracket-expression parts: notify.sh enforces the same (its
+ * constants come from here, scripts/shell-constants.ts), so nothing else can reach the spool's JSON.
+ * The length is a number apart, because bash compiles a bounded repeat into a large automaton.
+ */
+export const NAME_CHARACTERS = ['A-Z', 'a-z', '0-9', '_', '.', ':', '-'] as const;
+export const NAME_MAX = 128;
+export const NODE_CHARACTERS = ['A-Z', 'a-z', '0-9', '_', '.', '-'] as const;
+export const NODE_MAX = 253;
+/** keepalived's priorities are 0 to 255. */
+export const PRIORITY_MAX = 255;
+
+const charactersPattern = (characters: readonly string[], max: number) =>
+  new RegExp(`^[${characters.join('')}]{1,${max}}$`);
+export const NAME_PATTERN = charactersPattern(NAME_CHARACTERS, NAME_MAX);
+export const NODE_PATTERN = charactersPattern(NODE_CHARACTERS, NODE_MAX);
 
 /** A spool line to a Transition, or undefined for a torn or foreign line (counted, never fatal). */
 export function parseTransition(line: string): Transition | undefined {
@@ -37,16 +52,23 @@ export function parseTransition(line: string): Transition | undefined {
   const { ts, node, type, name, state, priority } = record;
   if (typeof ts !== 'number' || !Number.isFinite(ts) || ts <= 0) return undefined;
   if (typeof node !== 'string' || !NODE_PATTERN.test(node)) return undefined;
-  if (type !== 'INSTANCE' && type !== 'GROUP') return undefined;
+  if (!transitionTypes.includes(type as TransitionType)) return undefined;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) return undefined;
   if (!transitionStates.includes(state as TransitionState)) return undefined;
   if (
     priority !== null &&
-    !(Number.isInteger(priority) && (priority as number) >= 0 && (priority as number) <= 255)
+    !(Number.isInteger(priority) && (priority as number) >= 0 && (priority as number) <= PRIORITY_MAX)
   ) {
     return undefined;
   }
-  return { ts, node, type, name, state: state as TransitionState, priority: priority as number | null };
+  return {
+    ts,
+    node,
+    type: type as TransitionType,
+    name,
+    state: state as TransitionState,
+    priority: priority as number | null,
+  };
 }
 
 /**

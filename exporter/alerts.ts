@@ -9,7 +9,9 @@
 
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { stringify } from 'yaml';
+import { defaultStateDir } from '../core/common-settings.ts';
 import { isDnsLabel } from '../core/kube-names.ts';
+import { statusPath } from '../core/report.ts';
 import { labelNames, type MetricName, metricNames } from './metric-names.ts';
 
 export type Severity = 'critical' | 'warning';
@@ -30,8 +32,8 @@ export interface AlertOptions {
 }
 
 export const DEFAULT_JOB_SELECTOR = 'job="ipfailover-toolkit"';
-export const RULE_NAME = 'ipfailover-toolkit';
-export const GROUP_NAME = 'ipfailover-toolkit';
+const RULE_NAME = 'ipfailover-toolkit';
+const GROUP_NAME = 'ipfailover-toolkit';
 
 interface Context {
   /** `name{<job selector>, <extra>}`; `up` is Prometheus's own, per target. */
@@ -165,7 +167,7 @@ or
     description: `The {{ $labels.check }} probe has failed on node {{ $labels.node }} for 2 minutes. Once keepalived is told (${metricNames.checkPassing} 0, after IPF_CHECK_FALL failures), every VRRP instance of the node goes to FAULT.`,
     sets: ['node'],
     runbook: [
-      'Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat /var/run/ipfailover/check-<check>.json)',
+      `Read the reason: oc -n "$NS" logs "$POD" --since=10m | grep -- "-check: FAIL" (or oc -n "$NS" rsh "$POD" cat ${statusPath(defaultStateDir, '<check>')})`,
       'Confirm the settings and the target: oc -n "$NS" rsh "$POD" /etc/ipfailover-toolkit/<check> --validate',
       'Probe the target by hand from the node (the pod uses the host network): oc -n "$NS" rsh "$POD" curl -sv <url>, or for TCP: oc -n "$NS" rsh "$POD" bash -c "</dev/tcp/<host>/<port>"',
       'Fix the application on that node. If the check is wrong, fix its IPF_* settings: oc -n "$NS" set env deploy/<ipfailover deployment> IPF_...=...',
@@ -183,7 +185,7 @@ or
     runbook: [
       'keepalived disables a check script that is missing or not executable: oc -n "$NS" logs "$POD" | grep -i -E "script|VRRP_Script", and oc -n "$NS" rsh "$POD" ls -l /etc/ipfailover-toolkit/ (the ConfigMap volume needs defaultMode 493).',
       'Compare the script keepalived runs with the file: oc -n "$NS" set env deploy/<ipfailover deployment> --list | grep OPENSHIFT_HA_CHECK_SCRIPT',
-      'The status record must be writable: oc -n "$NS" rsh "$POD" ls -l /var/run/ipfailover/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.',
+      `The status record must be writable: oc -n "$NS" rsh "$POD" ls -l ${defaultStateDir}/ (IPF_STATE_DIR); a check that cannot write it still runs but is not seen.`,
       'keepalived itself stopped: oc -n "$NS" rsh "$POD" ps -ef | grep keepalived; restart the pod with oc -n "$NS" delete pod "$POD"',
     ],
   },

@@ -244,7 +244,7 @@ function reachProber(
 }
 
 /** Ready when the state directory is readable and the spool has been read to its end lately. */
-export function readinessProblems(ingestor: Ingestor, stateDir: string, pollMs: number): string[] {
+function readinessProblems(ingestor: Ingestor, stateDir: string, pollMs: number): string[] {
   const problems: string[] = [];
   try {
     accessSync(stateDir, constants.R_OK | constants.W_OK);

@@ -45,7 +45,7 @@ export function freshCheckpoint(): Checkpoint {
 }
 
 /** A checkpoint that is not in the shape this exporter writes: where, what was expected, what was found. */
-export class CheckpointShapeError extends UserError {
+class CheckpointShapeError extends UserError {
   constructor(where: string, expected: string, value: unknown) {
     super(`${where}: expected ${expected}, got ${describeValue(value)}`);
   }

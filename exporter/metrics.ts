@@ -24,7 +24,7 @@ export interface MetricSources {
 }
 
 /** Buckets of an unreachable period: a graceful move (under 1 s), a dead node (3 to 4 s), and worse. */
-export const UNREACHABLE_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300] as const;
+const UNREACHABLE_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300] as const;
 
 /**
  * Creates the histogram that the reachability prober observes into, before the prober exists: the

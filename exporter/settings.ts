@@ -1,6 +1,15 @@
 import { sharedSettings } from '../core/common-settings.ts';
 import type { SettingsOf } from '../core/setting-names.ts';
-import { byteSize, httpUrl, integer, optional, specFor, text, withDefault } from '../core/settings.ts';
+import {
+  byteSize,
+  httpUrl,
+  integer,
+  milliseconds,
+  optional,
+  specFor,
+  text,
+  withDefault,
+} from '../core/settings.ts';
 import { DEFAULT_EXPORTER_PORT } from '../core/toolkit-ports.ts';
 
 export const exporterSettings = specFor<SettingsOf<'everywhere' | 'exporter'>>()({
@@ -49,7 +58,7 @@ export const exporterSettings = specFor<SettingsOf<'everywhere' | 'exporter'>>()
   ),
   IPF_REACH_TIMEOUT_MS: withDefault(
     '300',
-    integer(10, 5000, 'a whole number of milliseconds from 10 to 5000'),
+    milliseconds(10, 5000),
     'How long one connection waits for an answer before the VIP counts as unreachable from here.',
   ),
   IPF_REACH_CONCURRENCY: withDefault(

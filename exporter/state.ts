@@ -4,7 +4,7 @@ import type { Transition } from '../core/transition.ts';
 export const exportedStates = ['init', 'backup', 'master', 'fault', 'stop'] as const;
 export type ExportedState = (typeof exportedStates)[number];
 
-export function exportedState(state: Transition['state']): ExportedState {
+function exportedState(state: Transition['state']): ExportedState {
   // keepalived sends DELETED when an instance leaves the configuration: it no longer runs.
   return state === 'DELETED' ? 'stop' : (state.toLowerCase() as ExportedState);
 }
@@ -71,7 +71,7 @@ export function emptyState(): SpoolState {
   };
 }
 
-export function transitionKey(instance: string, from: ExportedState, to: ExportedState): string {
+function transitionKey(instance: string, from: ExportedState, to: ExportedState): string {
   return `${instance}\t${from}\t${to}`;
 }
 

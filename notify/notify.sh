@@ -3,8 +3,8 @@
 #
 #   notify.sh INSTANCE|GROUP <name> MASTER|BACKUP|FAULT|STOP|DELETED [<priority>]
 #
-# Appends one JSON line per transition to $IPF_STATE_DIR/transitions.jsonl (default /var/run/ipfailover),
-# in the format of core/transition.ts, which the exporter reads:
+# Appends one JSON line per transition to the spool, transitions.jsonl in IPF_STATE_DIR, in the format of
+# core/transition.ts, which the exporter reads:
 #   {"ts":1795652381.123456,"node":"worker-1","type":"INSTANCE","name":"web_VIP_1","state":"MASTER","priority":250}
 # and one human line `<UTC time> notify.sh: <name> -> <STATE> (priority <p>)` to IPF_LOG_TO (a file, a FIFO,
 # `none`, or unset: /proc/1/fd/2 when writable, because keepalived sends the hook's own output to /dev/null).
@@ -16,23 +16,32 @@
 #
 # Exit 0: appended. 1: the append failed, or the spool is not a regular file. 2: malformed arguments or
 # NODE_NAME; nothing is appended.
-# Every value that reaches the JSON is matched against a pattern first, so no JSON can be injected.
+# Every value that reaches the JSON is matched against a pattern first, so no JSON can be injected. The
+# patterns, the states and the spool's name are core/transition.ts's: the build writes them to the file
+# included below.
 set -u
 # C locale: EPOCHREALTIME's decimal separator is a dot, and [A-Z] in the patterns below is ASCII only.
 # UTC: the log line's time.
 export LC_ALL=C TZ=UTC
 
 readonly prog=notify.sh
-readonly usage='INSTANCE|GROUP <name> MASTER|BACKUP|FAULT|STOP|DELETED [<priority>]'
+
+# shellcheck source=SCRIPTDIR/../dist/shell-constants/notify.sh
+. "${BASH_SOURCE%/*}/../dist/shell-constants/notify.sh" # @include
+
 # NAME_PATTERN and NODE_PATTERN of core/transition.ts, with the length checked apart: regcomp expands
 # a bounded repeat such as {1,253} into a large automaton, which made up a quarter of the hook's CPU.
-readonly name_pattern='^[A-Za-z0-9_.:-]+$'
-readonly node_pattern='^[A-Za-z0-9_.-]+$'
-readonly priority_pattern='^(0|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$'
+printf -v characters '%s' "${name_characters[@]}"
+readonly name_pattern="^[$characters]+\$"
+printf -v characters '%s' "${node_characters[@]}"
+readonly node_pattern="^[$characters]+\$"
+readonly priority_pattern='^(0|[1-9][0-9]{0,2})$'
+types=${transition_types[*]} states=${transition_states[*]}
+readonly usage="${types// /|} <name> ${states// /|} [<priority>]"
 
 now=${EPOCHREALTIME-}
-state_dir=${IPF_STATE_DIR:-/var/run/ipfailover}
-spool=$state_dir/transitions.jsonl
+state_dir=${IPF_STATE_DIR:-$default_state_dir}
+spool=$state_dir/$spool_file
 
 # shellcheck source=SCRIPTDIR/../core/log-to.sh
 . "${BASH_SOURCE%/*}/../core/log-to.sh" # @include
@@ -72,40 +81,43 @@ if (($# < 3 || $# > 4)); then
   fail 2 "expected 3 or 4 arguments ($usage), got $#${shown:+: $shown}"
 fi
 
+# one_of VALUE WORD…: whether VALUE is one of the words.
+one_of() {
+  local value=$1 word
+  shift
+  for word in "$@"; do [[ $value == "$word" ]] && return 0; done
+  return 1
+}
+
 type=$1 name=$2 state=$3 priority=${4-}
 problems=()
-case $type in
-  INSTANCE | GROUP) ;;
-  *)
-    quoted "$type"
-    problems+=("type: expected INSTANCE or GROUP, got $shown")
-    ;;
-esac
-if [[ ! $name =~ $name_pattern ]] || ((${#name} > 128)); then
-  quoted "$name"
-  problems+=("name: expected 1 to 128 of the characters A-Z a-z 0-9 _ . : -, got $shown")
+if ! one_of "$type" "${transition_types[@]}"; then
+  quoted "$type"
+  problems+=("type: expected ${types// / or }, got $shown")
 fi
-case $state in
-  MASTER | BACKUP | FAULT | STOP | DELETED) ;;
-  *)
-    quoted "$state"
-    problems+=("state: expected MASTER, BACKUP, FAULT, STOP or DELETED, got $shown")
-    ;;
-esac
+if [[ ! $name =~ $name_pattern ]] || ((${#name} > name_max)); then
+  quoted "$name"
+  problems+=("name: expected 1 to $name_max of the characters ${name_characters[*]}, got $shown")
+fi
+if ! one_of "$state" "${transition_states[@]}"; then
+  quoted "$state"
+  listed=${transition_states[*]:0:${#transition_states[@]}-1}
+  problems+=("state: expected ${listed// /, } or ${transition_states[-1]}, got $shown")
+fi
 if (($# == 3)); then
   priority_json=null
-elif [[ $priority =~ $priority_pattern ]]; then
+elif [[ $priority =~ $priority_pattern ]] && ((priority <= priority_max)); then
   priority_json=$priority
 else
   quoted "$priority"
-  problems+=("priority: expected a whole number from 0 to 255 without leading zeros, got $shown")
+  problems+=("priority: expected a whole number from 0 to $priority_max without leading zeros, got $shown")
 fi
 node=${NODE_NAME:-${HOSTNAME-}}
-if [[ ! $node =~ $node_pattern ]] || ((${#node} > 253)); then
+if [[ ! $node =~ $node_pattern ]] || ((${#node} > node_max)); then
   quoted "$node"
   source_of_node=NODE_NAME
   [[ -n ${NODE_NAME-} ]] || source_of_node='HOSTNAME (NODE_NAME is unset)'
-  problems+=("$source_of_node: expected 1 to 253 of the characters A-Z a-z 0-9 _ . -, got $shown")
+  problems+=("$source_of_node: expected 1 to $node_max of the characters ${node_characters[*]}, got $shown")
 fi
 if ((${#problems[@]} > 0)); then
   message=${problems[0]}

@@ -11,6 +11,8 @@ import { describeError, UsageError } from '../core/errors.ts';
 import { readManifests } from '../core/ipfailover/manifests.ts';
 import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
+import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
+import { kib } from '../core/units.ts';
 import {
   CONFIGMAP_MAX_BYTES,
   configMapDataBytes,
@@ -27,7 +29,6 @@ import {
   NOTIFY_SCRIPT,
   PACKAGE_DEFAULTS,
   PROBER_BUNDLE,
-  RESERVED_PORTS,
   SIDECARS,
   VERDICT_SCRIPT,
 } from './layout.ts';
@@ -103,8 +104,6 @@ export function readBundles(dist: string): Bundles {
   };
 }
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-
 function oneOfFlag<T extends string>(
   flag: string,
   value: string | undefined,
@@ -128,7 +127,7 @@ function portFlag(flag: string, value: string | undefined, fallback: number): nu
   if (reserved) {
     const [from, to, why] = reserved;
     throw new UsageError(
-      `--${flag}: ${port} is ${from === to ? '' : `in ${from}-${to}, `}${why}; expected a port such as the derived ${fallback} (see packaging/layout.ts)`,
+      `--${flag}: ${port} is ${from === to ? '' : `in ${from}-${to}, `}${why}; expected a port such as the derived ${fallback} (see core/toolkit-ports.ts)`,
     );
   }
   return port;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { EXIT_FAILED, UserError } from '../core/errors.ts';
+import { kib } from '../core/units.ts';
 import {
   EXPORTER_BUNDLE,
   EXPORTER_CONFIGMAP,
@@ -46,8 +47,6 @@ export function configMapDataBytes(data: ConfigMapData): number {
     0,
   );
 }
-
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** Throws a PackageError naming the ConfigMap, its size, the limit and its largest entries. */
 export function assertConfigMapFits(name: string, data: ConfigMapData, limit = CONFIGMAP_MAX_BYTES): void {

@@ -106,8 +106,8 @@ export const names = {
  * - inside 9000-9999, which OpenShift opens between nodes for host-level services;
  * - outside the NodePort range (30000-32767) and the ephemeral range (32768-60999), so neither a
  *   Service nor an outgoing connection can hold the port first;
- * - clear of the ports OpenShift node components listen on: 9100-9107, 9192, 9537, 9637, 9641-9644,
- *   9978-9980, 10248-10259 (and of the keepalived exporters' 9165 and 9650);
+ * - clear of RESERVED_PORTS (core/toolkit-ports.ts), where OpenShift node components listen (and of
+ *   the keepalived exporters' 9165 and 9650);
  * - the exporter's range starts at its default 9871 and so may give it; the prober's default 9872
  *   falls in the exporter's range, which only matters beside a prober installed by hand on its default
  *   (`ipft lint` compares every toolkit port with every other for that reason).
@@ -130,20 +130,6 @@ export function derivedPorts(deployment: string): ToolkitPorts {
   const slot = portSlot(deployment);
   return { exporter: EXPORTER_PORT_BASE + slot, prober: PROBER_PORT_BASE + slot };
 }
-
-/** Ports `--exporter-port` / `--prober-port` refuse, with the reason. */
-export const RESERVED_PORTS: readonly (readonly [from: number, to: number, why: string])[] = [
-  [0, 1023, 'a privileged port, which the unprivileged containers cannot bind'],
-  [9100, 9107, 'used by OpenShift node components'],
-  [9192, 9192, 'used by an OpenShift node component'],
-  [9537, 9537, 'used by CRI-O'],
-  [9637, 9637, 'used by an OpenShift node component'],
-  [9641, 9644, 'used by OVN-Kubernetes'],
-  [9978, 9980, 'used by etcd'],
-  [10248, 10259, 'used by the kubelet and the control plane'],
-  [30000, 32767, 'the NodePort range'],
-  [32768, 60999, 'the ephemeral range, where an outgoing connection can hold it'],
-];
 
 export const NOTIFY_SCRIPT = 'notify.sh';
 export const RUNTIME_INSTALLER = 'install-node-runtime.sh';

@@ -85,6 +85,22 @@ const shellScripts = [
     mode: 0o644,
   })),
 ];
+// Their constants come from TypeScript (scripts/shell-constants.ts), written first as the snippets they
+// include. This script is plain node, so the module is bundled to plain JavaScript, imported, and removed.
+const constantsModule = 'dist/shell-constants/constants.mjs';
+await build({
+  entryPoints: ['scripts/shell-constants.ts'],
+  outfile: constantsModule,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'warning',
+});
+const { shellConstantSnippets } = await import('../dist/shell-constants/constants.mjs');
+await rm(constantsModule);
+for (const [script, snippet] of Object.entries(shellConstantSnippets())) {
+  await writeFile(`dist/shell-constants/${script}.sh`, snippet);
+}
 for (const { source, built, mode } of shellScripts) {
   await mkdir(dirname(built), { recursive: true });
   await writeFile(built, inlineIncludes(source), { mode });

@@ -1,7 +1,9 @@
 import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
+import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
+import { kib } from '../core/units.ts';
 import { settingsTables } from '../packaging/catalog.ts';
-import { buildSizes, CHECK_BUNDLES_TARGET_BYTES, kib } from '../testkit/build-sizes.ts';
+import { buildSizes, CHECK_BUNDLES_TARGET_BYTES } from '../testkit/build-sizes.ts';
 
 /** The README blocks generated from code, by marker name. */
 export function generatedBlocks(): Record<string, string> {
@@ -9,6 +11,9 @@ export function generatedBlocks(): Record<string, string> {
     'settings-tables': settingsTables(),
     discrepancies: discrepancyMarkdown(),
     'lint-rules': ruleListMarkdown(),
+    'reserved-ports': RESERVED_PORTS.map(
+      ([from, to, why]) => `- ${from === to ? from : `${from}-${to}`}: ${why.replace(/^used by /, '')}`,
+    ).join('\n'),
   };
 }
 

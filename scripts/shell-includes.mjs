@@ -3,7 +3,9 @@
 // sourced, so that shellcheck (external-sources, in .shellcheckrc) reads the script with it:
 //   # shellcheck source=SCRIPTDIR/../core/log-to.sh
 //   . "${BASH_SOURCE%/*}/../core/log-to.sh" # @include
-// Those two lines become the snippet's body: what follows its header, up to the first blank line.
+// Those two lines become the snippet's body: what follows its header, up to the first blank line. A
+// snippet may be one the build writes before it inlines (dist/shell-constants/, the TypeScript constants a
+// script reads: scripts/shell-constants.ts); shellcheck then reads it from dist, after a build.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 

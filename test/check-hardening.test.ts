@@ -1,4 +1,4 @@
-// Issue #10: every defect hostile testing found in the checks, against the built bundles run as
+// Every defect hostile testing found in the checks, against the built bundles run as
 // keepalived runs them, real loopback servers and real files (FIFOs, /dev/zero, directories).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue #10: what hostile testing found in the exporter, each against the built bundle or the real app
+// What hostile testing found in the exporter, each against the built bundle or the real app
 // on real files: FIFOs made with mkfifo, symlinks to /dev/zero, an occupied port, a connection flood.
 import { execFileSync } from 'node:child_process';
 import {

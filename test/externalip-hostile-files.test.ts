@@ -1,4 +1,4 @@
-// The built dist/checks/externalip-check.js against the files it reads being hostile (issue #10): a
+// The built dist/checks/externalip-check.js against the files it reads being hostile: a
 // FIFO (the open would block), a symlink to /dev/zero (the read would never end), a file far too large,
 // garbage. Run as keepalived runs it, alone in a folder, against a fake API over real TLS on loopback.
 // A kubeconfig, token or CA that cannot be used fails the run with one line naming the file and the

@@ -1,4 +1,4 @@
-// Issue 14, item 2: node maintenance. The built prober bundle, as its own process, reads its own Node
+// Node maintenance. The built prober bundle, as its own process, reads its own Node
 // from testkit's fake Kubernetes API over real TLS (a kubeconfig with the CA and a token), and
 // verdict.sh or a raw client rings it. The label, the cordon, the file, an API that is down or never
 // answers, and hostile files at the maintenance path.

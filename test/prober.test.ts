@@ -1,4 +1,4 @@
-// Issue #11: the resident prober, the built bundle run as its own process, rung by raw Node clients and
+// The resident prober, the built bundle run as its own process, rung by raw Node clients and
 // by verdict.sh, against real loopback targets (the hostile servers of the http-check tests included)
 // and a real state directory. Its counters are read from prober.json, as the exporter reads them.
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
@@ -70,13 +70,6 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
     );
   });
 
-  it('accepts ipft1, the version before: `ready <nonce>` and a file that starts `ipft1 `', async () => {
-    const { pod } = await tcpCheckPod();
-    const nonce = freshNonce();
-    expect(await ask(pod.port, `ipft1 ${pod.uid} tcp-check ${nonce}\n`)).toBe(`ready ${nonce}\n`);
-    expect(verdictOf(pod, nonce)).toBe(`ipft1 ${pod.uid} tcp-check ${nonce} pass\n`);
-  });
-
   it('refuses another pod, an unknown version and anything malformed, and counts each', async () => {
     const { pod } = await tcpCheckPod();
     const nonce = freshNonce();
@@ -84,11 +77,19 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
       [`ipft2 0badc0de-1 tcp-check ${nonce} 1900\n`, 'refused this prober serves another pod\n'],
       [
         `ipft9 ${pod.uid} tcp-check ${nonce} 1900\n`,
-        'refused unknown protocol version; this prober speaks ipft1 ipft2\n',
+        'refused unknown protocol version "ipft9"; this prober speaks ipft2\n',
       ],
-      ['GET / HTTP/1.1\r\n', 'refused unknown protocol version; this prober speaks ipft1 ipft2\n'],
+      // No release spoke ipft1; a client in it is refused as any other version is.
+      [
+        `ipft1 ${pod.uid} tcp-check ${nonce}\n`,
+        'refused unknown protocol version "ipft1"; this prober speaks ipft2\n',
+      ],
+      ['GET / HTTP/1.1\r\n', 'refused unknown protocol version "GET"; this prober speaks ipft2\n'],
+      [
+        `\u001b[2J${'x'.repeat(40)} ${pod.uid}\n`,
+        `refused unknown protocol version "\\u001b[2Jxxxxxxxxxxxxxxxx"; this prober speaks ipft2\n`,
+      ],
       [`ipft2 ${pod.uid} tcp-check ${nonce}\n`, 'refused malformed ipft2 request\n'],
-      [`ipft1 ${pod.uid} tcp-check ${nonce} 1900\n`, 'refused malformed ipft1 request\n'],
       [`ipft2 ${pod.uid} tcp-check ../../etc 1900\n`, 'refused malformed ipft2 request\n'],
       [`ipft2 ${pod.uid} nope ${nonce} 1900\n`, 'refused unknown check in "nope"\n'],
       [
@@ -109,7 +110,7 @@ describe('the protocol: a doorbell on 127.0.0.1 and a verdict file in the pod’
     );
     expect(record).toMatchObject({
       requests: refusals.length,
-      refused: { identity: 1, version: 2, malformed: 4, check: 2 },
+      refused: { identity: 1, version: 4, malformed: 3, check: 2 },
       probes: {},
       checks: ['tcp-check'],
       port: pod.port,

@@ -1,16 +1,18 @@
-// Issue #11: verdict.sh, keepalived's check in prober mode, run as keepalived runs it (env -i, execve of
-// the built script) against the real prober process, squatters and an old prober on loopback, with a
-// real state directory. Every outcome but a whole, matching pass exits 1 before the interval.
+// verdict.sh, keepalived's check in prober mode, run as keepalived runs it (env -i, execve of the built
+// script) against the real prober process and squatters on loopback, with a real state directory. Every outcome but a whole, matching pass exits 1 before the interval.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freshStreaks, nextStreak, type Streak } from '../core/hysteresis.ts';
 import { isStatusRecord } from '../core/report.ts';
+import { belongsInSettingsFile, isSettingName, SETTING_READERS } from '../core/setting-names.ts';
 import type { Env } from '../core/settings.ts';
 import { inlineIncludes } from '../scripts/shell-includes.mjs';
 import type { Exit } from './support/bundle.ts';
 import { onCleanup, tcpServer, temporaryDirectory } from './support/harness.ts';
+import { HYSTERESIS_CASES, STREAK_RECORD_CASES } from './support/hysteresis-cases.ts';
 import {
   lines,
   makePod,
@@ -111,6 +113,15 @@ function httpAnswering(status: string, body: string) {
 
 const nonceOf = (request: string) => request.split(' ')[3] ?? '';
 
+/** The pod's prober, reduced to its protocol: it answers every run with the probe result `probeOk`. */
+const proberAnswering = (pod: Pod, probeOk: boolean) =>
+  squatter((socket, request) => {
+    const head = request.split(' ').slice(0, 4).join(' ');
+    const verdictLine = probeOk ? `${head} pass` : `${head} fail tcp-check: down`;
+    writeFileSync(join(pod.stateDir, `verdict-${nonceOf(request)}`), `${verdictLine}\n`);
+    socket.end(`ready ${nonceOf(request)}\n`);
+  });
+
 describe('verdict.sh against the pod’s prober', () => {
   it('exits 0 when every named check passed this run, silently, and records it', async () => {
     const pod = await makePod();
@@ -202,23 +213,28 @@ describe('verdict.sh against the pod’s prober', () => {
     expect(streakOf(pod)).toBe('1 0 9\n');
   });
 
-  it('fails with a line saying where check settings belong when they are in its environment', async () => {
-    const { pod } = await tcpCheckPod();
-    expect((await verdict(pod)).code).toBe(0);
-    for (const name of [
-      'IPF_HTTP_URL',
-      'IPF_TCP_TARGETS',
-      'IPF_EXTERNALIP_NAMESPACES',
-      'IPF_CHECKS',
-      'IPF_MAINTENANCE_LABEL',
-      'IPF_FOLLOW_CORDON',
-    ]) {
-      const run = await verdict(pod, { [name]: 'anything', IPF_CHECK_FALL: '3' });
-      expectFailure(
-        run,
-        `${name} set in the keepalived container: check settings belong to the ipft-prober container (its envFrom ConfigMap ipfailover-toolkit-settings), where the checks run`,
+  describe('refuses exactly the settings that belong in the prober’s settings file (core/setting-names.ts)', () => {
+    const refusal = (name: string) =>
+      `${name} set in the keepalived container: check settings belong to the ipft-prober container (its envFrom ConfigMap ipfailover-toolkit-settings), where the checks run`;
+    // A name the table does not know, in a family the prober alone reads, is refused too.
+    const refused = [...Object.keys(SETTING_READERS), 'IPF_HTTP_FOO', 'IPF_MAINTENANCE_WHATEVER'].filter(
+      (name) => !isSettingName(name) || belongsInSettingsFile(name, 'prober'),
+    );
+    it.each(refused)('%s', async (name) => {
+      const pod = await makePod();
+      expectFailure(await verdict(pod, { [name]: 'anything', IPF_CHECK_FALL: '3' }), refusal(name));
+    });
+
+    it('and no other: each one the keepalived container may carry reaches the prober', async () => {
+      const { pod } = await tcpCheckPod();
+      const harness = verdictEnv(pod);
+      const allowed = Object.keys(SETTING_READERS).filter(
+        (name) => !refused.includes(name) && !(name in harness),
       );
-    }
+      expect(allowed).toEqual(expect.arrayContaining(['IPF_CHECK_FALL', 'IPF_EXPORTER_PORT']));
+      const run = await verdict(pod, Object.fromEntries(allowed.map((name) => [name, '1'])));
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+    });
   });
 
   it('bad settings of its own fail at once, one line each', async () => {
@@ -299,7 +315,7 @@ describe('a squatter on the port can fail a run, never pass one', () => {
         'another pod UID',
         (_, request) => request.replace(/^ipft2 \S+ (\S+ \S+) \S+$/, 'ipft2 0badc0de-1 $1 pass'),
       ],
-      ['another version', (pod, request) => `ipft1 ${pod.uid} tcp-check ${nonceOf(request)} pass`],
+      ['another version', (pod, request) => `ipft3 ${pod.uid} tcp-check ${nonceOf(request)} pass`],
       ['other checks', (pod, request) => `ipft2 ${pod.uid} http-check ${nonceOf(request)} pass`],
       ['another nonce inside', (pod) => `ipft2 ${pod.uid} tcp-check 999 pass`],
       ['no verdict word', (pod, request) => `ipft2 ${pod.uid} tcp-check ${nonceOf(request)}`],
@@ -426,59 +442,17 @@ describe('a squatter on the port can fail a run, never pass one', () => {
     expect([...logged].filter((character) => character < ' ' && character !== '\n')).toEqual([]);
   });
 
-  it('a squatter that refuses every version: the fallback to ipft1 fails too', async () => {
+  it('one that speaks another version: its refusal is the line, asked once', async () => {
     const pod = await makePod();
     const { port, requests } = await squatter((socket) =>
-      socket.end('refused unknown protocol version; this prober speaks ipft0\n'),
+      socket.end('refused unknown protocol version "ipft2"; this prober speaks ipft3\n'),
     );
     await against(
       pod,
       port,
-      `the prober on 127.0.0.1:${port} refused the request: unknown protocol version; this prober speaks ipft0`,
+      `the prober on 127.0.0.1:${port} refused the request: unknown protocol version "ipft2"; this prober speaks ipft3`,
     );
-    expect(requests.map((request) => request.split(' ')[0])).toEqual(['ipft2', 'ipft1']);
-  });
-});
-
-describe('an old prober that speaks ipft1 only (a ConfigMap update reaches verdict.sh first)', () => {
-  /** The old prober of the same pod: refuses ipft2 as it did, serves ipft1 and writes the pod's file. */
-  async function oldProber(pod: Pod, verdictLine: (request: string) => string) {
-    return squatter((socket, request) => {
-      if (!request.startsWith('ipft1 ')) {
-        socket.end('refused unknown protocol version; this prober speaks ipft1\n');
-        return;
-      }
-      writeFileSync(join(pod.stateDir, `verdict-${nonceOf(request)}`), `${verdictLine(request)}\n`);
-      socket.end(`ready ${nonceOf(request)}\n`);
-    });
-  }
-
-  it('verdict.sh falls back to ipft1 within its budget and passes', async () => {
-    const pod = await makePod();
-    const { port, requests } = await oldProber(pod, (request) => `${request} pass`);
-    const run = await verdict(pod, { IPF_PROBER_PORT: String(port) });
-    expect(run).toMatchObject({ code: 0, stderr: '', stdout: '', logged: [] });
-    expect(run.elapsedMs).toBeLessThan(1000);
-    expect(requests).toHaveLength(2);
-    expect(requests[0]).toMatch(new RegExp(`^ipft2 ${pod.uid} tcp-check ([0-9]+) [0-9]+$`));
-    // The same nonce both times; version 1 sends no budget.
-    expect(requests[1]).toBe(`ipft1 ${pod.uid} tcp-check ${nonceOf(requests[0] ?? '')}`);
-    expect(verdictRecord(pod)).toMatchObject({ ok: true, passing: true });
-  });
-
-  it('and fails with the old prober’s reason when its check failed', async () => {
-    const pod = await makePod();
-    const { port } = await oldProber(pod, (request) => `${request} fail tcp-check: it is down`);
-    expectFailure(await verdict(pod, { IPF_PROBER_PORT: String(port) }), 'tcp-check: it is down');
-  });
-
-  it('an ipft2 verdict file in answer to the ipft1 request does not pass', async () => {
-    const pod = await makePod();
-    const { port } = await oldProber(pod, (request) => `${request.replace(/^ipft1/, 'ipft2')} pass`);
-    expectFailure(
-      await verdict(pod, { IPF_PROBER_PORT: String(port) }),
-      /^verdict\.sh: FAIL the verdict file \S+ does not match this run$/,
-    );
+    expect(requests).toHaveLength(1);
   });
 });
 
@@ -580,6 +554,38 @@ describe('hysteresis: IPF_CHECK_FALL and IPF_CHECK_RISE apply to what keepalived
   });
 });
 
+describe('hysteresis in bash, by the table core/hysteresis.ts is held to (test/support/hysteresis-cases.ts)', () => {
+  const streakLine = (streak: Streak) =>
+    `${streak.passing ? 1 : 0} ${streak.consecutive_failures} ${streak.consecutive_passes}\n`;
+
+  it.each(HYSTERESIS_CASES.map((row) => [row.name, row]))('%s', async (_, row) => {
+    const pod = await makePod();
+    const { port } = await proberAnswering(pod, row.probeOk);
+    writeFileSync(join(pod.stateDir, 'verdict.streak'), streakLine(row.start));
+    const run = await verdict(pod, {
+      IPF_PROBER_PORT: String(port),
+      IPF_CHECK_FALL: String(row.thresholds.fall),
+      IPF_CHECK_RISE: String(row.thresholds.rise),
+    });
+    expect(run.code).toBe(row.expected.passing ? 0 : 1);
+    expect(streakOf(pod)).toBe(streakLine(row.expected));
+    expect(verdictRecord(pod)).toMatchObject({ ok: row.probeOk, ...row.expected });
+  });
+
+  it.each(STREAK_RECORD_CASES.map((row) => [streakLine(row.streak).trim(), row]))(
+    'a streak read back: %s',
+    async (_, { streak, valid }) => {
+      const pod = await makePod();
+      const { port } = await proberAnswering(pod, true);
+      writeFileSync(join(pod.stateDir, 'verdict.streak'), streakLine(streak));
+      // RISE 2: a pass after a valid streak adds one to its passes; after a corrupt one it is a fresh start's first.
+      await verdict(pod, { IPF_PROBER_PORT: String(port), IPF_CHECK_RISE: '2' });
+      const start = valid ? streak : freshStreaks.prober;
+      expect(streakOf(pod)).toBe(streakLine(nextStreak(start, true, { rise: 2, fall: 1 })));
+    },
+  );
+});
+
 describe('the prober process dies or stops', () => {
   it('SIGKILLed: with FALL 1 the next run fails at once', async () => {
     const interval = { OPENSHIFT_HA_CHECK_INTERVAL: '2' };
@@ -661,14 +667,9 @@ describe('verdict.sh system calls (strace): bash builtins only', () => {
     expect(readFileSync(pod.verdictLog, 'utf8')).toContain('verdict.sh: FAIL no prober on');
   });
 
-  it('the fallback to ipft1, a held-back pass and --dry-run', async () => {
+  it('a held-back pass and --dry-run', async () => {
     const pod = await makePod();
-    const { port } = await squatter((socket, request) => {
-      if (!request.startsWith('ipft1 '))
-        return socket.end('refused unknown protocol version; this prober speaks ipft1\n');
-      writeFileSync(join(pod.stateDir, `verdict-${nonceOf(request)}`), `${request} pass\n`);
-      socket.end(`ready ${nonceOf(request)}\n`);
-    });
+    const { port } = await proberAnswering(pod, true);
     const env = verdictEnv(pod, { IPF_PROBER_PORT: String(port), IPF_CHECK_RISE: '2' });
     const held = await traced(env, ['tcp-check']);
     expect(held.code).toBe(1);

@@ -37,5 +37,3 @@ export function buildSizes(dist = 'dist'): BuildSizes {
     },
   };
 }
-
-export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;

@@ -68,7 +68,7 @@ function objectName(item: Record<string, unknown>, kind: string, index: number):
 const isPort = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 
-/** The address fields the issue names: spec.externalIPs and status.loadBalancer.ingress[].ip. */
+/** The address fields that carry a Service's external addresses: spec.externalIPs and status.loadBalancer.ingress[].ip. */
 function addressesOf(item: Record<string, unknown>): string[] {
   const spec = isRecord(item.spec) ? item.spec : {};
   const status = isRecord(item.status) ? item.status : {};

@@ -136,7 +136,7 @@ export interface NodeState {
 const MAX_NODE_BYTES = 4 * 1024 * 1024;
 
 /** Reads one Node's labels and spec.unschedulable; the shape is checked, anything else is an ApiError. */
-export function nodeState(body: unknown, name: string): NodeState {
+function nodeState(body: unknown, name: string): NodeState {
   const object = body as { metadata?: unknown; spec?: unknown } | null;
   const metadata = object?.metadata as { name?: unknown; labels?: unknown } | undefined;
   if (typeof object !== 'object' || object === null || typeof metadata !== 'object' || metadata === null) {

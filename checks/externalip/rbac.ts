@@ -10,7 +10,7 @@ import { clusterRbac } from '../cluster-rbac.ts';
 export const RBAC_NAME = 'ipfailover-toolkit-externalip-check';
 
 /** What the check asks the API (checks/externalip/kube-api.ts): lists only, no watch. */
-export const externalIpRules = [
+const externalIpRules = [
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'list'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list'] },
 ] as const;

@@ -21,7 +21,7 @@ export interface LabelSelector {
   readonly text: string;
 }
 
-export const SELECTOR_SYNTAX =
+const SELECTOR_SYNTAX =
   'a label selector: requirements separated by commas, each one of key=value, key==value, key!=value, key in (a,b), key notin (a,b), key or !key';
 
 type Token =
@@ -60,7 +60,7 @@ function tokenize(raw: string, fail: (at: number, problem: string) => never): To
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Why `key` is not a label key (`[prefix/]name`), or undefined when it is one. */
-export function labelKeyProblem(key: string): string | undefined {
+function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
@@ -74,12 +74,12 @@ export function labelKeyProblem(key: string): string | undefined {
 }
 
 /** Why `value` is not a label value, or undefined when it is one (empty is a valid value). */
-export function labelValueProblem(value: string): string | undefined {
+function labelValueProblem(value: string): string | undefined {
   if (value === '' || (value.length <= 63 && qualifiedName.test(value))) return undefined;
   return `"${value}" is not a label value (at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit)`;
 }
 
-export function formatRequirement(requirement: Requirement): string {
+function formatRequirement(requirement: Requirement): string {
   switch (requirement.operator) {
     case 'exists':
       return requirement.key;

@@ -6,7 +6,16 @@ import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import type { SettingsOf } from '../../core/setting-names.ts';
-import { fileContents, integer, list, optional, specFor, text, withDefault } from '../../core/settings.ts';
+import {
+  fileContents,
+  integer,
+  list,
+  optional,
+  seconds,
+  specFor,
+  text,
+  withDefault,
+} from '../../core/settings.ts';
 import { vipSet } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
@@ -16,26 +25,26 @@ import { parseLabelSelector } from './selector.ts';
  */
 
 /** Canonical, so that it compares equal to the API's addresses. */
-export function ipAddress(raw: string): string {
+function ipAddress(raw: string): string {
   const address = canonicalIp(raw.trim());
   if (address === undefined) throw new Expected('an IPv4 or IPv6 address');
   return address;
 }
 
 /** A namespace name is a DNS-1123 label. */
-export function namespaceName(raw: string): string {
+function namespaceName(raw: string): string {
   if (!isDnsLabel(raw)) {
     throw new Expected('namespace names (lowercase letters, digits and "-", at most 63 characters)');
   }
   return raw;
 }
 
-export function namespaceList(raw: string): string[] {
+function namespaceList(raw: string): string[] {
   return [...new Set(list(namespaceName)(raw))];
 }
 
 /** The deployment's VIPs as the image expands them, canonical; none is a problem configure reports. */
-export function deploymentVips(raw: string): { readonly text: string; readonly vips: ReadonlySet<string> } {
+function deploymentVips(raw: string): { readonly text: string; readonly vips: ReadonlySet<string> } {
   return { text: raw, vips: vipSet(expandVirtualIps(raw)) };
 }
 
@@ -65,12 +74,12 @@ export const externalIpSettings = specFor<SettingsOf<'check'>>()({
   ),
   IPF_EXTERNALIP_CACHE_S: withDefault(
     '30',
-    integer(0, 3600, 'a whole number of seconds from 0 to 3600'),
+    seconds(0, 3600),
     'Seconds the API’s answer is kept in IPF_STATE_DIR before the API is asked again; 0 asks at every run.',
   ),
   IPF_EXTERNALIP_STALE_S: withDefault(
     '300',
-    integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
+    seconds(0, 86_400),
     'While the API cannot be asked, the last answer is used for up to this many seconds; after that the check fails.',
   ),
   IPF_EXTERNALIP_HEALTH_HOST: withDefault(

@@ -42,7 +42,7 @@ export function formatStatusRanges(ranges: StatusRanges): string {
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Headers whose values are credentials wherever they appear; IPF_HTTP_SECRET_HEADERS adds more. */
-export const ALWAYS_SECRET_HEADERS: ReadonlySet<string> = new Set([
+const ALWAYS_SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
@@ -74,10 +74,10 @@ function namedEntries(what: string) {
   };
 }
 
-export const headerList = namedEntries('headers');
+const headerList = namedEntries('headers');
 
 /** IPF_HTTP_HEADERS as `--validate` shows it: the value of every secret header hidden. */
-export function hideSecretHeaderValues(raw: string, env: Env): string {
+function hideSecretHeaderValues(raw: string, env: Env): string {
   const marked = new Set(
     (env.IPF_HTTP_SECRET_HEADERS ?? '').split(',').map((name) => name.trim().toLowerCase()),
   );
@@ -125,7 +125,7 @@ export function readHeaderFiles(
  * The body is held in memory and matched in one synchronous call, which no deadline can interrupt:
  * a pathological pattern on 4 MiB takes about a second even on the linear-time engine (bench/).
  */
-export const HTTP_MAX_BODY_LIMIT = 4 * 1024 * 1024;
+const HTTP_MAX_BODY_LIMIT = 4 * 1024 * 1024;
 
 export const httpSettings = specFor<SettingsOf<'check'>>()({
   ...nodeTargetSettings,

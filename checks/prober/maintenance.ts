@@ -22,14 +22,14 @@ import type { ApiAccess } from '../externalip/access.ts';
  * IPF_MAINTENANCE_MAX_AGE_S. Past that the API-derived maintenance lapses: an outage hits every node at
  * once, and it must not keep VIPs off nodes indefinitely on an old word, nor ever take them all down.
  */
-export const MAINTENANCE_LABEL = 'ipfailover-toolkit/maintenance';
-export const MAINTENANCE_LABEL_VALUE = 'true';
+const MAINTENANCE_LABEL = 'ipfailover-toolkit/maintenance';
+const MAINTENANCE_LABEL_VALUE = 'true';
 
 export const MAINTENANCE_STATE_FILE = 'maintenance-node.json';
 /** The state file holds a few hundred bytes; a larger one is not one the prober wrote. */
 const STATE_MAX_BYTES = 64 * 1024;
 /** The most one read of the Node may take; a slower API counts as unreachable for that round. */
-export const NODE_READ_DEADLINE_MS = 5000;
+const NODE_READ_DEADLINE_MS = 5000;
 
 export interface NodeReading {
   readonly label: boolean;
@@ -77,7 +77,7 @@ export interface Maintenance {
  * and maintenance is a failing check, which is the closed way to fail. Only "not there" (ENOENT,
  * ENOTDIR, a dangling symlink) is no maintenance.
  */
-export function fileReason(path: string): string | undefined {
+function fileReason(path: string): string | undefined {
   let fd: number;
   try {
     fd = openRegularFile(path).fd;
@@ -99,7 +99,7 @@ function stateKey(server: string, nodeName: string): string {
 }
 
 /** A state file this prober wrote for the same API and Node, or nothing. */
-export function parseNodeReading(text: string, key: string): NodeReading | undefined {
+function parseNodeReading(text: string, key: string): NodeReading | undefined {
   const state = parseKeyedState(text, key);
   if (state && typeof state.label === 'boolean' && typeof state.cordoned === 'boolean')
     return { label: state.label, cordoned: state.cordoned, fetchedAt: state.fetchedAt as number };

@@ -75,7 +75,7 @@ class CheckSchedule {
     private readonly crashed: () => AbortSignal,
   ) {}
 
-  result(deadlineMs: number | undefined): Promise<ProbeResult> {
+  result(deadlineMs: number): Promise<ProbeResult> {
     if (this.running) return this.running;
     const now = this.now();
     if (this.last && now - this.last.endedAt < this.options.minGapMs)
@@ -150,8 +150,7 @@ export function createProber(options: ProberOptions): Prober {
     if (missing.length > 0) {
       return refuse(socket, 'check', `${missing.join(',')} not in IPF_CHECKS of this prober`);
     }
-    const deadlineMs =
-      request.budgetMs === undefined ? undefined : Math.max(1, request.budgetMs - PROBER_REPLY_MARGIN_MS);
+    const deadlineMs = Math.max(1, request.budgetMs - PROBER_REPLY_MARGIN_MS);
     // In maintenance every check fails without probing: the VIPs are to leave, whatever the application says.
     const maintenance = options.maintenance?.();
     const results =

@@ -16,7 +16,7 @@ import { clusterRbac } from '../cluster-rbac.ts';
 export const MAINTENANCE_RBAC_NAME = 'ipfailover-toolkit-maintenance';
 
 /** What the prober asks the API about its Node: one GET of the named object, no list, no watch. */
-export const maintenanceRules = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] as const;
+const maintenanceRules = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] as const;
 
 const maintenanceRbac = clusterRbac({
   name: MAINTENANCE_RBAC_NAME,

@@ -4,7 +4,17 @@ import { Expected } from '../../core/errors.ts';
 import { isDnsSubdomain } from '../../core/kube-names.ts';
 import { POD_UID, PROBER_CHECKS, type ProberCheck } from '../../core/prober-protocol.ts';
 import type { SettingsOf } from '../../core/setting-names.ts';
-import { boolean, integer, list, oneOf, optional, specFor, text, withDefault } from '../../core/settings.ts';
+import {
+  boolean,
+  integer,
+  list,
+  oneOf,
+  optional,
+  seconds,
+  specFor,
+  text,
+  withDefault,
+} from '../../core/settings.ts';
 import { DEFAULT_PROBER_PORT } from '../../core/toolkit-ports.ts';
 import { externalIpSettings } from '../externalip/settings.ts';
 
@@ -62,12 +72,12 @@ export const proberSettings = specFor<SettingsOf<'everywhere' | 'prober' | 'link
   ),
   IPF_MAINTENANCE_REFRESH_S: withDefault(
     '10',
-    integer(1, 3600, 'a whole number of seconds from 1 to 3600'),
+    seconds(1, 3600),
     'The prober reads its Node in the background this often, each read within 5 s at most; a probe never waits on it.',
   ),
   IPF_MAINTENANCE_MAX_AGE_S: withDefault(
     '600',
-    integer(2, 86_400, 'a whole number of seconds from 2 to 86400'),
+    seconds(2, 86_400),
     'While the API cannot be asked, its last answer about the Node (kept in IPF_STATE_DIR) is trusted this long; then a maintenance by label or cordon lapses. At least twice IPF_MAINTENANCE_REFRESH_S.',
   ),
   NODE_NAME: optional(

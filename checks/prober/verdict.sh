@@ -9,7 +9,8 @@
 #
 # Each run rings the prober on 127.0.0.1:IPF_PROBER_PORT with one line (core/prober-protocol.ts):
 #   ipft2 <IPF_POD_UID> <checks> <nonce> <budget ms>
-# and waits for `ready <nonce>`. The TCP reply only says that the verdict is ready: any process on the
+# and waits for `ready <nonce>`. Its constants (the protocol's, the defaults, the settings refused here)
+# are those of the TypeScript definitions: the build writes them to the file included below. The TCP reply only says that the verdict is ready: any process on the
 # node can hold the port while the prober is down. The verdict itself is the file
 # $IPF_STATE_DIR/verdict-<nonce> in the pod's own emptyDir, which a squatter cannot write; so a squatter
 # can fail a run, never pass one. Exit 0 only when every named check passed this run and the file's
@@ -40,7 +41,10 @@ readonly started=${EPOCHREALTIME-}
 # digits VALUE MAX_LENGTH: whether VALUE is 1 to MAX_LENGTH decimal digits.
 digits() { [[ -n $1 && $1 != *[!0-9]* ]] && ((${#1} <= $2)); }
 
-state_dir=${IPF_STATE_DIR:-/var/run/ipfailover}
+# shellcheck source=SCRIPTDIR/../../dist/shell-constants/verdict.sh
+. "${BASH_SOURCE%/*}/../../dist/shell-constants/verdict.sh" # @include
+
+state_dir=${IPF_STATE_DIR:-$default_state_dir}
 # shellcheck source=SCRIPTDIR/../../core/log-to.sh
 . "${BASH_SOURCE%/*}/../../core/log-to.sh" # @include
 
@@ -83,31 +87,41 @@ known_checks=1
 rest=$checks,
 count=0
 while [[ -n $rest ]]; do
-  case ${rest%%,*} in
-    tcp-check | http-check | externalip-check) ;;
-    *) known_checks=0 ;;
-  esac
+  known=0
+  for name in "${prober_checks[@]}"; do
+    [[ ${rest%%,*} == "$name" ]] && known=1
+  done
+  ((known)) || known_checks=0
   rest=${rest#*,}
   count=$((count + 1))
 done
-if ((!known_checks || count > 3)); then
+if ((!known_checks || count > ${#prober_checks[@]})); then
   shown=${checks:0:100}
-  usage_error "expected the checks to ask for as an argument, a comma list of tcp-check, http-check and externalip-check, got ${shown@Q}"
+  listed=${prober_checks[*]:0:${#prober_checks[@]}-1}
+  usage_error "expected the checks to ask for as an argument, a comma list of ${listed// /, } and ${prober_checks[-1]}, got ${shown@Q}"
 fi
 
 # Check settings belong to the prober's container. Set here, they would be silently ignored: an
-# `oc set env` on the wrong container must fail loudly instead.
-misplaced=("${!IPF_HTTP_@}" "${!IPF_TCP_@}" "${!IPF_EXTERNALIP_@}" "${!IPF_KUBECONFIG@}" "${!IPF_CHECKS@}"
-  "${!IPF_MAINTENANCE_@}" "${!IPF_FOLLOW_CORDON@}")
+# `oc set env` on the wrong container must fail loudly instead. refused_settings holds glob patterns.
+misplaced=()
+for name in "${!IPF_@}"; do
+  for pattern in "${refused_settings[@]}"; do
+    # shellcheck disable=SC2053 # a glob match, as meant
+    if [[ $name == $pattern ]]; then
+      misplaced+=("$name")
+      break
+    fi
+  done
+done
 if ((${#misplaced[@]} > 0)); then
   usage_error "${misplaced[*]:0:3} set in the keepalived container: check settings belong to the ipft-prober container (its envFrom ConfigMap ipfailover-toolkit-settings), where the checks run"
 fi
 
-interval=${OPENSHIFT_HA_CHECK_INTERVAL:-2}
-port=${IPF_PROBER_PORT:-9872}
+interval=${OPENSHIFT_HA_CHECK_INTERVAL:-$default_interval}
+port=${IPF_PROBER_PORT:-$default_prober_port}
 uid=${IPF_POD_UID-}
-fall=${IPF_CHECK_FALL:-1}
-rise=${IPF_CHECK_RISE:-1}
+fall=${IPF_CHECK_FALL:-$default_check_fall}
+rise=${IPF_CHECK_RISE:-$default_check_rise}
 if ! digits "$interval" 4 || ((10#$interval > 4294)); then
   usage_error "OPENSHIFT_HA_CHECK_INTERVAL: expected a whole number of seconds from 1 to 4294, got ${interval@Q}"
 fi
@@ -120,8 +134,8 @@ if [[ -z $uid || $uid == -* || $uid == *[!0-9a-f-]* ]] || ((${#uid} > 64)); then
 fi
 for name in fall rise; do
   value=${!name}
-  if ! digits "$value" 4 || ((10#$value < 1 || 10#$value > 1000)); then
-    usage_error "IPF_CHECK_${name^^}: expected a whole number from 1 to 1000, got ${value:0:20}"
+  if ! digits "$value" ${#threshold_max} || ((10#$value < 1 || 10#$value > threshold_max)); then
+    usage_error "IPF_CHECK_${name^^}: expected a whole number from 1 to $threshold_max, got ${value:0:20}"
   fi
 done
 fall=$((10#$fall)) rise=$((10#$rise))
@@ -129,10 +143,10 @@ if ! digits "${SRANDOM-}" 10; then
   usage_error "needs bash 5.1 or newer for SRANDOM, the nonce of each run (this is bash ${BASH_VERSION-unknown})"
 fi
 
-readonly budget_ms=$((interval * 1000 - 100))
+readonly budget_ms=$((interval * 1000 - client_margin_ms))
 readonly deadline_us=$((started_us + budget_ms * 1000))
 readonly nonce=$SRANDOM$SRANDOM
-readonly verdict_file=$state_dir/verdict-$nonce
+readonly verdict_file=$state_dir/$verdict_prefix$nonce
 readonly where="127.0.0.1:$port"
 
 # Straight-line code, no functions: bash copies a function's whole command tree when it defines one,
@@ -140,14 +154,10 @@ readonly where="127.0.0.1:$port"
 # once; `break` leaves it with `ok` and `reason` set.
 ok=0
 reason=''
-version=ipft2
+readonly head="$protocol_version $uid $checks $nonce"
 while :; do
-  if [[ $version == ipft2 ]]; then
-    now_us
-    request="ipft2 $uid $checks $nonce $(((deadline_us - now) / 1000))"
-  else
-    request="ipft1 $uid $checks $nonce"
-  fi
+  now_us
+  request="$head $(((deadline_us - now) / 1000))"
   if ! { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
     reason="no prober on $where: is the ipft-prober container running?"
     break
@@ -168,7 +178,7 @@ while :; do
   reply=''
   # read keeps what arrived before a time-out or EOF: its status, not the variable, says a line came.
   # A reset would have read print its own error: the reason line below is the run's one line.
-  read -r -t "$left" -n 256 -u "$fd" reply 2>/dev/null
+  read -r -t "$left" -n "$reply_max_bytes" -u "$fd" reply 2>/dev/null
   status=$?
   exec {fd}>&-
   if ((status > 128)); then
@@ -177,11 +187,6 @@ while :; do
   elif ((status != 0)); then
     reason="$where closed the connection without a whole answer (${#reply} bytes): is the ipft-prober container restarting?"
     break
-  fi
-  if [[ $version == ipft2 && $reply == 'refused unknown protocol version'* ]]; then
-    # A prober older than this script: ask again in the version before, within the same budget.
-    version=ipft1
-    continue
   fi
   if [[ $reply == refused\ * ]]; then
     # Whatever holds the port wrote this: a control byte must not reach the log or the JSON record.
@@ -198,8 +203,7 @@ while :; do
     break
   fi
   line=''
-  read -r -n 2048 line <"$verdict_file" 2>/dev/null
-  head="$version $uid $checks $nonce"
+  read -r -n "$verdict_max_bytes" line <"$verdict_file" 2>/dev/null
   if [[ $line == "$head pass" ]]; then
     ok=1
   elif [[ $line == "$head fail "* ]]; then
@@ -215,27 +219,30 @@ if ((dry_run)); then
   exit $((1 - ok))
 fi
 
-# The streak: `passing failures passes`. A missing or corrupt one is a fresh start, which is failing.
-readonly streak_file=$state_dir/verdict.streak
-passing=0 failures=0 passes=0
+# The streak: `passing failures passes`, as core/hysteresis.ts keeps it. A missing or corrupt one is a
+# fresh start (freshStreaks.prober there).
+readonly streak_file=$state_dir/$streak_file_name
+passing=$fresh_passing failures=0 passes=0
 if [[ -f $streak_file ]]; then
   read -r -n 64 saved_passing saved_failures saved_passes _ <"$streak_file" 2>/dev/null
-  if [[ ${saved_passing-} == [01] ]] && digits "${saved_failures-}" 7 && digits "${saved_passes-}" 7 &&
-    ! ((10#$saved_failures > 0 && 10#$saved_passes > 0)); then
+  if [[ ${saved_passing-} == [01] ]] && digits "${saved_failures-}" ${#streak_max} &&
+    digits "${saved_passes-}" ${#streak_max} && ((10#$saved_failures <= streak_max)) &&
+    ((10#$saved_passes <= streak_max)) && ! ((10#$saved_failures > 0 && 10#$saved_passes > 0)); then
     passing=$saved_passing failures=$((10#$saved_failures)) passes=$((10#$saved_passes))
   fi
 fi
 if ((ok)); then
-  failures=0 passes=$((passes < 1000000 ? passes + 1 : passes))
+  failures=0 passes=$((passes < streak_max ? passes + 1 : passes))
   ((passes >= rise)) && passing=1
 else
-  passes=0 failures=$((failures < 1000000 ? failures + 1 : failures))
+  passes=0 failures=$((failures < streak_max ? failures + 1 : failures))
   ((failures >= fall)) && passing=0
 fi
 { printf '%s %s %s\n' "$passing" "$failures" "$passes" >"$streak_file"; } 2>/dev/null ||
   log "$prog: cannot write the streak $streak_file (IPF_STATE_DIR): hysteresis starts afresh next run"
 
-# What keepalived was told, for the exporter: check-verdict.json, in the checks' record format.
+# What keepalived was told, for the exporter: check-verdict.json, in the checks' record format
+# (StatusRecord, core/report.ts).
 now_us
 json_reason=${reason-}
 json_reason=${json_reason//[[:cntrl:]]/?}
@@ -245,10 +252,10 @@ json_reason=${json_reason//\"/\\\"}
 ok_json=false passing_json=false
 ((ok)) && ok_json=true
 ((passing)) && passing_json=true
-printf -v record '{"check":"verdict","checks":"%s","ok":%s,"reason":"%s","duration_ms":%d,"at":%s,"passing":%s,"consecutive_failures":%d,"consecutive_passes":%d,"log_skipped_total":0}' \
-  "$checks" "$ok_json" "$json_reason" $(((now - started_us) / 1000)) "${EPOCHREALTIME}" "$passing_json" "$failures" "$passes"
-{ printf '%s\n' "$record" >"$state_dir/check-verdict.json"; } 2>/dev/null ||
-  log "$prog: cannot write the status record $state_dir/check-verdict.json (IPF_STATE_DIR)"
+printf -v record '{"check":"%s","checks":"%s","ok":%s,"reason":"%s","duration_ms":%d,"at":%s,"passing":%s,"consecutive_failures":%d,"consecutive_passes":%d,"log_skipped_total":0}' \
+  "$verdict_check_name" "$checks" "$ok_json" "$json_reason" $(((now - started_us) / 1000)) "${EPOCHREALTIME}" "$passing_json" "$failures" "$passes"
+{ printf '%s\n' "$record" >"$state_dir/$verdict_record_file"; } 2>/dev/null ||
+  log "$prog: cannot write the status record $state_dir/$verdict_record_file (IPF_STATE_DIR)"
 
 if ((!ok)); then
   if ((passing)); then

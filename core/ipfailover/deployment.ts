@@ -129,7 +129,7 @@ export function toolkitMode(deployment: Deployment): Mode | undefined {
 }
 
 /** The toolkit's containers that listen on a node port, and the variable that sets the port. */
-export const TOOLKIT_PORT_VARIABLES = [
+const TOOLKIT_PORT_VARIABLES = [
   {
     part: 'exporter',
     container: TOOLKIT_CONTAINERS.exporter,

@@ -3,7 +3,7 @@ import { readRegularText } from '../bounded-file.ts';
 import { describeError, UsageError } from '../errors.ts';
 
 /** An env file is a few lines of KEY=value; anything larger is not one. */
-export const IMAGE_ENV_FILE_MAX_BYTES = 64 * 1024;
+const IMAGE_ENV_FILE_MAX_BYTES = 64 * 1024;
 
 /**
  * The option that names an OPENSHIFT_HA_* env file, for `ipft render` and the lab. Not `--env-file`:

@@ -31,7 +31,7 @@ export function defaultRouteDevice(routeTable = '/proc/net/route'): string | und
 export const FALLBACK_NODE_IP = '127.0.0.1';
 
 /** The names the image tries after the configured one, before the default route's device. */
-export const interfaceCandidates = ['enp0s3', 'enp0s8', 'eth1', 'ens3'] as const;
+const interfaceCandidates = ['enp0s3', 'enp0s8', 'eth1', 'ens3'] as const;
 
 /**
  * OPENSHIFT_HA_NETWORK_INTERFACE is used only if that device exists (a typo falls back silently),

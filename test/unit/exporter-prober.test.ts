@@ -1,4 +1,4 @@
-// Issue #11, observability: the exporter reads the real prober's heartbeat record and serves
+// The exporter reads the real prober's heartbeat record and serves
 // ipfailover_prober_up and the refused requests, only when keepalived runs verdict.sh.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

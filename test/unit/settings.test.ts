@@ -5,7 +5,6 @@ import { httpSettings, statusRanges } from '../../checks/http/settings.ts';
 import { escapedText, tcpSettings } from '../../checks/tcp/settings.ts';
 import { deadlineMs, probeSettings } from '../../core/common-settings.ts';
 import { endpoint } from '../../core/endpoint.ts';
-import { freshStreak, nextStreak } from '../../core/hysteresis.ts';
 import { defaultRouteDevice, type HostNetwork } from '../../core/ipfailover/node.ts';
 import { monitorPort, resolveNodeTarget } from '../../core/node-target.ts';
 import { type Check, passed, type RunSettings, runCheck } from '../../core/probe.ts';
@@ -209,35 +208,6 @@ describe('deadline', () => {
     [0.5, undefined, 200],
   ])('interval %s s, IPF_CHECK_TIMEOUT_MS %s: %s ms', (interval, timeout, deadline) => {
     expect(deadlineMs(interval, timeout)).toBe(deadline);
-  });
-});
-
-describe('hysteresis', () => {
-  const run = (results: boolean[], rise: number, fall: number) => {
-    let streak = freshStreak;
-    return results.map((ok) => {
-      streak = nextStreak(streak, ok, { rise, fall });
-      return streak.passing;
-    });
-  };
-
-  it('fall 1, rise 1 follows the probe, as keepalived does by default', () => {
-    expect(run([true, false, true, false], 1, 1)).toEqual([true, false, true, false]);
-  });
-
-  it('fall 3 needs three failures in a row', () => {
-    expect(run([false, false, true, false, false, false], 1, 3)).toEqual([
-      true,
-      true,
-      true,
-      true,
-      true,
-      false,
-    ]);
-  });
-
-  it('rise 2 needs two passes in a row after a failure', () => {
-    expect(run([false, true, false, true, true], 2, 1)).toEqual([false, false, false, false, true]);
   });
 });
 

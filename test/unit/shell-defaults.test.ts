@@ -1,12 +1,13 @@
 // The shipped shell reads some of the toolkit's settings and the image's variables itself (verdict.sh,
-// notify.sh), with `${NAME:-default}`. Each such default is a copy of a fact whose one definition is in
-// TypeScript; this test holds every copy to it, so that changing a default in TypeScript fails here
-// until the shell says the same.
+// notify.sh), with `${NAME:-default}`. A default that TypeScript defines must reach the shell as one of
+// the constants the build writes from it (scripts/shell-constants.ts), never as a literal; every other
+// default is listed here with the reason it has no TypeScript definition.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageVariables } from '../../core/ipfailover/image-env.ts';
 import { settingsByName } from '../../packaging/catalog.ts';
+import { shellConstants } from '../../scripts/shell-constants.ts';
 
 /** The folders whose shell files ship (the build copies them to dist, ipft package into ConfigMaps and Jobs). */
 const SHIPPED_FOLDERS = ['core', 'checks', 'notify', 'exporter', 'packaging'];
@@ -102,7 +103,14 @@ function typeScriptDefault(name: string): string | undefined {
 const found = shellDefaults();
 const where = ({ file, line }: ShellDefault) => `${file}:${line}`;
 
-describe('the shell’s defaults are TypeScript’s', () => {
+/** The constant a script's generated snippet defines under `name`, if the script has a snippet. */
+function generatedConstant(file: string, name: string): string | undefined {
+  const constants: Record<string, Record<string, unknown>> = shellConstants();
+  const value = constants[basename(file, '.sh')]?.[name];
+  return value === undefined ? undefined : String(value);
+}
+
+describe('the shell’s defaults come from TypeScript', () => {
   it('reads the scripts that read settings themselves', () => {
     const files = new Set(found.map(({ file }) => file));
     expect([...files]).toEqual(expect.arrayContaining(['checks/prober/verdict.sh', 'notify/notify.sh']));
@@ -113,9 +121,12 @@ describe('the shell’s defaults are TypeScript’s', () => {
     found
       .filter(({ name }) => typeScriptDefault(name) !== undefined)
       .map((entry) => [`${where(entry)} ${entry.name}`, entry]),
-  )('%s', (_, { name, operator, value }) => {
+  )('%s is a generated constant that holds the TypeScript default', (_, { file, name, operator, value }) => {
     // The image and readSettings both take an empty value as unset: so must the shell.
-    expect({ name, operator, value }).toEqual({ name, operator: ':-', value: typeScriptDefault(name) });
+    expect(operator).toBe(':-');
+    const constant = /^\$([a-z_]+)$/.exec(value)?.[1];
+    expect(constant, `${name}'s default ${value}: expected one of the generated constants`).toBeDefined();
+    expect(generatedConstant(file, constant ?? '')).toBe(typeScriptDefault(name));
   });
 
   it('lists every other default with its reason, and only those', () => {

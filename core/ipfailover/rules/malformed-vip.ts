@@ -18,7 +18,7 @@ interface Problem {
 }
 
 /** What the image silently does to each entry of OPENSHIFT_HA_VIRTUAL_IPS that the user did not mean. */
-export function virtualIpProblems(raw: string): Problem[] {
+function virtualIpProblems(raw: string): Problem[] {
   const problems: Problem[] = [];
   const pieces = raw
     .split(/[,\n]/)

@@ -19,7 +19,7 @@ export const preemption = defineRule({
   }),
 });
 
-export function isValidPreemption(value: string): boolean {
+function isValidPreemption(value: string): boolean {
   const match = /^preempt_delay\s+(\d+)$/.exec(value.trim());
   return value.trim() === 'nopreempt' || (match !== null && Number(match[1]) <= 1000);
 }
