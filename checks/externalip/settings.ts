@@ -8,7 +8,6 @@ import { nodeTargetSettings } from '../../core/node-target.ts';
 import type { SettingsOf } from '../../core/setting-names.ts';
 import {
   fileContents,
-  integer,
   list,
   optional,
   seconds,
