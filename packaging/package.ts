@@ -14,8 +14,8 @@ import { maintenanceClusterRole, maintenanceClusterRoleBinding } from '../checks
 import { type Finding, lint, toIpfailoverDeployment } from '../core/ipfailover/lint.ts';
 import { objectInMemory } from '../core/ipfailover/manifests.ts';
 import { prometheusRule } from '../exporter/alerts.ts';
+import { grafanaDashboard } from '../exporter/dashboard.ts';
 import { type ConfigMapNames, type ToolkitBundles, toolkitConfigMaps } from './configmaps.ts';
-import { grafanaDashboard } from './dashboard.ts';
 import { type DeploymentPatch, deploymentPatch, scriptValues } from './deployment-patch.ts';
 import {
   DEPLOYMENT_LABEL,

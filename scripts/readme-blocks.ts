@@ -2,8 +2,8 @@ import { discrepancyMarkdown } from '../core/ipfailover/discrepancies.ts';
 import { ruleListMarkdown } from '../core/ipfailover/rules/index.ts';
 import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
 import { kib } from '../core/units.ts';
-import { settingsTables } from '../packaging/catalog.ts';
 import { buildSizes, CHECK_BUNDLES_TARGET_BYTES } from '../testkit/build-sizes.ts';
+import { settingsTables } from './settings-catalog.ts';
 
 /** The README blocks generated from code, by marker name. */
 export function generatedBlocks(): Record<string, string> {

@@ -28,6 +28,7 @@ import { expandVirtualIps } from '../core/ipfailover/vips.ts';
 import { isRecord } from '../core/records.ts';
 import { type Container, SETTING_READERS, settingContainers } from '../core/setting-names.ts';
 import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
+import { grafanaDashboard } from '../exporter/dashboard.ts';
 import { readBundles } from '../packaging/command.ts';
 import {
   assertConfigMapFits,
@@ -36,7 +37,6 @@ import {
   hashedName,
   PackageError,
 } from '../packaging/configmaps.ts';
-import { grafanaDashboard } from '../packaging/dashboard.ts';
 import {
   PROBE_REPLY_MS,
   PROBER_OLD_SPACE_MIB,

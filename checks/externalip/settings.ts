@@ -6,20 +6,12 @@ import { expandVirtualIps } from '../../core/ipfailover/vips.ts';
 import { isDnsLabel } from '../../core/kube-names.ts';
 import { nodeTargetSettings } from '../../core/node-target.ts';
 import type { SettingsOf } from '../../core/setting-names.ts';
-import {
-  fileContents,
-  list,
-  optional,
-  seconds,
-  specFor,
-  text,
-  withDefault,
-} from '../../core/settings.ts';
+import { fileContents, list, optional, seconds, specFor, text, withDefault } from '../../core/settings.ts';
 import { vipSet } from './addresses.ts';
 import { parseLabelSelector } from './selector.ts';
 
 /*
- * packaging/catalog.ts puts every check's settings into every bundle, so this module imports only what its
+ * scripts/settings-catalog.ts puts every check's settings into every bundle, so this module imports only what its
  * parsers need: the kubeconfig is read here, and followed (JSON, context, referenced files) in configure.
  */
 

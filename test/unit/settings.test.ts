@@ -11,7 +11,7 @@ import { type Check, passed, type RunSettings, runCheck } from '../../core/probe
 import type { SettingsOf } from '../../core/setting-names.ts';
 import { knownSettingNames } from '../../core/setting-names.ts';
 import { optional, readSettings, specFor, text, unknownSettings } from '../../core/settings.ts';
-import { specSettingNames } from '../../packaging/catalog.ts';
+import { specSettingNames } from '../../scripts/settings-catalog.ts';
 import { isolatedEnv, temporaryDirectory } from '../support/harness.ts';
 
 describe('bad settings: each value paired with its exact message', () => {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageVariables } from '../../core/ipfailover/image-env.ts';
-import { settingsByName } from '../../packaging/catalog.ts';
+import { settingsByName } from '../../scripts/settings-catalog.ts';
 import { shellConstants } from '../../scripts/shell-constants.ts';
 
 /** The folders whose shell files ship (the build copies them to dist, ipft package into ConfigMaps and Jobs). */

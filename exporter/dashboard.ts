@@ -3,8 +3,8 @@
  * a committed copy would be one more file to keep equal to this code). Typed after Grafana's dashboard
  * JSON model, the subset used here; test/package.test.ts checks every query with promtool.
  */
-import { alertNames, DEFAULT_JOB_SELECTOR } from '../exporter/alerts.ts';
-import { type MetricName, metricNames } from '../exporter/metric-names.ts';
+import { alertNames, DEFAULT_JOB_SELECTOR } from './alerts.ts';
+import { type MetricName, metricNames } from './metric-names.ts';
 
 interface DataSourceRef {
   readonly type: 'prometheus';
