@@ -21,9 +21,9 @@ export type Mode = 'prober' | 'oneshot';
  * - exporter: the exporter alone;
  * - everywhere: every process of the toolkit.
  */
-export type Reader = 'check' | 'hysteresis' | 'prober' | 'link' | 'exporter' | 'everywhere';
+type Reader = 'check' | 'hysteresis' | 'prober' | 'link' | 'exporter' | 'everywhere';
 
-export const READER_CONTAINERS: Readonly<Record<Reader, Readonly<Record<Mode, readonly Container[]>>>> = {
+const READER_CONTAINERS: Readonly<Record<Reader, Readonly<Record<Mode, readonly Container[]>>>> = {
   check: { prober: ['prober'], oneshot: ['keepalived'] },
   hysteresis: { prober: ['keepalived'], oneshot: ['keepalived'] },
   prober: { prober: ['prober'], oneshot: [] },

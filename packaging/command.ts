@@ -8,7 +8,7 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { FileProblem, readRegularText } from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
-import { readManifests } from '../core/ipfailover/manifests.ts';
+import { type ManifestObject, readManifests } from '../core/ipfailover/manifests.ts';
 import { counted } from '../core/plural.ts';
 import { PROBER_CHECKS } from '../core/prober-protocol.ts';
 import { RESERVED_PORTS } from '../core/toolkit-ports.ts';
@@ -182,26 +182,26 @@ function readIfPresent(path: string, maxBytes: number): string | undefined {
 }
 
 /** The Deployment of --from-deployment, or the original the folder holds; they must agree when both are there. */
-function readSource(file: string | undefined, out: string): SourceDeployment {
+function readSource(given: ManifestObject | undefined, out: string): SourceDeployment {
   const savedPath = join(out, PACKAGE_FILES.deployment);
   const savedText = readIfPresent(savedPath, SOURCE_MAX_BYTES);
   const saved =
     savedText === undefined
       ? undefined
       : toSourceDeployment(onlyDeployment(savedPath, readManifests(savedPath)), savedPath);
-  if (file === undefined) {
+  if (given === undefined) {
     if (saved) return saved;
     throw new UsageError(
       `--from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package (with its ${PACKAGE_FILES.deployment}), got neither`,
     );
   }
-  const given = toSourceDeployment(onlyDeployment(file, readManifests(file)), savedPath);
-  if (saved && !isDeepStrictEqual(saved.manifest, given.manifest)) {
+  const source = toSourceDeployment(given, savedPath);
+  if (saved && !isDeepStrictEqual(saved.manifest, source.manifest)) {
     throw new UsageError(
-      `--from-deployment: ${file} differs from ${savedPath}, the original this folder installs and uninstalls to; expected the same Deployment, or no --from-deployment (edit ${savedPath} to change it, or use another --out)`,
+      `--from-deployment: ${given.file} differs from ${savedPath}, the original this folder installs and uninstalls to; expected the same Deployment, or no --from-deployment (edit ${savedPath} to change it, or use another --out)`,
     );
   }
-  return given;
+  return source;
 }
 /** A saved Deployment is small; anything larger is not one. */
 const SOURCE_MAX_BYTES = 4 * 1024 * 1024;
@@ -254,13 +254,15 @@ export function packageCommand(args: string[], context: CliContext): number {
   const dist = values.dist ?? context.bundleDir ?? 'dist';
   const bundles = readBundles(dist);
   const fromFile = values['from-deployment'];
-  const out = values.out ?? (fromFile === undefined ? undefined : `ipft-${readSourceName(fromFile)}`);
+  const given = fromFile === undefined ? undefined : onlyDeployment(fromFile, readManifests(fromFile));
+  // Named after the Deployment, so that two deployments never share a folder by default.
+  const out = values.out ?? (given ? `ipft-${given.name}` : undefined);
   if (out === undefined) {
     throw new UsageError(
       '--from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package, got neither',
     );
   }
-  const source = readSource(fromFile, out);
+  const source = readSource(given, out);
   const options = packageOptions(values, mode, source, bundles, dist);
   const moves = settingMoves(source, mode);
   const settingsPath = join(out, SETTINGS_FILE);
@@ -290,11 +292,6 @@ export function packageCommand(args: string[], context: CliContext): number {
   reportPatchFindings(source, fromFile ?? join(out, PACKAGE_FILES.deployment), options, context);
   context.stdout(nextCommands(out, source, moves));
   return 0;
-}
-
-/** The name of the Deployment in the file, for the default --out; the file is read again, checked, by readSource. */
-function readSourceName(file: string): string {
-  return onlyDeployment(file, readManifests(file)).name;
 }
 
 function packageOptions(

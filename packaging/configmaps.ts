@@ -38,7 +38,7 @@ export class PackageError extends UserError {
   }
 }
 
-export type ConfigMapData = Readonly<Record<string, string>>;
+type ConfigMapData = Readonly<Record<string, string>>;
 
 /** What the API server counts against the limit: the bytes of every key and every value. */
 export function configMapDataBytes(data: ConfigMapData): number {
@@ -89,7 +89,7 @@ function configMap(
 }
 
 /** The built files the scripts ConfigMap is made of: each check bundle by name (`tcp-check` → its .js). */
-export interface ScriptBundles {
+interface ScriptBundles {
   readonly checks: Readonly<Record<string, string>>;
   readonly notify: string;
   readonly verdict: string;
@@ -131,15 +131,7 @@ export interface ToolkitBundles extends ScriptBundles {
   readonly prober: string;
 }
 
-export function configMapNames(bundles: ToolkitBundles, mode: Mode): ConfigMapNames {
-  return {
-    scripts: hashedName(SCRIPTS_CONFIGMAP, scriptsData(bundles, mode)),
-    exporter: hashedName(EXPORTER_CONFIGMAP, exporterData(bundles.exporter)),
-    prober: mode === 'prober' ? hashedName(PROBER_CONFIGMAP, proberData(bundles.prober)) : undefined,
-  };
-}
-
-export interface ToolkitConfigMaps {
+interface ToolkitConfigMaps {
   readonly scripts: ConfigMap;
   readonly exporter: ConfigMap;
   /** Prober mode only. */

@@ -50,7 +50,7 @@ import {
   VERDICT_SCRIPT,
 } from './layout.ts';
 
-export interface PatchOptions {
+interface PatchOptions {
   readonly deployment: string;
   /** The keepalived container's name (the one that sets OPENSHIFT_HA_VIRTUAL_IPS). */
   readonly container: string;
@@ -79,7 +79,7 @@ export interface PatchOptions {
  * rollout with that one node out while the other nodes keep serving the VIPs. Both of rollingUpdate's
  * fields are given, so nothing of a strategy the Deployment had is left to merge with them.
  */
-export const ROLLOUT_STRATEGY = {
+const ROLLOUT_STRATEGY = {
   type: 'RollingUpdate',
   rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
 } as const;
@@ -118,7 +118,7 @@ export function keepalivedEnv(mode: Mode, checks: readonly string[], ports: Tool
   ];
 }
 
-export function keepalivedMounts(mode: Mode): IVolumeMount[] {
+function keepalivedMounts(mode: Mode): IVolumeMount[] {
   return [
     { name: names.scriptsVolume, mountPath: paths.scripts, readOnly: true },
     ...(mode === 'oneshot' ? [{ name: names.runtimeVolume, mountPath: paths.runtime, readOnly: true }] : []),
@@ -126,7 +126,7 @@ export function keepalivedMounts(mode: Mode): IVolumeMount[] {
   ];
 }
 
-export function toolkitVolumes(mode: Mode, configMaps: ConfigMapNames): IVolume[] {
+function toolkitVolumes(mode: Mode, configMaps: ConfigMapNames): IVolume[] {
   return [
     // 493 is 0755: keepalived disables a check or notify script it cannot execute.
     { name: names.scriptsVolume, configMap: { name: configMaps.scripts, defaultMode: 493 } },
@@ -219,7 +219,7 @@ export const PROBER_OLD_SPACE_MIB = 64;
  * The all-zero pod UID: no pod has it, so the prober refuses the request at once, without probing
  * anything (`refused this prober serves another pod`), and the refusal is the proof of life.
  */
-export const PROBE_REQUEST = 'ipft2 00000000-0000-0000-0000-000000000000 tcp-check 1 1';
+const PROBE_REQUEST = 'ipft2 00000000-0000-0000-0000-000000000000 tcp-check 1 1';
 /** How long the probe waits for the prober's whole answer line, in ms; timeoutSeconds is above it. */
 export const PROBE_REPLY_MS = 2000;
 

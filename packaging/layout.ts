@@ -122,7 +122,7 @@ export interface ToolkitPorts {
   readonly prober: number;
 }
 
-export function portSlot(deployment: string): number {
+function portSlot(deployment: string): number {
   return createHash('sha256').update(deployment).digest().readUInt32BE(0) % PORT_SLOTS;
 }
 

@@ -16,7 +16,7 @@ function jobOf(selector: string): string {
 /** The `job` label the alert rules select by default (exporter/alerts.ts): `job="ipfailover-toolkit"`. */
 export const JOB_NAME = jobOf(DEFAULT_JOB_SELECTOR);
 
-export function podMonitorName(deployment: string): string {
+function podMonitorName(deployment: string): string {
   return `ipfailover-toolkit-${deployment}`.slice(0, 253);
 }
 

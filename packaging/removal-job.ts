@@ -44,7 +44,7 @@ export function removalCommand(
   ];
 }
 
-export function removalJobName(deployment: string): string {
+function removalJobName(deployment: string): string {
   return `remove-${deployment}`.slice(0, 63).replace(/-+$/, '');
 }
 
