@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { FileProblem, readRegularText } from '../core/bounded-file.ts';
+import { FileProblem, readRegularFile, readRegularText } from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { type ManifestObject, readManifests } from '../core/ipfailover/manifests.ts';
@@ -50,6 +50,7 @@ import {
   SETTINGS_FILE,
   SETTINGS_FILE_MAX_BYTES,
   seedSettingsFile,
+  settingsText,
 } from './settings-file.ts';
 import { SHELL_TEMPLATES, type ShellTemplates } from './shell-templates.ts';
 import {
@@ -181,6 +182,19 @@ function readIfPresent(path: string, maxBytes: number): string | undefined {
   }
 }
 
+/** settings.env as kustomize takes it: bounded, and UTF-8 or refused. */
+function readSettingsIfPresent(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(path, SETTINGS_FILE_MAX_BYTES);
+  } catch (error) {
+    const problem = error instanceof FileProblem ? error.problem : describeError(error);
+    throw new UsageError(`--out: cannot read ${path} (${problem})`);
+  }
+  return settingsText(bytes, path);
+}
+
 /** The Deployment of --from-deployment, or the original the folder holds; they must agree when both are there. */
 function readSource(given: ManifestObject | undefined, out: string): SourceDeployment {
   const savedPath = join(out, PACKAGE_FILES.deployment);
@@ -266,7 +280,7 @@ export function packageCommand(args: string[], context: CliContext): number {
   const options = packageOptions(values, mode, source, bundles, dist);
   const moves = settingMoves(source, mode);
   const settingsPath = join(out, SETTINGS_FILE);
-  const existingSettings = readIfPresent(settingsPath, SETTINGS_FILE_MAX_BYTES);
+  const existingSettings = readSettingsIfPresent(settingsPath);
   const settingsText = existingSettings ?? seedSettingsFile(mode, moves.toSettingsFile);
   const settings = parseSettingsFile(settingsText, settingsPath, mode);
   const files = [

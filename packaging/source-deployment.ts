@@ -8,6 +8,7 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { UsageError } from '../core/errors.ts';
 import { readDeployment } from '../core/ipfailover/deployment.ts';
 import { describeObject, ManifestError, type ManifestObject } from '../core/ipfailover/manifests.ts';
+import { isDnsLabel, isDnsSubdomain } from '../core/kube-names.ts';
 import { isRecord } from '../core/records.ts';
 import {
   belongsInSettingsFile,
@@ -17,7 +18,7 @@ import {
 } from '../core/setting-names.ts';
 import { unknownSettings } from '../core/settings.ts';
 import { DEPLOYMENT_LABEL, IMAGE_VARIABLE, names } from './layout.ts';
-import { packagerSetting } from './settings-file.ts';
+import { excerpt, packagerSetting } from './settings-file.ts';
 
 export interface SourceDeployment {
   readonly name: string;
@@ -102,6 +103,27 @@ export function toSourceDeployment(object: ManifestObject, savedAs: string): Sou
   };
 }
 
+/**
+ * The name is the default folder, a label value and a word in the generated scripts: a name the API
+ * server would refuse (or over the 63 characters of a label value) is refused here, before it becomes
+ * a path such as ipft-../x.
+ */
+function checkNames(object: ManifestObject): ManifestObject {
+  const metadata = isRecord(object.body.metadata) ? object.body.metadata : {};
+  const { name, namespace } = metadata;
+  if (typeof name !== 'string' || !isDnsSubdomain(name) || name.length > 63) {
+    throw new ManifestError(
+      `${object.file}: --from-deployment: metadata.name: expected a Deployment name of lowercase letters, digits, "-" and "." of at most 63 characters (the package puts it in a label), got ${typeof name === 'string' ? excerpt(name) : name === undefined ? 'none' : String(name)}`,
+    );
+  }
+  if (namespace !== undefined && (typeof namespace !== 'string' || !isDnsLabel(namespace))) {
+    throw new ManifestError(
+      `${object.file}: --from-deployment: metadata.namespace: expected a namespace name of lowercase letters, digits and "-" of at most 63 characters, or none, got ${typeof namespace === 'string' ? excerpt(namespace) : String(namespace)}`,
+    );
+  }
+  return object;
+}
+
 /** Where the keepalived container's IPF_* settings go in this mode. */
 export interface SettingMoves {
   /** Read by keepalived's container: they stay. */
@@ -118,6 +140,18 @@ export interface SettingMoves {
  * file is a usage error: nothing is moved silently, and nothing is left where it fails every run.
  */
 export function settingMoves(source: SourceDeployment, mode: Mode): SettingMoves {
+  const where = `--from-deployment: container ${source.container}`;
+  const seen = new Set<string>();
+  for (const { name, value } of source.settings) {
+    // The API server refuses a number or a boolean as an env value; YAML makes one of an unquoted 5 or true.
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new UsageError(
+        `${where}: ${name}: expected a string value (quoted in YAML), got ${JSON.stringify(value)} (${typeof value})`,
+      );
+    }
+    if (seen.has(name)) throw new UsageError(`${where}: ${name} is set twice; expected it once`);
+    seen.add(name);
+  }
   const env = Object.fromEntries(source.settings.map(({ name, value }) => [name, value ?? '']));
   const unknown = unknownSettings(env, knownSettingNames);
   if (unknown.length > 0) {
@@ -152,7 +186,7 @@ export function settingMoves(source: SourceDeployment, mode: Mode): SettingMoves
   return { stay, toSettingsFile, toExporter };
 }
 
-/** The one Deployment of the file, or a ManifestError that says what the file holds instead. */
+/** The one Deployment of the file, with names the package can use, or a ManifestError that says what the file holds instead. */
 export function onlyDeployment(file: string, objects: readonly ManifestObject[]): ManifestObject {
   const deployments = objects.filter((object) => object.kind === 'Deployment');
   const [first] = deployments;
@@ -161,5 +195,5 @@ export function onlyDeployment(file: string, objects: readonly ManifestObject[])
       `${file}: --from-deployment: expected exactly one Deployment, got ${deployments.length}${deployments.length > 1 ? ` (${deployments.map(describeObject).join(', ')})` : ''}`,
     );
   }
-  return first;
+  return checkNames(first);
 }

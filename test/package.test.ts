@@ -52,11 +52,12 @@ import {
   PORT_SLOTS,
   PROBER_PORT_BASE,
   paths,
+  SETTINGS_CONFIGMAP,
 } from '../packaging/layout.ts';
 import { JOB_NAME } from '../packaging/monitoring.ts';
 import { PACKAGE_FILES } from '../packaging/package.ts';
 import { IMAGE_REMOVAL_SCRIPT, removalCommand } from '../packaging/removal-job.ts';
-import { packagerSetting } from '../packaging/settings-file.ts';
+import { packagerSetting, parseSettingsFile } from '../packaging/settings-file.ts';
 import { SHELL_TEMPLATES } from '../packaging/shell-templates.ts';
 import { ipft } from './support/cli.ts';
 import { waitFor } from './support/exporter.ts';
@@ -1398,5 +1399,183 @@ describe('settings.env: bad lines are refused, one line each, before anything is
         /^ipft package: --out: cannot read .*settings\.env \(is a (FIFO|character device), not a regular file\)\n$/,
       );
     }
+  });
+});
+
+describe('settings.env: what kustomize reads is what ipft package accepted, or it is refused', () => {
+  /** The data of the settings ConfigMap that kustomize generates from the folder. */
+  const settingsData = (out: string) =>
+    kustomize(out).find(
+      (object) =>
+        object.kind === 'ConfigMap' &&
+        String(at(object, 'metadata', 'name')).startsWith(`${SETTINGS_CONFIGMAP}-`),
+    )?.data ?? {};
+
+  it.each([
+    ['CRLF line endings', 'IPF_TCP_MODE=connect\r\nIPF_TCP_TARGETS=127.0.0.1:80\r\n'],
+    ['a BOM at the start', '\ufeffIPF_TCP_MODE=connect\n'],
+    ['" #" and quotes, kept in the value', 'IPF_TCP_SEND="a # b"\nIPF_TCP_EXPECT=\'x\' #y\n'],
+    ['white space Go trims and JavaScript does too', '\u00a0\t IPF_TCP_MODE= connect \t\n'],
+    ['an empty value and no final newline', 'IPF_TCP_SEND=\nIPF_TCP_MODE=connect'],
+    ['other scripts in a value', 'IPF_HTTP_BODY_REGEX=^ok ✓ é 漢$\n'],
+  ])('%s', async (_, text) => {
+    const out = temporaryDirectory();
+    writeFileSync(join(out, PACKAGE_FILES.settings), text);
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const parsed = parseSettingsFile(text, PACKAGE_FILES.settings, 'prober');
+    expect(settingsData(out)).toEqual(Object.fromEntries(parsed));
+  });
+
+  it.each([
+    [
+      'a NUL byte',
+      'IPF_TCP_MODE=con\0nect\n',
+      ':1: IPF_TCP_MODE: expected a value without control characters, got "con\\u0000nect" ("\\u0000" at 4)',
+    ],
+    [
+      'a CR inside a line (old Mac line endings)',
+      'IPF_TCP_MODE=connect\rIPF_TCP_SEND=x\n',
+      ':1: IPF_TCP_MODE: expected a value without control characters, got "connect\\rIPF_TCP_SEND=x" ("\\r" at 8)',
+    ],
+    [
+      'a line separator, a line break in YAML 1.1',
+      'IPF_TCP_SEND=a\u2028b\n',
+      ':1: IPF_TCP_SEND: expected a value without control characters, got "a\u2028b" ("\u2028" at 2)',
+    ],
+    [
+      'a BOM on a later line, which kustomize takes for part of the name',
+      'IPF_TCP_MODE=connect\n\ufeffIPF_TCP_SEND=x\n',
+      ':2: expected NAME=VALUE, got "\ufeffIPF_TCP_SEND=x"',
+    ],
+    [
+      'bytes that are not UTF-8',
+      Buffer.from('IPF_TCP_MODE=connect\nIPF_TCP_SEND=\xc3(\n', 'latin1'),
+      ':2: expected UTF-8 text, got bytes that are not (kustomize refuses them)',
+    ],
+  ])('refuses %s, writing nothing', async (_, text, problem) => {
+    const out = temporaryDirectory();
+    const file = join(out, PACKAGE_FILES.settings);
+    writeFileSync(file, text);
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `ipft package: ${file}${problem}\n` });
+    expect(readdirSync(out)).toEqual([PACKAGE_FILES.settings]);
+  });
+
+  it('a file of thousands of bad lines shows ten of them and counts the rest', async () => {
+    const out = temporaryDirectory();
+    const file = join(out, PACKAGE_FILES.settings);
+    writeFileSync(file, 'nope\n'.repeat(5000));
+    const result = await ipft(['package', '--from-deployment', seed, '--out', out]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines[10]).toBe(`${file}: and 4990 more problems`);
+  });
+
+  it('a moved value with a control character is refused from the Deployment, naming it', async () => {
+    const out = join(temporaryDirectory(), 'out');
+    const file = seedWith([{ name: 'IPF_TCP_MODE', value: 'connect\r' }]);
+    const result = await ipft(['package', '--from-deployment', file, '--out', out]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'ipft package: --from-deployment: IPF_TCP_MODE: expected a value without control characters, got "connect\\r" ("\\r" at 8); move it into settings.env by hand\n',
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a hostile Deployment file: one line, exit 2, nothing written', () => {
+  /** The seed, changed, written as YAML text. */
+  const seedAs = (mutate: (deployment: Json) => void) => seedWith([], mutate);
+  const keepalivedOf = (deployment: Json) =>
+    named(podSpecOf(deployment).containers, PACKAGE_DEFAULTS.container);
+
+  it.each([
+    [
+      'an alias bomb',
+      () => {
+        const file = join(temporaryDirectory(), 'bomb.yaml');
+        const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+        for (let level = 1; level < 9; level++) {
+          const [previous, name] = [String.fromCharCode(96 + level), String.fromCharCode(97 + level)];
+          levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+        }
+        writeFileSync(file, `${levels.join('\n')}\nkind: Deployment\n`);
+        return file;
+      },
+      /:1: cannot read this YAML document: Excessive alias count indicates a resource exhaustion attack$/,
+    ],
+    [
+      'an alias without its anchor',
+      () => {
+        const file = join(temporaryDirectory(), 'alias.yaml');
+        writeFileSync(file, 'kind: Deployment\nmetadata: {name: x}\nspec: *nope\n');
+        return file;
+      },
+      /:1: cannot read this YAML document: Unresolved alias \(the anchor must be set before the alias\): nope$/,
+    ],
+    [
+      'a name that is a path',
+      () => seedAs((deployment) => ((at(deployment, 'metadata') as Json).name = '../../escape')),
+      /: --from-deployment: metadata\.name: expected a Deployment name of lowercase letters, digits, "-" and "\." of at most 63 characters \(the package puts it in a label\), got "\.\.\/\.\.\/escape"$/,
+    ],
+    [
+      'a name longer than a label value',
+      () => seedAs((deployment) => ((at(deployment, 'metadata') as Json).name = 'a'.repeat(64))),
+      /metadata\.name: expected .*, got "a{40}"…$/,
+    ],
+    [
+      'no name',
+      () => seedAs((deployment) => delete (at(deployment, 'metadata') as Json).name),
+      /metadata\.name: expected .*, got none$/,
+    ],
+    [
+      'a namespace that is a number',
+      () => seedAs((deployment) => ((at(deployment, 'metadata') as Json).namespace = 7)),
+      /metadata\.namespace: expected a namespace name of lowercase letters, digits and "-" of at most 63 characters, or none, got 7$/,
+    ],
+    [
+      'an IPF_* value that YAML made a number',
+      () =>
+        seedAs((deployment) =>
+          (keepalivedOf(deployment).env as unknown[]).push({ name: 'IPF_TCP_MODE', value: 5 }),
+        ),
+      /^ipft package: --from-deployment: container openshift-ipfailover: IPF_TCP_MODE: expected a string value \(quoted in YAML\), got 5 \(number\)$/,
+    ],
+    [
+      'an IPF_* setting twice',
+      () =>
+        seedWith([
+          { name: 'IPF_TCP_MODE', value: 'connect' },
+          { name: 'IPF_TCP_MODE', value: 'send' },
+        ]),
+      /^ipft package: --from-deployment: container openshift-ipfailover: IPF_TCP_MODE is set twice; expected it once$/,
+    ],
+  ])('%s', async (_, make, message) => {
+    const out = join(temporaryDirectory(), 'out');
+    const result = await ipft(['package', '--from-deployment', make(), '--out', out]);
+    expect(result.stderr.split('\n')).toHaveLength(2);
+    expect(result.stderr.trimEnd()).toMatch(message);
+    expect(result.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('without --out, a bad name never becomes a folder', async () => {
+    const cwd = temporaryDirectory();
+    const file = seedAs((deployment) => ((at(deployment, 'metadata') as Json).name = '../x'));
+    const result = spawnSync(
+      process.execPath,
+      [join(process.cwd(), 'dist/cli.js'), 'package', '--from-deployment', file],
+      {
+        cwd,
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(existsSync(join(cwd, '..', 'x'))).toBe(false);
   });
 });

@@ -70,7 +70,15 @@ export function readManifests(file: string): ManifestObject[] {
       const line = lineCounter.linePos(firstError.pos[0]).line;
       throw new ManifestError(`${file}:${line}: not valid YAML: ${firstError.message.split('\n')[0]}`);
     }
-    const root: unknown = document.toJS();
+    let root: unknown;
+    try {
+      root = document.toJS();
+    } catch (error) {
+      // An alias without its anchor, or aliases that multiply into an exponential tree (the yaml
+      // library's bound on them): not a manifest kubectl would take either.
+      const line = lineCounter.linePos(document.range[0]).line;
+      throw new ManifestError(`${file}:${line}: cannot read this YAML document: ${describeError(error)}`);
+    }
     if (root === null || root === undefined) continue;
     const lineOf = (path: FieldPath) => {
       const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
