@@ -2,10 +2,21 @@
  * `ipft package`: the I/O around packaging/package.ts. Reads the built bundles, the administrator's
  * Deployment (or the original an earlier run saved in the folder) and settings.env; writes the folder.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { FileProblem, readRegularFile, readRegularText } from '../core/bounded-file.ts';
+import { FileProblem, readRegularFile, readRegularText, removeQuietly } from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { type ManifestObject, readManifests } from '../core/ipfailover/manifests.ts';
@@ -233,6 +244,79 @@ function checkOverwrites(out: string, files: readonly PackageFile[]): void {
   }
 }
 
+function lstatIfPresent(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`--out: cannot look at ${path} (${describeError(error)})`);
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isSymbolicLink()) return 'a symlink';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFile()) return 'a regular file';
+  return 'a FIFO, socket or device';
+}
+
+/**
+ * The folder before anything is read from it or written to it. --out itself may be a symlink the
+ * administrator names; inside it, every path of the package must be absent or a real file (a real
+ * folder for the subfolders). A symlink planted there would take a write, or what kustomize reads,
+ * outside the folder, so it is refused rather than followed.
+ */
+function checkFolder(out: string): void {
+  const top = lstatIfPresent(out);
+  if (top?.isSymbolicLink()) {
+    let target: Stats | undefined;
+    try {
+      target = statSync(out);
+    } catch (error) {
+      throw new UsageError(
+        `--out: expected a folder, new or written by ipft package, got ${out}, a symlink that leads nowhere (${describeError(error)})`,
+      );
+    }
+    if (!target.isDirectory())
+      throw new UsageError(
+        `--out: expected a folder, new or written by ipft package, got ${out}, a symlink to ${kindOf(target)}`,
+      );
+  } else if (top && !top.isDirectory()) {
+    throw new UsageError(
+      `--out: expected a folder, new or written by ipft package, got ${out}, which is ${kindOf(top)}`,
+    );
+  }
+  if (!top) return;
+  const names = Object.values(PACKAGE_FILES);
+  const folders = [...new Set(names.map((name) => dirname(name)).filter((folder) => folder !== '.'))];
+  for (const [path, expected] of [
+    ...folders.map((folder) => [join(out, folder), 'a folder'] as const),
+    ...names.map((name) => [join(out, name), 'a regular file'] as const),
+  ]) {
+    const stats = lstatIfPresent(path);
+    if (stats === undefined || kindOf(stats) === expected.replace('folder', 'directory')) continue;
+    throw new UsageError(
+      `--out: expected ${path} to be ${expected} or absent, got ${kindOf(stats)}${stats.isSymbolicLink() ? ` to ${readlinkSync(path)}` : ''}; ipft package never reads or writes through a symlink in its folder`,
+    );
+  }
+}
+
+/**
+ * Writes one file the packager owns: into a new file beside it, renamed over it. The rename replaces
+ * whatever is at the path (a link that appeared since checkFolder, a hard link to another file)
+ * instead of writing through it.
+ */
+function replaceFile(path: string, contents: string, mode: number): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temporary, contents, { mode, flag: 'wx' });
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    removeQuietly(temporary);
+    throw error;
+  }
+}
+
 /** Writes the files; an owned file of an earlier run that this one does not make (another mode, another check) goes. */
 function writeFiles(out: string, files: readonly PackageFile[]): void {
   const written = new Set(files.map(({ name }) => name));
@@ -246,13 +330,15 @@ function writeFiles(out: string, files: readonly PackageFile[]): void {
   }
   for (const { name, contents, executable } of files) {
     const path = join(out, name);
-    mkdirSync(dirname(path), { recursive: true });
-    // The administrator's files are created once: 'wx' fails rather than overwrite one.
-    if (OWNED_BY_ADMINISTRATOR.has(name) && existsSync(path)) continue;
-    writeFileSync(path, contents, {
-      mode: executable ? 0o755 : 0o644,
-      flag: OWNED_BY_ADMINISTRATOR.has(name) ? 'wx' : 'w',
-    });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const mode = executable ? 0o755 : 0o644;
+      // The administrator's files are created once: 'wx' (O_EXCL) neither overwrites one nor follows a link.
+      if (!OWNED_BY_ADMINISTRATOR.has(name)) replaceFile(path, contents, mode);
+      else if (!existsSync(path)) writeFileSync(path, contents, { mode, flag: 'wx' });
+    } catch (error) {
+      throw new UsageError(`--out: cannot write ${path} (${describeError(error)})`);
+    }
   }
 }
 
@@ -276,6 +362,7 @@ export function packageCommand(args: string[], context: CliContext): number {
       '--from-deployment: expected the ipfailover Deployment as oc get deploy/NAME -o yaml prints it, or --out DIR of an earlier ipft package, got neither',
     );
   }
+  checkFolder(out);
   const source = readSource(given, out);
   const options = packageOptions(values, mode, source, bundles, dist);
   const moves = settingMoves(source, mode);
