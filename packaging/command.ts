@@ -257,7 +257,9 @@ function kindOf(stats: Stats): string {
   if (stats.isSymbolicLink()) return 'a symlink';
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFile()) return 'a regular file';
-  return 'a FIFO, socket or device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 /**
@@ -296,7 +298,7 @@ function checkFolder(out: string): void {
     const stats = lstatIfPresent(path);
     if (stats === undefined || kindOf(stats) === expected.replace('folder', 'directory')) continue;
     throw new UsageError(
-      `--out: expected ${path} to be ${expected} or absent, got ${kindOf(stats)}${stats.isSymbolicLink() ? ` to ${readlinkSync(path)}` : ''}; ipft package never reads or writes through a symlink in its folder`,
+      `--out: expected ${path} to be ${expected} or absent, got ${kindOf(stats)}${stats.isSymbolicLink() ? ` to ${readlinkSync(path)}; ipft package never reads or writes through a symlink in its folder` : ''}`,
     );
   }
 }
