@@ -15,7 +15,24 @@ export interface Report {
   expect(ok: boolean, what: string): void;
 }
 
-export type Scenario = (lab: Lab, report: Report) => Promise<void>;
+/**
+ * How big a scenario runs. The default is each scenario's short form, which asserts its claims once
+ * in a minute or so; the measuring forms take many runs and belong to a benchmark, not to CI.
+ */
+export interface ScenarioSize {
+  /** service-down: every check and interval over a grid of `phases` phases, against the stock check. */
+  readonly grid: boolean;
+  /** service-down: the phases per case (10 with `grid`, else 3). */
+  readonly phases: number;
+  /** cpu-pressure: the check runs per case. */
+  readonly runs: number;
+}
+
+export const DEFAULT_SIZE: ScenarioSize = { grid: false, phases: 3, runs: 10 };
+/** The measuring form: `--grid`, `--runs 300` (the figures in the README's Performance section). */
+export const GRID_PHASES = 10;
+
+export type Scenario = (lab: Lab, report: Report, size: ScenarioSize) => Promise<void>;
 
 /** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */
 export async function quiet(

@@ -109,7 +109,8 @@ describe.each([
       .split('\n')
       .filter((line) => line.startsWith('  ok   '))
       .map((line) => line.slice('  ok   '.length));
-    for (const claim of scenarioClaims[name] ?? [])
+    // The default form, as CI runs it: the claims of the measuring form (--grid) are not made.
+    for (const claim of (scenarioClaims[name] ?? []).filter((entry) => !entry.grid))
       expect(oks.filter((line) => claim.check.test(line)).length, claim.text).toBeGreaterThanOrEqual(
         claim.count ?? 1,
       );
