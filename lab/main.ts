@@ -301,6 +301,7 @@ async function inside(subnet: string): Promise<void> {
   );
   // Setup takes 20 to 60 s (readiness of every prober, Prometheus, VRRP settling): each step is
   // printed as it starts, with a heartbeat while it lasts, so a terminal or CI log is never silent.
+  const setupStarted = Date.now();
   const setup = liveReport('setup', (text) => process.stderr.write(text));
   try {
     setup.step('starting namespaces, apps, checks, keepalived and exporters');
@@ -338,6 +339,9 @@ async function inside(subnet: string): Promise<void> {
     return;
   }
   let failed = 0;
+  const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
+  // One line a CI log can quote: where the time went, setup included.
+  const times = [`setup ${seconds(setupStarted)} s`];
   for (const name of names) {
     const scenario = scenarios[name];
     if (!scenario) continue;
@@ -354,12 +358,14 @@ async function inside(subnet: string): Promise<void> {
     }
     const passed = report.passed && crashed === undefined;
     if (!passed) failed += 1;
+    times.push(`${name} ${seconds(started)} s`);
     const lines = crashed === undefined ? report.lines : [...report.lines, crashed];
     process.stdout.write(
-      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n\n`,
+      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${seconds(started)} s)\n${lines.join('\n')}\n\n`,
     );
   }
   process.stdout.write(`\n${names.length - failed} of ${names.length} scenarios passed\n`);
+  process.stdout.write(`lab times, ${mode} mode: ${times.join(', ')}\n`);
   await stop(failed === 0 ? 0 : 1);
 }
 
