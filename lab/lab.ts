@@ -22,11 +22,14 @@ export class Lab {
 
   async start(): Promise<void> {
     await buildNetwork(this.top);
-    for (const host of this.hosts) {
-      host.startApp();
-      await this.startChecks(host, this.options);
-      host.startExporter(this.options);
-    }
+    // The hosts at once: each waits for its own prober to listen.
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        host.startApp();
+        await this.startChecks(host, this.options);
+        host.startExporter(this.options);
+      }),
+    );
     this.prometheus = startPrometheus(this.top);
   }
 

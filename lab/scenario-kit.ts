@@ -32,6 +32,11 @@ export const DEFAULT_SIZE: ScenarioSize = { grid: false, phases: 3, runs: 10 };
 /** The measuring form: `--grid`, `--runs 300` (the figures in the README's Performance section). */
 export const GRID_PHASES = 10;
 
+/**
+ * A scenario leaves the lab as it found it (options, apps, links), and starts by waiting for the VIPs
+ * to settle where it needs them: so it need not wait for them to settle at its end, a wait that a
+ * scenario run alone would only spend before the lab stops.
+ */
 export type Scenario = (lab: Lab, report: Report, size: ScenarioSize) => Promise<void>;
 
 /** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */

@@ -236,7 +236,6 @@ export const scenarios: Record<string, Scenario> = {
     report.expect(to !== undefined && to !== victim.host.name, `${vip} is served by another host`);
     report.expect(!(await lab.firing()).includes('VIPNoMaster'), 'VIPNoMaster did not fire');
     await victim.startKeepalived(lab.options);
-    await lab.settle();
   },
 
   /** Drop VRRP between hosts: split brain, VIPSplitBrain fires; after the heal, one master per VIP. */
@@ -306,7 +305,6 @@ export const scenarios: Record<string, Scenario> = {
     );
     report.step('starting every app again');
     for (const host of lab.hosts) host.startApp();
-    await lab.settle();
   },
 
   /**
@@ -397,24 +395,30 @@ export const scenarios: Record<string, Scenario> = {
       'nopreempt: the recovered host does not take the VIP back',
     );
     await lab.reconfigure(original);
-    await lab.settle();
   },
 
-  /** An app that flaps: count transitions with IPF_CHECK_FALL=1 and with IPF_CHECK_FALL=3. */
+  /**
+   * An app that flaps: count transitions with IPF_CHECK_FALL=1 and with IPF_CHECK_FALL=3. Down and up
+   * 1.25 check intervals each, three times: every down spell holds at least one run of the check and
+   * at most two, and every up spell one that passes, so FALL=1 must fault and FALL=3 never may.
+   */
   flap: async (lab, report) => {
     const original = lab.options;
+    const spellMs = 1.25 * Number(imageValue(original.imageEnv, 'OPENSHIFT_HA_CHECK_INTERVAL')) * 1000;
+    const flaps = 3;
     const countWith = async (fall: string) => {
-      report.step(`IPF_CHECK_FALL=${fall}: flapping the app on the master for 30 s`);
+      report.step(
+        `IPF_CHECK_FALL=${fall}: the app on the master down ${spellMs / 1000} s, up ${spellMs / 1000} s, ${flaps} times`,
+      );
       await lab.reconfigure({ ...original, imageEnv: { ...original.imageEnv, IPF_CHECK_FALL: fall } });
       const owners = await lab.settle();
       const flapper = lab.host(owners.get(lab.vips[0] ?? '') ?? '');
       const before = await transitions(lab);
-      const until = Date.now() + 30_000;
-      while (Date.now() < until) {
+      for (let flap = 0; flap < flaps; flap++) {
         await flapper.stopApp();
-        await sleep(1500);
+        await sleep(spellMs);
         flapper.startApp();
-        await sleep(3500);
+        await sleep(spellMs);
       }
       await sleep(3000);
       return (await transitions(lab)) - before;
@@ -422,11 +426,10 @@ export const scenarios: Record<string, Scenario> = {
     const plain = await countWith('1');
     const damped = await countWith('3');
     report.line(
-      `app down 1.5 s every 5 s for 30 s: ${plain} transitions with IPF_CHECK_FALL=1, ${damped} with IPF_CHECK_FALL=3`,
+      `app down ${spellMs / 1000} s, up ${spellMs / 1000} s, ${flaps} times: ${plain} transitions with IPF_CHECK_FALL=1, ${damped} with IPF_CHECK_FALL=3`,
     );
     report.expect(damped < plain, 'IPF_CHECK_FALL=3 makes fewer transitions');
     await lab.reconfigure(original);
-    await lab.settle();
   },
 
   /**
@@ -487,7 +490,6 @@ export const scenarios: Record<string, Scenario> = {
       'a prober restart shorter than IPF_CHECK_FALL runs moves no VIP',
     );
     await lab.reconfigure(original);
-    await lab.settle();
   },
 
   /**
@@ -581,7 +583,6 @@ export const scenarios: Record<string, Scenario> = {
         host.proberLimit = undefined;
       }
       await lab.reconfigure(original);
-      await lab.settle();
     }
   },
   ...outageScenarios,
