@@ -46,11 +46,14 @@ export class Lab {
   /** Restarts keepalived everywhere with changed options (another check, nopreempt, IPF_CHECK_FALL). */
   async reconfigure(options: LabOptions): Promise<void> {
     this.options = options;
-    for (const host of this.hosts) {
-      await host.stopKeepalived();
-      await host.stopProber();
-    }
-    for (const host of this.hosts) await this.startChecks(host, options);
+    // Every host is stopped before any starts again; the hosts side by side.
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        await host.stopKeepalived();
+        await host.stopProber();
+      }),
+    );
+    await Promise.all(this.hosts.map((host) => this.startChecks(host, options)));
   }
 
   /** Restarts one host's keepalived (and prober) with options of its own. */
