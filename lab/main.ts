@@ -17,7 +17,7 @@ import { liveView, TOUR_IDLE_MS } from './live.ts';
 import { claimLab, releaseDeadOwner, releaseLab } from './owner.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
-import { DEFAULT_SIZE, GRID_PHASES, type ScenarioSize } from './scenario-kit.ts';
+import { DEFAULT_SIZE, GRID_PHASES, GRID_SCENARIOS, type ScenarioSize } from './scenario-kit.ts';
 import { PROBER_ONLY, scenarios } from './scenarios.ts';
 import {
   CLIENT,
@@ -54,7 +54,8 @@ With no --scenario and no --tour: the live view, with keys; the guided tour star
 scenarios: ${Object.keys(scenarios).join(', ')} (${[...PROBER_ONLY].join(', ')} in prober mode only)
 Each scenario's default form asserts its claims in about a minute. The measuring forms:
 --grid: service-down times every check at 2 s and the prober at 1 s over ${GRID_PHASES} phases each, against
-        the stock check (about 9 minutes in prober mode)
+        the stock check (about 9 minutes in prober mode); maintenance and rolling-restart also compare
+        with a SIGKILL of keepalived
 --runs N: cpu-pressure waits for N check runs per case (default ${DEFAULT_SIZE.runs}; 300 takes about 16 minutes)`;
 
 const values = readOptions();
@@ -179,16 +180,16 @@ function scenarioNames(scenario: string | undefined, mode: LabMode): string[] {
 
 /** --grid and --runs size the scenarios that measure; elsewhere they would change nothing, so they are refused. */
 function scenarioSize(names: readonly string[], grid: boolean, runs: string | undefined): ScenarioSize {
-  const takes = (option: string, name: string) => {
-    if (!names.includes(name))
+  const takes = (option: string, sized: readonly string[]) => {
+    if (!sized.some((name) => names.includes(name)))
       throw new UsageError(
-        `--${option}: sizes --scenario ${name} (or all), got ${names.length > 0 ? `--scenario ${names.join(',')}` : 'no --scenario'}`,
+        `--${option}: sizes --scenario ${sized.join(', ')} (or all), got ${names.length > 0 ? `--scenario ${names.join(',')}` : 'no --scenario'}`,
       );
   };
-  if (grid) takes('grid', 'service-down');
+  if (grid) takes('grid', GRID_SCENARIOS);
   const phases = grid ? GRID_PHASES : DEFAULT_SIZE.phases;
   if (runs === undefined) return { grid, phases, runs: DEFAULT_SIZE.runs };
-  takes('runs', 'cpu-pressure');
+  takes('runs', ['cpu-pressure']);
   if (!/^[1-9]\d{0,3}$/.test(runs))
     throw new UsageError(
       `--runs: expected a whole number from 1 to 9999, got ${JSON.stringify(runs.slice(0, 200))}`,
@@ -219,7 +220,8 @@ async function outside(): Promise<void> {
     process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
   }
   const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout, vipSubnet);
-  await $`${process.execPath} scripts/build.mjs`;
+  // Unless dist/ is built already and in use by other runs (test/support/build.ts).
+  if (!process.env.IPF_PREBUILT) await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;
   const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
   const child = spawn(

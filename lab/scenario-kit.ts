@@ -20,7 +20,10 @@ export interface Report {
  * in a minute or so; the measuring forms take many runs and belong to a benchmark, not to CI.
  */
 export interface ScenarioSize {
-  /** service-down: every check and interval over a grid of `phases` phases, against the stock check. */
+  /**
+   * service-down: every check and interval over a grid of `phases` phases, against the stock check;
+   * maintenance and rolling-restart: a SIGKILL of keepalived beside the cut link they are held to.
+   */
   readonly grid: boolean;
   /** service-down: the phases per case (10 with `grid`, else 3). */
   readonly phases: number;
@@ -31,6 +34,7 @@ export interface ScenarioSize {
 export const DEFAULT_SIZE: ScenarioSize = { grid: false, phases: 3, runs: 10 };
 /** The measuring form: `--grid`, `--runs 300` (the figures in the README's Performance section). */
 export const GRID_PHASES = 10;
+export const GRID_SCENARIOS: readonly string[] = ['service-down', 'maintenance', 'rolling-restart'];
 
 /**
  * A scenario leaves the lab as it found it (options, apps, links), and starts by waiting for the VIPs
