@@ -220,8 +220,7 @@ async function outside(): Promise<void> {
     process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
   }
   const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout, vipSubnet);
-  // Unless dist/ is built already and in use by other runs (test/support/build.ts).
-  if (!process.env.IPF_PREBUILT) await $`${process.execPath} scripts/build.mjs`;
+  await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;
   const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
   const child = spawn(

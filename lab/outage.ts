@@ -247,8 +247,12 @@ export function skewMs(lab: Lab, host: string, vip: string): number {
  * Each VIP's outage in a step must stay within the skew time of whoever took it, plus 0.3 s; a VIP
  * without a gap is held to the skew time of the host that holds it now.
  */
-async function expectWithinSkew(lab: Lab, report: Report, row: OutageRow): Promise<void> {
-  const owners = await lab.settle();
+function expectWithinSkew(
+  lab: Lab,
+  report: Report,
+  owners: ReadonlyMap<string, string>,
+  row: OutageRow,
+): void {
   for (const outage of row.outages) {
     const takers = outage.gaps.length > 0 ? outage.gaps.map((gap) => gap.to) : [owners.get(outage.vip)];
     const bound = Math.max(...takers.map((to) => (to === undefined ? 0 : skewMs(lab, to, outage.vip)))) + 300;
@@ -421,8 +425,9 @@ export const outageScenarios: Record<string, Scenario> = {
       const crashes = await crashRows(lab, report, recorder, size);
       for (const line of outageTable([leaving, returning, ...crashes.rows])) report.line(line);
       report.expect(held.length > 0, `${name} held ${counted(held.length, 'VIP')} to move`);
-      await expectWithinSkew(lab, report, leaving);
-      await expectWithinSkew(lab, report, returning);
+      const settled = await lab.settle();
+      expectWithinSkew(lab, report, settled, leaving);
+      expectWithinSkew(lab, report, settled, returning);
       expectNoLongerThanACrash(report, [leaving, returning], crashes.cut);
     }),
 
@@ -454,7 +459,8 @@ export const outageScenarios: Record<string, Scenario> = {
       }
       const crashes = await crashRows(lab, report, recorder, size);
       for (const line of outageTable([...rows, ...crashes.rows])) report.line(line);
-      for (const row of rows) await expectWithinSkew(lab, report, row);
+      const settled = await lab.settle();
+      for (const row of rows) expectWithinSkew(lab, report, settled, row);
       expectNoLongerThanACrash(report, rows, crashes.cut);
     }),
 };

@@ -77,61 +77,63 @@ async function leaveALabBehind(): Promise<{ pid: number; leftover: number }> {
 }
 
 /**
+ * IPF_LAB_NODES=PATH,PATH,…: the prober-mode run's hosts run the bundles on these nodes, one each
+ * (`npm run lab -- --node`): .ci/run names Node.js 22, 24 and 26, so every scenario runs on a lab
+ * that mixes the supported releases, as a cluster mid-upgrade does. One-shot mode and the tour stay
+ * on this node.
+ */
+const labNodes = process.env.IPF_LAB_NODES ? ['--node', process.env.IPF_LAB_NODES] : [];
+
+/**
  * Each scenario in its default form, which asserts every claim once in about a minute; the measuring
  * forms (--grid, --runs 300) are for a benchmark run, not for CI. One-shot mode runs the scenarios
  * whose outcome depends on the check's mode.
  */
 describe.each([
-  { mode: 'prober', names: Object.keys(scenarios), scenario: 'all', minutes: 20 },
-  { mode: 'oneshot', names: CHECK_DEPENDENT, scenario: CHECK_DEPENDENT.join(','), minutes: 8 },
-])(
-  'lab scenarios in $mode mode (npm run lab -- --mode $mode --scenario $scenario)',
-  ({ mode, names, scenario, minutes }) => {
-    let output = '';
-    let status: number | null = null;
-    let leftBehind: { pid: number; leftover: number } | undefined;
-    beforeAll(
-      async () => {
-        if (!run) return;
-        if (mode === 'prober') leftBehind = await leaveALabBehind();
-        ({ output, status } = await runLab(['--mode', mode, '--scenario', scenario], minutes * 60_000));
-      },
-      (minutes + 1) * 60_000,
-    );
+  { mode: 'prober', names: Object.keys(scenarios), args: ['--scenario', 'all', ...labNodes], minutes: 20 },
+  { mode: 'oneshot', names: CHECK_DEPENDENT, args: ['--scenario', CHECK_DEPENDENT.join(',')], minutes: 8 },
+])('lab scenarios in $mode mode (npm run lab -- --mode $mode $args)', ({ mode, names, args, minutes }) => {
+  let output = '';
+  let status: number | null = null;
+  let leftBehind: { pid: number; leftover: number } | undefined;
+  beforeAll(
+    async () => {
+      if (!run) return;
+      if (mode === 'prober') leftBehind = await leaveALabBehind();
+      ({ output, status } = await runLab(['--mode', mode, ...args], minutes * 60_000));
+    },
+    (minutes + 1) * 60_000,
+  );
 
-    // Registered in prober mode only (its run comes first), so that one-shot mode skips nothing.
-    if (mode === 'prober')
-      it.runIf(run)('first removes a lab left behind by a killed run, and says so', () => {
-        expect(output).toContain(
-          `lab: a lab was left behind by a run that is gone (pid ${leftBehind?.pid}): removed 1 process, network namespace ipftlab-h1\n`,
-        );
-        expect(processStart(leftBehind?.leftover ?? 0), 'the process left in the namespace').toBeUndefined();
-      });
-
-    it.runIf(run).each([...names])(
-      '%s passes, with an ok line for every claim of the README table',
-      (name) => {
-        expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
-        // The report after the scenario's summary line, up to the blank line that ends it.
-        const report = output.slice(output.indexOf(`\nscenario ${name}: `) + 1).split('\n\n')[0] ?? '';
-        const oks = report
-          .split('\n')
-          .filter((line) => line.startsWith('  ok   '))
-          .map((line) => line.slice('  ok   '.length));
-        // The default form, as CI runs it: the claims of the measuring form (--grid) are not made.
-        for (const claim of (scenarioClaims[name] ?? []).filter((entry) => !entry.grid))
-          expect(oks.filter((line) => claim.check.test(line)).length, claim.text).toBeGreaterThanOrEqual(
-            claim.count ?? 1,
-          );
-      },
-    );
-
-    it.runIf(run)('the lab run exits 0 and leaves no namespace behind', () => {
-      expect(status).toBe(0);
-      expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/ipftlab-/);
+  // Registered in prober mode only (its run comes first), so that one-shot mode skips nothing.
+  if (mode === 'prober')
+    it.runIf(run)('first removes a lab left behind by a killed run, and says so', () => {
+      expect(output).toContain(
+        `lab: a lab was left behind by a run that is gone (pid ${leftBehind?.pid}): removed 1 process, network namespace ipftlab-h1\n`,
+      );
+      expect(processStart(leftBehind?.leftover ?? 0), 'the process left in the namespace').toBeUndefined();
     });
-  },
-);
+
+  it.runIf(run).each([...names])('%s passes, with an ok line for every claim of the README table', (name) => {
+    expect(output).toMatch(new RegExp(`^scenario ${name}: PASS`, 'm'));
+    // The report after the scenario's summary line, up to the blank line that ends it.
+    const report = output.slice(output.indexOf(`\nscenario ${name}: `) + 1).split('\n\n')[0] ?? '';
+    const oks = report
+      .split('\n')
+      .filter((line) => line.startsWith('  ok   '))
+      .map((line) => line.slice('  ok   '.length));
+    // The default form, as CI runs it: the claims of the measuring form (--grid) are not made.
+    for (const claim of (scenarioClaims[name] ?? []).filter((entry) => !entry.grid))
+      expect(oks.filter((line) => claim.check.test(line)).length, claim.text).toBeGreaterThanOrEqual(
+        claim.count ?? 1,
+      );
+  });
+
+  it.runIf(run)('the lab run exits 0 and leaves no namespace behind', () => {
+    expect(status).toBe(0);
+    expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/ipftlab-/);
+  });
+});
 
 describe('the guided tour without a terminal (npm run lab -- --tour)', () => {
   let output = '';

@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -10,23 +8,8 @@ declare module 'vitest' {
   }
 }
 
-/**
- * IPF_PREBUILT=DIR: dist/ is built already, by `node scripts/build.mjs` with its stdout and stderr in
- * DIR/build.stdout and DIR/build.stderr, and other runs use it meanwhile (.ci/run runs the lab beside
- * the other tests): the build removes dist/ first, so a second one would pull it from under them.
- */
-export const PREBUILT_VARIABLE = 'IPF_PREBUILT';
-
 /** The smoke tests run the real bundles, so every test run builds them first. */
 export default function setup(project: TestProject): void {
-  const prebuilt = process.env[PREBUILT_VARIABLE];
-  if (prebuilt) {
-    project.provide('buildOutput', {
-      stdout: readFileSync(join(prebuilt, 'build.stdout'), 'utf8'),
-      stderr: readFileSync(join(prebuilt, 'build.stderr'), 'utf8'),
-    });
-    return;
-  }
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
   process.stdout.write(build.stdout);
   process.stderr.write(build.stderr);
