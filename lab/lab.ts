@@ -22,14 +22,13 @@ export class Lab {
 
   async start(): Promise<void> {
     await buildNetwork(this.top);
-    // The hosts at once: each waits for its own prober to listen.
-    await Promise.all(
-      this.hosts.map(async (host) => {
-        host.startApp();
-        await this.startChecks(host, this.options);
-        host.startExporter(this.options);
-      }),
-    );
+    // One host after the other: the first takes every VIP, and each next one takes those it starts
+    // as MASTER for, so the VIPs settle where VRRP prefers them without waiting for preempt_delay.
+    for (const host of this.hosts) {
+      host.startApp();
+      await this.startChecks(host, this.options);
+      host.startExporter(this.options);
+    }
     this.prometheus = startPrometheus(this.top);
   }
 
@@ -46,14 +45,12 @@ export class Lab {
   /** Restarts keepalived everywhere with changed options (another check, nopreempt, IPF_CHECK_FALL). */
   async reconfigure(options: LabOptions): Promise<void> {
     this.options = options;
-    // Every host is stopped before any starts again; the hosts side by side.
-    await Promise.all(
-      this.hosts.map(async (host) => {
-        await host.stopKeepalived();
-        await host.stopProber();
-      }),
-    );
-    await Promise.all(this.hosts.map((host) => this.startChecks(host, options)));
+    for (const host of this.hosts) {
+      await host.stopKeepalived();
+      await host.stopProber();
+    }
+    // One after the other, as at the start (start()).
+    for (const host of this.hosts) await this.startChecks(host, options);
   }
 
   /** Restarts one host's keepalived (and prober) with options of its own. */

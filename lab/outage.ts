@@ -12,6 +12,7 @@ import {
   type Scenario,
   type ScenarioSize,
   servedByAnother,
+  settleOnPreferred,
 } from './scenario-kit.ts';
 import { APP_PORT, EXPORTER_PORT } from './topology.ts';
 
@@ -294,7 +295,7 @@ async function nodeDownRow(
   recorder: OutageRecorder,
   how: 'sigkill' | 'link',
 ): Promise<OutageRow> {
-  const owners = await lab.settle();
+  const owners = await settleOnPreferred(lab);
   const name = busiest(lab, owners);
   const victim = lab.host(name);
   const label =
@@ -398,7 +399,7 @@ export const outageScenarios: Record<string, Scenario> = {
    */
   maintenance: (lab, report, size) =>
     withRecorder(lab, async (recorder) => {
-      const owners = await lab.settle();
+      const owners = await settleOnPreferred(lab);
       const name = busiest(lab, owners);
       const host = lab.host(name);
       const held = heldBy(owners, name);
@@ -438,7 +439,7 @@ export const outageScenarios: Record<string, Scenario> = {
    */
   'rolling-restart': (lab, report, size) =>
     withRecorder(lab, async (recorder) => {
-      const owners = await lab.settle();
+      const owners = await settleOnPreferred(lab);
       const rows: OutageRow[] = [];
       for (const host of lab.hosts) {
         const name = host.host.name;

@@ -135,3 +135,47 @@ export function parseInstances(config: string, vips: readonly string[]): Rendere
 export function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
   return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
 }
+
+export interface PreferredHolder {
+  readonly host: string;
+  readonly instance: string;
+  readonly priority: number;
+  readonly startsMaster: boolean;
+}
+
+/** For each VIP, the host whose instance has the highest priority: where VRRP puts it when all is well. */
+export function choosePreferred(
+  hosts: readonly { readonly host: string; readonly instances: readonly RenderedInstance[] }[],
+): Map<string, PreferredHolder> {
+  const result = new Map<string, PreferredHolder>();
+  for (const { host, instances } of hosts)
+    for (const instance of instances)
+      for (const vip of instance.vips) {
+        const best = result.get(vip);
+        if (!best || instance.priority > best.priority)
+          result.set(vip, {
+            host,
+            instance: instance.name,
+            priority: instance.priority,
+            startsMaster: instance.startsMaster,
+          });
+      }
+  return result;
+}
+
+export function preferredHolders(lab: Lab): Map<string, PreferredHolder> {
+  return choosePreferred(
+    lab.hosts.map((host) => ({ host: host.host.name, instances: renderedInstances(host, lab.vips) })),
+  );
+}
+
+/**
+ * Waits until every VIP is where VRRP puts it when all is well, and returns that placement. Not just
+ * settled: a VIP whose preferred instance starts as BACKUP comes back only after preempt_delay, so a
+ * placement that holds for a few seconds before that is not the one the lab returns to.
+ */
+export async function settleOnPreferred(lab: Lab, timeoutMs = 90_000): Promise<Map<string, string>> {
+  const owners = new Map([...preferredHolders(lab)].map(([vip, holder]) => [vip, holder.host]));
+  await lab.settleOn(owners, timeoutMs);
+  return owners;
+}

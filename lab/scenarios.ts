@@ -9,9 +9,10 @@ import { ExporterComparison, type ObservedFailover, outageScenarios } from './ou
 import { CpuLimit, type LabHost, type LabOptions, modeOptions, partition, WORKDIR } from './runtime.ts';
 import {
   expectAlertWhileQuiet,
+  type PreferredHolder,
   percentile,
+  preferredHolders,
   quiet,
-  type RenderedInstance,
   type Report,
   renderedInstances,
   type Scenario,
@@ -650,39 +651,6 @@ function readRunTimes(path: string): RunTimes {
   }
   // A run still going when the log is read is not timed out: only one can be, the last.
   return { started: ms.length + starts.size, timedOut: Math.max(0, starts.size - 1), failed, ms };
-}
-
-export interface PreferredHolder {
-  readonly host: string;
-  readonly instance: string;
-  readonly priority: number;
-  readonly startsMaster: boolean;
-}
-
-/** For each VIP, the host whose instance has the highest priority: where VRRP puts it when all is well. */
-export function choosePreferred(
-  hosts: readonly { readonly host: string; readonly instances: readonly RenderedInstance[] }[],
-): Map<string, PreferredHolder> {
-  const result = new Map<string, PreferredHolder>();
-  for (const { host, instances } of hosts)
-    for (const instance of instances)
-      for (const vip of instance.vips) {
-        const best = result.get(vip);
-        if (!best || instance.priority > best.priority)
-          result.set(vip, {
-            host,
-            instance: instance.name,
-            priority: instance.priority,
-            startsMaster: instance.startsMaster,
-          });
-      }
-  return result;
-}
-
-function preferredHolders(lab: Lab): Map<string, PreferredHolder> {
-  return choosePreferred(
-    lab.hosts.map((host) => ({ host: host.host.name, instances: renderedInstances(host, lab.vips) })),
-  );
 }
 
 /** The fewest hosts whose preferred VIPs include both kinds: one host if one has both, else one per kind. */
