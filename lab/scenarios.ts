@@ -520,7 +520,8 @@ export const scenarios: Record<string, Scenario> = {
     };
     try {
       for (const interval of [2, 1]) {
-        await lab.reconfigure(withInterval(proberOptions, interval));
+        const unlimited = withInterval(proberOptions, interval);
+        if (!sameOptions(lab.options, unlimited)) await lab.reconfigure(unlimited);
         removeLimits();
         await lab.settle();
         const subjects = [
