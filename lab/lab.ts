@@ -22,13 +22,11 @@ export class Lab {
 
   async start(): Promise<void> {
     await buildNetwork(this.top);
-    // One host after the other: the first takes every VIP, and each next one takes those it starts
-    // as MASTER for, so the VIPs settle where VRRP prefers them without waiting for preempt_delay.
     for (const host of this.hosts) {
       host.startApp();
-      await this.startChecks(host, this.options);
       host.startExporter(this.options);
     }
+    await this.startChecksEverywhere(this.options);
     this.prometheus = startPrometheus(this.top);
   }
 
@@ -49,8 +47,20 @@ export class Lab {
       await host.stopKeepalived();
       await host.stopProber();
     }
-    // One after the other, as at the start (start()).
-    for (const host of this.hosts) await this.startChecks(host, options);
+    await this.startChecksEverywhere(options);
+  }
+
+  /**
+   * Every host's prober at once, each ready before keepalived's first check; then keepalived one host
+   * after the other, in order: the first takes every VIP, and each next one those it starts as MASTER
+   * for, so the VIPs settle where VRRP prefers them without waiting for preempt_delay.
+   */
+  private async startChecksEverywhere(options: LabOptions): Promise<void> {
+    if (options.prober) {
+      for (const host of this.hosts) host.startProber(options);
+      await Promise.all(this.hosts.map((host) => host.proberReady()));
+    }
+    for (const host of this.hosts) await host.startKeepalived(options);
   }
 
   /** Restarts one host's keepalived (and prober) with options of its own. */
