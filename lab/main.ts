@@ -220,7 +220,8 @@ async function outside(): Promise<void> {
     process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
   }
   const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout, vipSubnet);
-  await $`${process.execPath} scripts/build.mjs`;
+  // Unless dist/ is built already and other runs use it (IPF_PREBUILT, test/support/build.ts).
+  if (!process.env.IPF_PREBUILT) await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;
   const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
   const child = spawn(
