@@ -6,11 +6,19 @@ import { APP_PORT, type Topology } from './topology.ts';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A settle() this soon after the last one returned trusts it: the setup's last step and a scenario's
+ * first, with nothing in between that could move a VIP.
+ */
+const JUST_SETTLED_MS = 300;
+
 /** The running lab: hosts with app, keepalived and exporter each, and Prometheus in the client namespace. */
 export class Lab {
   readonly hosts: LabHost[];
   readonly vips: string[];
   private prometheus: ChildProcess | undefined;
+  /** When settle() last returned, and the placement it found. */
+  private settled: { readonly at: number; readonly owners: ReadonlyMap<string, string> } | undefined;
 
   constructor(
     readonly top: Topology,
@@ -24,9 +32,9 @@ export class Lab {
     await buildNetwork(this.top);
     for (const host of this.hosts) {
       host.startApp();
-      await this.startChecks(host, this.options);
       host.startExporter(this.options);
     }
+    await this.startChecksEverywhere(this.options);
     this.prometheus = startPrometheus(this.top);
   }
 
@@ -47,7 +55,20 @@ export class Lab {
       await host.stopKeepalived();
       await host.stopProber();
     }
-    for (const host of this.hosts) await this.startChecks(host, options);
+    await this.startChecksEverywhere(options);
+  }
+
+  /**
+   * Every host's prober at once, each ready before keepalived's first check; then keepalived one host
+   * after the other, in order: the first takes every VIP, and each next one those it starts as MASTER
+   * for, so the VIPs settle where VRRP prefers them without waiting for preempt_delay.
+   */
+  private async startChecksEverywhere(options: LabOptions): Promise<void> {
+    if (options.prober) {
+      for (const host of this.hosts) host.startProber(options);
+      await Promise.all(this.hosts.map((host) => host.proberReady()));
+    }
+    for (const host of this.hosts) await host.startKeepalived(options);
   }
 
   /** Restarts one host's keepalived (and prober) with options of its own. */
@@ -83,8 +104,13 @@ export class Lab {
     return result;
   }
 
-  /** Waits until every VIP has exactly one holder and answers on it, for `stableMs` in a row. */
+  /**
+   * Waits until every VIP has exactly one holder and answers on it, for `stableMs` in a row. Asked
+   * again at once after it returned (a scenario's first step after the setup's last), it returns the
+   * same: nothing had time to change.
+   */
   async settle(timeoutMs = 60_000, stableMs = 3000): Promise<Map<string, string>> {
+    if (this.settled && Date.now() - this.settled.at < JUST_SETTLED_MS) return new Map(this.settled.owners);
     const deadline = Date.now() + timeoutMs;
     let since = 0;
     let last = '';
@@ -98,8 +124,11 @@ export class Lab {
         );
       const key = JSON.stringify([...owners]);
       if (single && served && key === last) {
-        if (Date.now() - since >= stableMs)
-          return new Map([...owners].map(([vip, holders]) => [vip, holders[0] ?? '']));
+        if (Date.now() - since >= stableMs) {
+          const settled = new Map([...owners].map(([vip, holders]) => [vip, holders[0] ?? '']));
+          this.settled = { at: Date.now(), owners: settled };
+          return new Map(settled);
+        }
       } else {
         since = Date.now();
         last = key;

@@ -17,6 +17,7 @@ import { liveView, TOUR_IDLE_MS } from './live.ts';
 import { claimLab, releaseDeadOwner, releaseLab } from './owner.ts';
 import { liveReport } from './progress.ts';
 import { cleanup, describeRemoved, type LabMode, labNamespaces, modeOptions } from './runtime.ts';
+import { DEFAULT_SIZE, GRID_PHASES, GRID_SCENARIOS, type ScenarioSize } from './scenario-kit.ts';
 import { PROBER_ONLY, scenarios } from './scenarios.ts';
 import {
   CLIENT,
@@ -41,14 +42,21 @@ function isExecutableFile(path: string): boolean {
 }
 
 const usage = `npm run lab -- [--hosts N] [--mode prober|oneshot] [--image-env FILE] [--check-script PATH]
-                   [--notify-script PATH] [--node PATH] [--scenario NAME|all] [--tour] [--cleanup] [-h|--help]
+                   [--notify-script PATH] [--node PATH[,PATH…]] [--scenario NAME[,NAME…]|all] [--grid] [--runs N]
+                   [--tour] [--cleanup] [-h|--help]
 With no --scenario and no --tour: the live view, with keys; the guided tour starts after ${TOUR_IDLE_MS / 1000} s idle.
 --tour: the guided tour alone, without a terminal; exits 0 when every VIP moved as narrated
 --mode: prober (the default: each host runs the resident prober, keepalived runs verdict.sh) or oneshot
         (keepalived runs the check bundle itself)
 --node: the node that runs the built bundles (checks, prober, exporter, ipft), e.g. another Node.js
-        release; the lab itself and the build stay on this node
-scenarios: ${Object.keys(scenarios).join(', ')} (${[...PROBER_ONLY].join(', ')} in prober mode only)`;
+        release; the lab itself and the build stay on this node. Several, comma-separated: host i runs
+        the i-th (round robin), so one lab mixes releases as a rolling upgrade of the nodes would
+scenarios: ${Object.keys(scenarios).join(', ')} (${[...PROBER_ONLY].join(', ')} in prober mode only)
+Each scenario's default form asserts its claims in about a minute. The measuring forms:
+--grid: service-down times every check at 2 s and the prober at 1 s over ${GRID_PHASES} phases each, against
+        the stock check (about 9 minutes in prober mode); maintenance and rolling-restart also compare
+        with a SIGKILL of keepalived
+--runs N: cpu-pressure waits for N check runs per case (default ${DEFAULT_SIZE.runs}; 300 takes about 16 minutes)`;
 
 const values = readOptions();
 
@@ -64,6 +72,8 @@ function readOptions() {
         'notify-script': { type: 'string' },
         node: { type: 'string' },
         scenario: { type: 'string' },
+        grid: { type: 'boolean' },
+        runs: { type: 'string' },
         tour: { type: 'boolean' },
         cleanup: { type: 'boolean' },
         inside: { type: 'string' },
@@ -115,18 +125,19 @@ function checkArguments(): {
   envFile: Record<string, string>;
   /** The subnet the env file's VIPs are in; undefined: the lab picks one and its VIPs. */
   vipSubnet: string | undefined;
-  node: string;
+  /** The scenarios to run, in order; none without --scenario. */
+  names: string[];
+  /** The bundles' node of each host in turn (round robin); one for all unless --node names several. */
+  nodes: string[];
+  size: ScenarioSize;
 } {
-  if (values.scenario && values.scenario !== 'all' && !scenarios[values.scenario])
-    throw new UsageError(
-      `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${values.scenario}"`,
-    );
-  if (values.mode !== 'prober' && values.mode !== 'oneshot')
-    throw new UsageError(`--mode: expected prober or oneshot, got "${values.mode}"`);
-  if (values.mode === 'oneshot' && values.scenario && PROBER_ONLY.has(values.scenario))
-    throw new UsageError(`--scenario ${values.scenario}: runs in prober mode only`);
+  const mode = values.mode;
+  if (mode !== 'prober' && mode !== 'oneshot')
+    throw new UsageError(`--mode: expected prober or oneshot, got "${mode}"`);
+  const names = scenarioNames(values.scenario, mode);
   if (values.tour && values.scenario)
     throw new UsageError('--tour: expected either --tour or --scenario, got both');
+  const size = scenarioSize(names, values.grid === true, values.runs);
   const hosts = parseHostCount(values.hosts);
   for (const option of ['check-script', 'notify-script'] as const) {
     const path = values[option];
@@ -135,16 +146,55 @@ function checkArguments(): {
         `--${option}: expected an executable regular file, got ${JSON.stringify(path.slice(0, 200))}`,
       );
   }
-  const node = values.node === undefined ? process.execPath : resolve(values.node);
-  // The one-shot checks find it by their `#!/usr/bin/env node` line, through PATH: only a file named node.
-  if (values.node !== undefined && (basename(node) !== 'node' || !isExecutableFile(node)))
-    throw new UsageError(
-      `--node: expected an executable regular file named node, got ${JSON.stringify(values.node.slice(0, 200))}`,
-    );
+  const nodes = (values.node === undefined ? [process.execPath] : values.node.split(',')).map((path) => {
+    const node = resolve(path);
+    // The one-shot checks find it by their `#!/usr/bin/env node` line, through PATH: only a file named node.
+    if (values.node !== undefined && (basename(node) !== 'node' || !isExecutableFile(node)))
+      throw new UsageError(
+        `--node: expected an executable regular file named node, got ${JSON.stringify(path.slice(0, 200))}`,
+      );
+    return realpathSync(node);
+  });
   const envPath = values[IMAGE_ENV_OPTION];
   const envFile = envPath === undefined ? {} : readImageEnvFile(envPath);
   const vipSubnet = subnetOfVips(expandVirtualIps(envFile.OPENSHIFT_HA_VIRTUAL_IPS ?? ''));
-  return { hosts, envFile, vipSubnet, node: realpathSync(node) };
+  return { hosts, envFile, vipSubnet, names, nodes, size };
+}
+
+/** `--scenario all`, one name, or several comma-separated; in one-shot mode, those that do not need the prober. */
+function scenarioNames(scenario: string | undefined, mode: LabMode): string[] {
+  if (scenario === undefined) return [];
+  if (scenario === 'all')
+    return Object.keys(scenarios).filter((name) => mode === 'prober' || !PROBER_ONLY.has(name));
+  const names = scenario.split(',');
+  for (const name of names) {
+    if (!scenarios[name])
+      throw new UsageError(
+        `--scenario: expected all or one of ${Object.keys(scenarios).join(', ')}, got "${name}"`,
+      );
+    if (mode === 'oneshot' && PROBER_ONLY.has(name))
+      throw new UsageError(`--scenario ${name}: runs in prober mode only`);
+  }
+  return [...new Set(names)];
+}
+
+/** --grid and --runs size the scenarios that measure; elsewhere they would change nothing, so they are refused. */
+function scenarioSize(names: readonly string[], grid: boolean, runs: string | undefined): ScenarioSize {
+  const takes = (option: string, sized: readonly string[]) => {
+    if (!sized.some((name) => names.includes(name)))
+      throw new UsageError(
+        `--${option}: sizes --scenario ${sized.join(', ')} (or all), got ${names.length > 0 ? `--scenario ${names.join(',')}` : 'no --scenario'}`,
+      );
+  };
+  if (grid) takes('grid', GRID_SCENARIOS);
+  const phases = grid ? GRID_PHASES : DEFAULT_SIZE.phases;
+  if (runs === undefined) return { grid, phases, runs: DEFAULT_SIZE.runs };
+  takes('runs', ['cpu-pressure']);
+  if (!/^[1-9]\d{0,3}$/.test(runs))
+    throw new UsageError(
+      `--runs: expected a whole number from 1 to 9999, got ${JSON.stringify(runs.slice(0, 200))}`,
+    );
+  return { grid, phases, runs: Number(runs) };
 }
 
 /** Outside: checks, picks the subnet, then runs the lab inside the client namespace and cleans up after it. */
@@ -170,7 +220,8 @@ async function outside(): Promise<void> {
     process.stderr.write(`lab: a lab was left behind by ${by}: ${describeRemoved(await cleanup())}\n`);
   }
   const subnet = chooseSubnet((await $`ip -4 route show table all`).stdout, vipSubnet);
-  await $`${process.execPath} scripts/build.mjs`;
+  // Unless dist/ is built already and other runs use it (IPF_PREBUILT, test/support/build.ts).
+  if (!process.env.IPF_PREBUILT) await $`${process.execPath} scripts/build.mjs`;
   await $`ip netns add ${CLIENT}`;
   const args = process.argv.slice(2).filter((arg) => arg !== '--inside');
   const child = spawn(
@@ -213,7 +264,8 @@ function imageEnv(
 
 /** Inside the client namespace: builds the hosts, then the live view or the scenarios. */
 async function inside(subnet: string): Promise<void> {
-  const { hosts, envFile, vipSubnet, node } = checkArguments();
+  const { hosts, envFile, vipSubnet, names, nodes, size } = checkArguments();
+  const [node = process.execPath] = nodes;
   const top = topology(subnet, hosts);
   const mode: LabMode = values.mode === 'oneshot' ? 'oneshot' : 'prober';
   const lab = new Lab(top, {
@@ -223,6 +275,7 @@ async function inside(subnet: string): Promise<void> {
       : modeOptions(mode, 'http-check')),
     notifyScript: resolve(values['notify-script'] ?? 'dist/notify/notify.sh'),
     node,
+    ...(nodes.length > 1 ? { nodes } : {}),
   });
   let stopping = false;
   const stop = async (code: number) => {
@@ -235,15 +288,22 @@ async function inside(subnet: string): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(1));
-  const runtime =
-    node === realpathSync(process.execPath)
-      ? ''
-      : `, the bundles on Node.js ${(await $`${node} --version`).stdout.trim()} (${node})`;
+  const self = realpathSync(process.execPath);
+  const runtimes = [];
+  for (const [index, host] of top.hosts.entries()) {
+    const hostNode = nodes[index % nodes.length] ?? self;
+    if (hostNode !== self)
+      runtimes.push(
+        `${host.name} on Node.js ${(await $`${hostNode} --version`).stdout.trim()} (${hostNode})`,
+      );
+  }
+  const runtime = runtimes.length > 0 ? `, the bundles of ${runtimes.join(', ')}` : '';
   process.stderr.write(
     `lab: ${top.hosts.length} hosts on ${subnet}.0/24, VIPs ${lab.vips.join(', ')}, ${mode} mode${runtime}; starting…\n`,
   );
   // Setup takes 20 to 60 s (readiness of every prober, Prometheus, VRRP settling): each step is
   // printed as it starts, with a heartbeat while it lasts, so a terminal or CI log is never silent.
+  const setupStarted = Date.now();
   const setup = liveReport('setup', (text) => process.stderr.write(text));
   try {
     setup.step('starting namespaces, apps, checks, keepalived and exporters');
@@ -280,11 +340,10 @@ async function inside(subnet: string): Promise<void> {
     );
     return;
   }
-  const names =
-    values.scenario === 'all'
-      ? Object.keys(scenarios).filter((name) => mode === 'prober' || !PROBER_ONLY.has(name))
-      : [values.scenario ?? ''];
   let failed = 0;
+  const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
+  // One line a CI log can quote: where the time went, setup included.
+  const times = [`setup ${seconds(setupStarted)} s`];
   for (const name of names) {
     const scenario = scenarios[name];
     if (!scenario) continue;
@@ -292,7 +351,7 @@ async function inside(subnet: string): Promise<void> {
     const report = liveReport(name, (text) => process.stdout.write(text));
     let crashed: string | undefined;
     try {
-      await scenario(lab, report);
+      await scenario(lab, report, size);
     } catch (error) {
       crashed = `  FAIL ${(error as Error).message}`;
       report.step(crashed.trim());
@@ -301,12 +360,14 @@ async function inside(subnet: string): Promise<void> {
     }
     const passed = report.passed && crashed === undefined;
     if (!passed) failed += 1;
+    times.push(`${name} ${seconds(started)} s`);
     const lines = crashed === undefined ? report.lines : [...report.lines, crashed];
     process.stdout.write(
-      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${Math.round((Date.now() - started) / 1000)} s)\n${lines.join('\n')}\n\n`,
+      `\nscenario ${name}: ${passed ? 'PASS' : 'FAIL'} (${seconds(started)} s)\n${lines.join('\n')}\n\n`,
     );
   }
   process.stdout.write(`\n${names.length - failed} of ${names.length} scenarios passed\n`);
+  process.stdout.write(`lab times, ${mode} mode: ${times.join(', ')}\n`);
   await stop(failed === 0 ? 0 : 1);
 }
 

@@ -146,6 +146,8 @@ export interface LabOptions {
   readonly prober?: { readonly checks: string };
   /** The node that runs the built bundles (--node): the checks, the prober, the exporter and ipft. */
   readonly node: string;
+  /** One node per host instead, round robin (--node A,B,C): a lab that mixes releases. */
+  readonly nodes?: readonly string[];
 }
 
 export type LabMode = 'prober' | 'oneshot';
@@ -267,6 +269,8 @@ export class LabHost {
   constructor(
     readonly host: Host,
     readonly top: Topology,
+    /** The host's place in the topology: which of `LabOptions.nodes` runs its bundles. */
+    private readonly index = top.hosts.indexOf(host),
   ) {
     this.dir = join(WORKDIR, host.name);
     this.stateDir = join(this.dir, 'state');
@@ -309,12 +313,17 @@ export class LabHost {
     this.app = undefined;
   }
 
+  /** The node that runs this host's bundles. */
+  nodeFor(options: LabOptions): string {
+    return options.nodes?.[this.index % options.nodes.length] ?? options.node;
+  }
+
   /** keepalived with the config `ipft render` makes for this host, as the image would on this node. */
   async startKeepalived(options: LabOptions): Promise<void> {
     const env = this.scriptEnv(options);
     const rendered = await $({
       env,
-    })`${options.node} ${resolve('dist/cli.js')} render --node-ip ${this.host.address} --interface eth0`;
+    })`${this.nodeFor(options)} ${resolve('dist/cli.js')} render --node-ip ${this.host.address} --interface eth0`;
     const config = join(this.dir, 'keepalived.conf');
     writeFileSync(config, rendered.stdout);
     this.keepalived = this.spawnIn(
@@ -340,7 +349,7 @@ export class LabHost {
   startProber(options: LabOptions): void {
     if (!options.prober) return;
     this.prober = this.spawnIn(
-      options.node,
+      this.nodeFor(options),
       ['--max-old-space-size=64', resolve('dist/checks/prober.js')],
       {
         ...this.scriptEnv(options),
@@ -392,7 +401,7 @@ export class LabHost {
 
   startExporter(options: LabOptions): void {
     this.exporter = this.spawnIn(
-      options.node,
+      this.nodeFor(options),
       [resolve('dist/exporter/exporter.js')],
       {
         ...this.scriptEnv(options),
@@ -418,7 +427,7 @@ export class LabHost {
       NODE_NAME: this.host.name,
       IPF_POD_UID: this.podUid,
       IPF_PROBER_PORT: String(PROBER_PORT),
-      PATH: pathFor(options.node),
+      PATH: pathFor(this.nodeFor(options)),
     };
   }
 }

@@ -1,3 +1,5 @@
+import { DEFAULT_SIZE } from './scenario-kit.ts';
+
 /**
  * What each scenario asserts, as the README's scenario table states it: one claim per `ok` line the
  * scenario prints. `check` matches the text after `ok   ` in the scenario's report;
@@ -9,6 +11,8 @@ export interface Claim {
   readonly check: RegExp;
   /** How many `ok` lines must match (one per host, one per interval); 1 unless given. */
   readonly count?: number;
+  /** Asserted only in the measuring form (`--grid`), not in the default run that CI makes. */
+  readonly grid?: true;
 }
 
 export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
@@ -18,14 +22,15 @@ export const scenarioClaims: Readonly<Record<string, readonly Claim[]>> = {
       check: /^(prober|one-shot http-check) at 2 s: median [\d.]+ ms ≤ bound \d+ ms \+ 300 ms$/,
     },
     {
-      text: 'its median ≤ 1.05 × the stock check’s',
+      text: 'with `--grid`, its median ≤ 1.05 × the stock check’s',
       check: /^(prober|one-shot http-check) at 2 s: median [\d.]+ ms ≤ 1\.05 × the stock/,
+      grid: true,
     },
     {
       text: "each of its failovers: the exporters' outage histogram agrees with the lab client's within 0.3 s (both count a RST as an answer)",
       check:
         /^(prober|one-shot http-check) at 2 s, app killed \d+ ms after a check: VIP unreachable \d+ ms to the lab client, observed by .+: within 300 ms$/,
-      count: 10,
+      count: DEFAULT_SIZE.phases,
     },
     { text: 'no VIPSplitBrain', check: /^VIPSplitBrain did not fire$/ },
     { text: 'no VIPNoMaster', check: /^VIPNoMaster did not fire$/ },

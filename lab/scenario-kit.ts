@@ -15,7 +15,33 @@ export interface Report {
   expect(ok: boolean, what: string): void;
 }
 
-export type Scenario = (lab: Lab, report: Report) => Promise<void>;
+/**
+ * How big a scenario runs. The default is each scenario's short form, which asserts its claims once
+ * in a minute or so; the measuring forms take many runs and belong to a benchmark, not to CI.
+ */
+export interface ScenarioSize {
+  /**
+   * service-down: every check and interval over a grid of `phases` phases, against the stock check;
+   * maintenance and rolling-restart: a SIGKILL of keepalived beside the cut link they are held to.
+   */
+  readonly grid: boolean;
+  /** service-down: the phases per case (10 with `grid`, else 3). */
+  readonly phases: number;
+  /** cpu-pressure: the check runs per case. */
+  readonly runs: number;
+}
+
+export const DEFAULT_SIZE: ScenarioSize = { grid: false, phases: 3, runs: 10 };
+/** The measuring form: `--grid`, `--runs 300` (the figures in the README's Performance section). */
+export const GRID_PHASES = 10;
+export const GRID_SCENARIOS: readonly string[] = ['service-down', 'maintenance', 'rolling-restart'];
+
+/**
+ * A scenario leaves the lab as it found it (options, apps, links), and starts by waiting for the VIPs
+ * to settle where it needs them: so it need not wait for them to settle at its end, a wait that a
+ * scenario run alone would only spend before the lab stops.
+ */
+export type Scenario = (lab: Lab, report: Report, size: ScenarioSize) => Promise<void>;
 
 /** Alerts that must stay quiet through a scenario: sampled while it runs and asserted at its end. */
 export async function quiet(
@@ -108,4 +134,48 @@ export function parseInstances(config: string, vips: readonly string[]): Rendere
 
 export function renderedInstances(host: LabHost, vips: readonly string[]): RenderedInstance[] {
   return parseInstances(readFileSync(join(host.dir, 'keepalived.conf'), 'utf8'), vips);
+}
+
+export interface PreferredHolder {
+  readonly host: string;
+  readonly instance: string;
+  readonly priority: number;
+  readonly startsMaster: boolean;
+}
+
+/** For each VIP, the host whose instance has the highest priority: where VRRP puts it when all is well. */
+export function choosePreferred(
+  hosts: readonly { readonly host: string; readonly instances: readonly RenderedInstance[] }[],
+): Map<string, PreferredHolder> {
+  const result = new Map<string, PreferredHolder>();
+  for (const { host, instances } of hosts)
+    for (const instance of instances)
+      for (const vip of instance.vips) {
+        const best = result.get(vip);
+        if (!best || instance.priority > best.priority)
+          result.set(vip, {
+            host,
+            instance: instance.name,
+            priority: instance.priority,
+            startsMaster: instance.startsMaster,
+          });
+      }
+  return result;
+}
+
+export function preferredHolders(lab: Lab): Map<string, PreferredHolder> {
+  return choosePreferred(
+    lab.hosts.map((host) => ({ host: host.host.name, instances: renderedInstances(host, lab.vips) })),
+  );
+}
+
+/**
+ * Waits until every VIP is where VRRP puts it when all is well, and returns that placement. Not just
+ * settled: a VIP whose preferred instance starts as BACKUP comes back only after preempt_delay, so a
+ * placement that holds for a few seconds before that is not the one the lab returns to.
+ */
+export async function settleOnPreferred(lab: Lab, timeoutMs = 90_000): Promise<Map<string, string>> {
+  const owners = new Map([...preferredHolders(lab)].map(([vip, holder]) => [vip, holder.host]));
+  await lab.settleOn(owners, timeoutMs);
+  return owners;
 }

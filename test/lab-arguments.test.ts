@@ -79,6 +79,32 @@ describe('npm run lab: argument errors', () => {
       ['--node', '/nonexistent/bin/node'],
       'lab: --node: expected an executable regular file named node, got "/nonexistent/bin/node"',
     ],
+    [
+      ['--node', `${process.execPath},/bin/sh`],
+      'lab: --node: expected an executable regular file named node, got "/bin/sh"',
+    ],
+    [['--scenario', 'flap,nope'], 'lab: --scenario: expected all or one of service-down,'],
+    [
+      ['--mode', 'oneshot', '--scenario', 'flap,maintenance'],
+      'lab: --scenario maintenance: runs in prober mode only',
+    ],
+    [
+      ['--grid'],
+      'lab: --grid: sizes --scenario service-down, maintenance, rolling-restart (or all), got no --scenario',
+    ],
+    [
+      ['--grid', '--scenario', 'flap'],
+      'lab: --grid: sizes --scenario service-down, maintenance, rolling-restart (or all), got --scenario flap',
+    ],
+    [['--runs', '300'], 'lab: --runs: sizes --scenario cpu-pressure (or all), got no --scenario'],
+    [
+      ['--runs', '0', '--scenario', 'cpu-pressure'],
+      'lab: --runs: expected a whole number from 1 to 9999, got "0"',
+    ],
+    [
+      ['--runs', '1e3', '--scenario', 'all'],
+      'lab: --runs: expected a whole number from 1 to 9999, got "1e3"',
+    ],
   ])('%j is one line on stderr and exit 2', (args, start) => {
     const run = lab(...args);
     expect(run.status).toBe(2);

@@ -138,9 +138,8 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
     });
     // Only its own Node, with GET of the named object (RBAC get, never list).
     expect(new Set(api.requests.map((request) => request.path))).toEqual(new Set([`/api/v1/nodes/${NODE}`]));
-    expect(prober.stderr()).toContain(
-      `prober: ${LABEL_REASON}: every check fails, so keepalived resigns its VIPs\n`,
-    );
+    const resigns = `prober: ${LABEL_REASON}: every check fails, so keepalived resigns its VIPs\n`;
+    expect(await prober.logged(resigns)).toContain(resigns);
     // The heartbeat (every 2 s) carries it too.
     const beat = () => JSON.parse(readText(join(pod.stateDir, 'prober.json')) ?? '{}').maintenance;
     for (let tries = 0; tries < 40 && beat() !== LABEL_REASON; tries += 1)
@@ -150,7 +149,8 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
     // Any other value is no maintenance.
     api.nodes = [node(NODE, { labels: { 'ipfailover-toolkit/maintenance': 'false' } })];
     expect(await verdictUntil(pod, (line) => line === 'pass')).toBe('pass');
-    expect(prober.stderr()).toContain('prober: node out of maintenance: the checks run again\n');
+    const back = 'prober: node out of maintenance: the checks run again\n';
+    expect(await prober.logged(back)).toContain(back);
   });
 
   it('a cordon counts only with IPF_FOLLOW_CORDON=true', async () => {
@@ -178,7 +178,7 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
     const prober = await maintenanceProber(pod, kubeconfig);
     await new Promise((resolved) => setTimeout(resolved, 1500));
     expect((await verdict(pod)).line).toBe('pass');
-    expect(prober.stderr()).toMatch(
+    expect(await prober.logged('no usable state, so not in maintenance by the API')).toMatch(
       new RegExp(
         `prober: cannot read Node ${NODE}: Kubernetes API https://127\\.0\\.0\\.1:\\d+: GET /api/v1/nodes/${NODE}: .*ECONNREFUSED.*; no usable state, so not in maintenance by the API\\n`,
       ),
@@ -200,9 +200,9 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
     expect(await verdictUntil(pod, (line) => line === 'pass', 10_000)).toBe('pass');
     // Not before the last answer was IPF_MAINTENANCE_MAX_AGE_S old.
     expect(Date.now() - lastAnswer).toBeGreaterThanOrEqual(4000);
-    expect(prober.stderr()).toContain(
-      'prober: maintenance ends: the last answer of the API is older than IPF_MAINTENANCE_MAX_AGE_S=4 s',
-    );
+    const ends =
+      'prober: maintenance ends: the last answer of the API is older than IPF_MAINTENANCE_MAX_AGE_S=4 s';
+    expect(await prober.logged(ends)).toContain(ends);
   }, 30_000);
 
   it('a restart while the API is down keeps a maintenance from the state file, within the max age', async () => {
@@ -228,8 +228,10 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
       await new Promise((resolved) => setTimeout(resolved, 300));
     }
     await new Promise((resolved) => setTimeout(resolved, 500));
-    expect(prober.stderr()).toContain(`prober: cannot read Node ${NODE}: `);
-    expect(prober.stderr()).toContain('no answer within 1000 ms');
+    expect(await prober.logged(`prober: cannot read Node ${NODE}: `)).toContain(
+      `prober: cannot read Node ${NODE}: `,
+    );
+    expect(await prober.logged('no answer within 1000 ms')).toContain('no answer within 1000 ms');
   });
 
   it('a 403 names the RBAC to apply', async () => {
@@ -244,7 +246,7 @@ describe('the label ipfailover-toolkit/maintenance=true on the prober’s own No
     const prober = await maintenanceProber(pod, kubeconfig);
     await new Promise((resolved) => setTimeout(resolved, 1500));
     expect((await verdict(pod)).line).toBe('pass');
-    expect(prober.stderr()).toContain(
+    expect(await prober.logged('403 Forbidden')).toContain(
       '403 Forbidden: nodes "worker-1.example.internal" is forbidden: User "system:serviceaccount:ipfailover:ipfailover" cannot get resource "nodes" (the ClusterRole and ClusterRoleBinding in deploy/maintenance-rbac.yaml grant get on nodes)',
     );
   });

@@ -58,6 +58,11 @@ export interface RunningExporter {
   url: string;
   child: ChildProcess;
   stderr: () => string;
+  /**
+   * The log once it contains `text`. An answer over HTTP does not mean the lines the exporter wrote
+   * before it have come through its stderr pipe yet: reading stderr() right after one races.
+   */
+  logged: (text: string, timeoutMs?: number) => Promise<string>;
 }
 
 /** The built dist/exporter/exporter.js as a process, not waited for: for runs that must fail to start. */
@@ -77,7 +82,13 @@ export function spawnExporter(env: Env): RunningExporter {
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return { url: `http://127.0.0.1:${env.IPF_EXPORTER_PORT}`, child, stderr: () => stderr };
+  const logged = async (text: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!stderr.includes(text) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    return stderr;
+  };
+  return { url: `http://127.0.0.1:${env.IPF_EXPORTER_PORT}`, child, stderr: () => stderr, logged };
 }
 
 /** The built dist/exporter/exporter.js as a process on a loopback port. */

@@ -46,6 +46,11 @@ export interface RunningProber {
   readonly pid: number;
   /** Everything the prober wrote to stderr so far. */
   stderr(): string;
+  /**
+   * Its stderr once it contains `text`: a verdict or a file the prober wrote says nothing about
+   * whether the line it logged first has come through the pipe yet, so reading stderr() then races.
+   */
+  logged(text: string, timeoutMs?: number): Promise<string>;
   /** Settles when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -78,7 +83,13 @@ function spawnProber(pod: Pod, env: Env): RunningProber {
     child.kill('SIGKILL');
     await exited;
   });
-  return { child, pid: child.pid ?? 0, stderr: () => stderr, exited };
+  const logged = async (text: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!stderr.includes(text) && Date.now() < deadline)
+      await new Promise((resolved) => setTimeout(resolved, 20));
+    return stderr;
+  };
+  return { child, pid: child.pid ?? 0, stderr: () => stderr, logged, exited };
 }
 
 /** Starts the built prober and waits for its `listening` line; rejects with its stderr if it exits. */

@@ -3,8 +3,8 @@
 // by one that starts as BACKUP. Real renderer, the lab's own env; no lab needed.
 import { describe, expect, it } from 'vitest';
 import { render } from '../../cli/render.ts';
-import { parseInstances } from '../../lab/scenario-kit.ts';
-import { choosePreferred, hostsCoveringBothKinds, type PreferredHolder } from '../../lab/scenarios.ts';
+import { choosePreferred, type PreferredHolder, parseInstances } from '../../lab/scenario-kit.ts';
+import { hostsCoveringBothKinds } from '../../lab/scenarios.ts';
 import { labImageEnv, topology } from '../../lab/topology.ts';
 
 async function renderFor(env: Record<string, string>, nodeIp: string): Promise<string> {
