@@ -27,7 +27,10 @@ export class FileProblem extends UserError {
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-function kindOf(stats: Stats): string {
+/** What a path is, in words, for a message: lstat's view names a symlink, fstat's never does. */
+export function fileKind(stats: Stats): string {
+  if (stats.isSymbolicLink()) return 'a symlink';
+  if (stats.isFile()) return 'a regular file';
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isCharacterDevice()) return 'a character device';
@@ -45,7 +48,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, READ_FLAGS);
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new FileProblem(path, `is ${kindOf(stats)}, not a regular file`);
+    if (!stats.isFile()) throw new FileProblem(path, `is ${fileKind(stats)}, not a regular file`);
     if (stats.size > maxBytes) throw tooLarge(path, maxBytes);
     // One byte past the bound tells a file that is too large from one that is exactly as large.
     const limit = maxBytes + 1;
@@ -84,7 +87,7 @@ export function openRegularFile(path: string): { fd: number; stats: Stats } {
   const fd = openSync(path, READ_FLAGS);
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new FileProblem(path, `is ${kindOf(stats)}, not a regular file`);
+    if (!stats.isFile()) throw new FileProblem(path, `is ${fileKind(stats)}, not a regular file`);
     return { fd, stats };
   } catch (error) {
     closeSync(fd);

@@ -3,6 +3,7 @@
  * Deployment (or the original an earlier run saved in the folder) and settings.env; writes the folder.
  */
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -16,7 +17,13 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { FileProblem, readRegularFile, readRegularText, removeQuietly } from '../core/bounded-file.ts';
+import {
+  FileProblem,
+  fileKind,
+  readRegularFile,
+  readRegularText,
+  removeQuietly,
+} from '../core/bounded-file.ts';
 import type { CliContext } from '../core/command.ts';
 import { describeError, UsageError } from '../core/errors.ts';
 import { type ManifestObject, readManifests } from '../core/ipfailover/manifests.ts';
@@ -253,15 +260,6 @@ function lstatIfPresent(path: string): Stats | undefined {
   }
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isSymbolicLink()) return 'a symlink';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFile()) return 'a regular file';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  return 'a device';
-}
-
 /**
  * The folder before anything is read from it or written to it. --out itself may be a symlink the
  * administrator names; inside it, every path of the package must be absent or a real file (a real
@@ -281,11 +279,11 @@ function checkFolder(out: string): void {
     }
     if (!target.isDirectory())
       throw new UsageError(
-        `--out: expected a folder, new or written by ipft package, got ${out}, a symlink to ${kindOf(target)}`,
+        `--out: expected a folder, new or written by ipft package, got ${out}, a symlink to ${fileKind(target)}`,
       );
   } else if (top && !top.isDirectory()) {
     throw new UsageError(
-      `--out: expected a folder, new or written by ipft package, got ${out}, which is ${kindOf(top)}`,
+      `--out: expected a folder, new or written by ipft package, got ${out}, which is ${fileKind(top)}`,
     );
   }
   if (!top) return;
@@ -296,9 +294,9 @@ function checkFolder(out: string): void {
     ...names.map((name) => [join(out, name), 'a regular file'] as const),
   ]) {
     const stats = lstatIfPresent(path);
-    if (stats === undefined || kindOf(stats) === expected.replace('folder', 'directory')) continue;
+    if (stats === undefined || fileKind(stats) === expected.replace('folder', 'directory')) continue;
     throw new UsageError(
-      `--out: expected ${path} to be ${expected} or absent, got ${kindOf(stats)}${stats.isSymbolicLink() ? ` to ${readlinkSync(path)}; ipft package never reads or writes through a symlink in its folder` : ''}`,
+      `--out: expected ${path} to be ${expected} or absent, got ${fileKind(stats)}${stats.isSymbolicLink() ? ` to ${readlinkSync(path)}; ipft package never reads or writes through a symlink in its folder` : ''}`,
     );
   }
 }
@@ -312,6 +310,8 @@ function replaceFile(path: string, contents: string, mode: number): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   writeFileSync(temporary, contents, { mode, flag: 'wx' });
   try {
+    // The mode asked for, whatever the umask took off it.
+    chmodSync(temporary, mode);
     renameSync(temporary, path);
   } catch (error) {
     removeQuietly(temporary);
@@ -337,7 +337,10 @@ function writeFiles(out: string, files: readonly PackageFile[]): void {
       const mode = executable ? 0o755 : 0o644;
       // The administrator's files are created once: 'wx' (O_EXCL) neither overwrites one nor follows a link.
       if (!OWNED_BY_ADMINISTRATOR.has(name)) replaceFile(path, contents, mode);
-      else if (!existsSync(path)) writeFileSync(path, contents, { mode, flag: 'wx' });
+      else if (!existsSync(path)) {
+        writeFileSync(path, contents, { mode, flag: 'wx' });
+        chmodSync(path, mode);
+      }
     } catch (error) {
       throw new UsageError(`--out: cannot write ${path} (${describeError(error)})`);
     }
